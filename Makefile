@@ -1,0 +1,52 @@
+# Atelier: `make run` serves the demo, `make test` runs the suite. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint translations extract-messages mail db clean help
+
+help:
+	@echo "make run    set up, migrate, seed the demo data and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   set up with the dev tools and run the whole test suite"
+	@echo "make lint   ruff"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project's metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(VENV)/.installed $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q
+
+run: $(VENV)/.installed translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed-dev translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Refresh the catalogue of marked strings and merge it into each language's .po file.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header --no-fuzzy-matching
+
+mail: $(VENV)/.installed
+	$(FLASK) mail send
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

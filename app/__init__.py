@@ -1,0 +1,74 @@
+"""Atelier: an open-source manager for training courses and events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+
+    from app.config import load_config
+
+    load_config(app, config)
+
+    from app.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+
+    from app.core.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    from app.accounts.auth import init_login
+
+    login_manager.init_app(app)
+    init_login(login_manager)
+
+    _import_models()
+    _register_blueprints(app)
+
+    from app.core import errors, templating
+
+    errors.register(app)
+    templating.register(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _import_models() -> None:
+    # Every model must be known to the metadata before mappers configure or Alembic compares.
+    from app.accounts import models as _accounts  # noqa: F401
+    from app.courses import models as _courses  # noqa: F401
+    from app.followup import models as _followup  # noqa: F401
+    from app.mail import models as _mail  # noqa: F401
+    from app.modules import models as _modules  # noqa: F401
+    from app.schedule import models as _schedule  # noqa: F401
+    from app.venues import models as _venues  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.core.routes import bp as core_bp
+    from app.courses.routes import bp as courses_bp
+    from app.followup.routes import bp as followup_bp
+    from app.modules.routes import bp as modules_bp
+    from app.schedule.routes import bp as schedule_bp
+    from app.venues.routes import bp as venues_bp
+
+    for bp in (core_bp, accounts_bp, courses_bp, modules_bp, schedule_bp, followup_bp, venues_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,54 @@
+"""Flask-Login wiring and the access decorators every area uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required
+
+from app.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_login(manager: LoginManager) -> None:
+    from app.accounts.models import User
+
+    manager.login_view = "accounts.login"
+    manager.login_message = _l("Please log in to see this page.")
+    manager.login_message_category = "info"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def admin_required(view: F) -> F:
+    """Administrators only: anyone else signed in gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def organiser_required(view: F) -> F:
+    """Organisers and administrators: those who may create courses."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_organiser:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

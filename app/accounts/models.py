@@ -1,0 +1,76 @@
+"""Users, their site-wide role and password-reset tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.db import UTCDateTime, now_utc, str_enum
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    """Site-wide role. Course teams (organiser, facilitator) are per course: CourseTeamMember."""
+
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    PARTICIPANT = "participant"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.PARTICIPANT)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    reset_tokens: Mapped[list[PasswordResetToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's scrypt: a memory-hard KDF with a per-hash salt. Tests choose a cheaper one.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_organiser(self) -> bool:
+        """May create courses (administrators may too)."""
+        return self.role in (Role.ADMIN, Role.ORGANISER)
+
+
+class PasswordResetToken(db.Model):
+    """A single-use, expiring reset link. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="reset_tokens")

@@ -1,0 +1,15 @@
+"""Registers each area's ``flask`` commands."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from app.accounts.cli import create_admin_command
+    from app.demo.cli import seed_demo_command
+    from app.mail.cli import mail_cli
+
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mail_cli)

@@ -1,0 +1,74 @@
+"""Jinja filters and globals: dates in the venue's zone and the visitor's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from flask import Flask, current_app
+from flask_babel import get_locale
+
+from app.core.i18n import LANGUAGE_NAMES
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    return ZoneInfo(tz or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def localdt(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
+    """A datetime in ``tz`` (an IANA name), formatted for the current language."""
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(value.astimezone(_zone(tz)), fmt, locale=get_locale())
+
+
+def localtime(value: datetime | None, tz: str | None = None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_time(value.astimezone(_zone(tz)), fmt, locale=get_locale())
+
+
+def localdate(value: date | datetime | None, tz: str | None = None, fmt: str = "long") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone(tz)).date()
+    return babel_dates.format_date(value, fmt, locale=get_locale())
+
+
+def daterange(start: date, end: date) -> str:
+    """A date range such as 20-24 November 2017, in the current language's own way."""
+    if start == end:
+        return babel_dates.format_date(start, "long", locale=get_locale())
+    return babel_dates.format_interval(start, end, "yMMMd", locale=get_locale())
+
+
+def tzname(value: datetime | date | None, tz: str | None = None) -> str:
+    """The zone's abbreviation or offset at that moment (CET, CEST, GMT-5), for labels."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, 12, tzinfo=_zone(tz))
+    return babel_dates.format_datetime(value.astimezone(_zone(tz)), "zzz", locale=get_locale())
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        localdt=localdt,
+        localtime=localtime,
+        localdate=localdate,
+        daterange=daterange,
+        tzname=tzname,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+            "site_name": current_app.config["SITE_NAME"],
+        }

@@ -1,0 +1,208 @@
+"""Courses, their texts per language, focuses (modules or themes), partners and team."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.i18n import pick_translation
+from app.db import UTCDateTime, now_utc, str_enum
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.followup.models import FollowupActivity
+    from app.modules.models import Module
+    from app.schedule.models import CourseSession
+    from app.venues.models import Venue
+
+
+class Organisation(db.Model):
+    """A partner organisation (ITC-ILO, IOM, UNDP, SDC…), shared by the courses it works on."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    acronym: Mapped[str] = mapped_column(sa.String(30), default="")
+    url: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    def __str__(self) -> str:
+        return self.acronym or self.name
+
+
+class CourseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class PartnerRole(enum.StrEnum):
+    ORGANISER = "organiser"
+    CO_ORGANISER = "co_organiser"
+    FUNDER = "funder"
+
+
+class TeamRole(enum.StrEnum):
+    ORGANISER = "organiser"
+    FACILITATOR = "facilitator"
+
+
+class Course(db.Model):
+    __tablename__ = "course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Globally unique and never reused: the root of calendar UIDs.
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    default_locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    # Languages of instruction, e.g. "en" or "en,fr".
+    languages: Mapped[str] = mapped_column(sa.String(30), default="en")
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id", ondelete="SET NULL"))
+    start_date: Mapped[date]
+    days: Mapped[int] = mapped_column(default=5)
+    capacity: Mapped[int] = mapped_column(default=30)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    status: Mapped[CourseStatus] = mapped_column(str_enum(CourseStatus), default=CourseStatus.DRAFT)
+    # The online follow-up phase (dates in the venue's calendar).
+    followup_opens_on: Mapped[date | None]
+    followup_closes_on: Mapped[date | None]
+    edition_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    venue: Mapped[Venue | None] = relationship()
+    edition_of: Mapped[Course | None] = relationship(remote_side=[id])
+    translations: Mapped[list[CourseTranslation]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", lazy="selectin"
+    )
+    focuses: Mapped[list[CourseModule]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseModule.position"
+    )
+    partners: Mapped[list[CoursePartner]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="CoursePartner.position"
+    )
+    team: Mapped[list[CourseTeamMember]] = relationship(
+        back_populates="course", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list[CourseSession]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseSession.starts_at"
+    )
+    activities: Mapped[list[FollowupActivity]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="FollowupActivity.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+    def text(self, locale: str) -> CourseTranslation:
+        found = pick_translation(self.translations, locale, self.default_locale)
+        assert found is not None, f"course {self.slug} has no texts"
+        return found
+
+    def title(self, locale: str) -> str:
+        return self.text(locale).title
+
+    @property
+    def end_date(self) -> date:
+        """The last on-site day."""
+        return self.start_date + timedelta(days=self.days - 1)
+
+    @property
+    def day_dates(self) -> list[date]:
+        return [self.start_date + timedelta(days=i) for i in range(self.days)]
+
+    @property
+    def timezone(self) -> str:
+        return self.venue.timezone if self.venue else "UTC"
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+    @property
+    def modules(self) -> list[Module]:
+        return [f.module for f in self.focuses if f.module is not None]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == CourseStatus.PUBLISHED
+
+    def members(self, role: TeamRole) -> list[User]:
+        return [m.user for m in self.team if m.role == role]
+
+
+class CourseTranslation(db.Model):
+    __tablename__ = "course_translation"
+    __table_args__ = (sa.UniqueConstraint("course_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    course: Mapped[Course] = relationship(back_populates="translations")
+
+
+class CourseModule(db.Model):
+    """A focus of the course, in order: a toolbox module or, where none fits, a theme."""
+
+    __tablename__ = "course_module"
+    __table_args__ = (
+        sa.CheckConstraint("module_id IS NOT NULL OR theme IS NOT NULL", name="module_or_theme"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("module.id", ondelete="RESTRICT"))
+    theme: Mapped[str | None] = mapped_column(sa.String(300))
+
+    course: Mapped[Course] = relationship(back_populates="focuses")
+    module: Mapped[Module | None] = relationship(lazy="joined")
+
+    def title(self, locale: str) -> str:
+        return self.module.title(locale) if self.module else (self.theme or "")
+
+
+class CoursePartner(db.Model):
+    __tablename__ = "course_partner"
+    __table_args__ = (sa.UniqueConstraint("course_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    role: Mapped[PartnerRole] = mapped_column(str_enum(PartnerRole))
+    position: Mapped[int] = mapped_column(default=0)
+
+    course: Mapped[Course] = relationship(back_populates="partners")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class CourseTeamMember(db.Model):
+    __tablename__ = "course_team_member"
+    __table_args__ = (sa.UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[TeamRole] = mapped_column(str_enum(TeamRole))
+
+    course: Mapped[Course] = relationship(back_populates="team")
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,62 @@
+"""Who may see and change a course. Routes and templates ask the same functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
+from app.extensions import db
+
+
+def _team_role(user: Any, course: Course) -> TeamRole | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    for member in course.team:
+        if member.user_id == user.id:
+            return member.role
+    return None
+
+
+def can_manage_course(user: Any, course: Course) -> bool:
+    """Administrators, and organisers on the course's team."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_admin or _team_role(user, course) == TeamRole.ORGANISER
+
+
+def can_see_participants(user: Any, course: Course) -> bool:
+    """The whole team, facilitators included, and administrators."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_admin or _team_role(user, course) is not None
+
+
+def can_view_course(user: Any, course: Course) -> bool:
+    """Published and cancelled courses are public; drafts only for their team."""
+    return course.status != CourseStatus.DRAFT or can_see_participants(user, course)
+
+
+def get_course_or_404(slug: str) -> Course:
+    course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    if course is None or not can_view_course(current_user, course):
+        abort(404)
+    return course
+
+
+def get_managed_course_or_403(slug: str) -> Course:
+    """Load a course for a management page: 404 if unknown (or an invisible draft), else 403."""
+    course = get_course_or_404(slug)
+    if not can_manage_course(current_user, course):
+        abort(403)
+    return course
+
+
+def managed_courses_query(user: Any) -> sa.Select[tuple[Course]]:
+    stmt = sa.select(Course)
+    if not user.is_admin:
+        stmt = stmt.join(CourseTeamMember).where(CourseTeamMember.user_id == user.id)
+    return stmt

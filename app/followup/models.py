@@ -1,0 +1,52 @@
+"""The online follow-up phase's activities: webinars, assignments and discussion topics."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import UTCDateTime, now_utc, str_enum
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.courses.models import Course
+
+
+class ActivityKind(enum.StrEnum):
+    WEBINAR = "webinar"
+    ASSIGNMENT = "assignment"
+    DISCUSSION = "discussion"
+
+
+class FollowupActivity(db.Model):
+    __tablename__ = "followup_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Webinars: start and end. Discussions: optional opening time.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Assignments: when the work is due.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    link: Mapped[str] = mapped_column(sa.String(500), default="")
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    course: Mapped[Course] = relationship(back_populates="activities")
+
+    @property
+    def sort_key(self) -> datetime | None:
+        return self.starts_at or self.due_at

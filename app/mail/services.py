@@ -1,0 +1,201 @@
+"""Queueing mail in the outbox and delivering it.
+
+``queue_mail`` only adds a row to the session: the message exists if and only if the change that
+caused it commits. ``deliver_outbox`` sends what is due, one row at a time, so a crash or a mail
+server that is down loses nothing; failed rows are retried later with a growing delay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from jinja2 import TemplateNotFound
+
+from app.db import now_utc
+from app.extensions import db
+from app.mail.models import OutboxMessage, OutboxStatus
+
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str  # e.g. "text/calendar; method=PUBLISH"
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+
+
+def queue_mail(
+    recipient: str,
+    template: str,
+    *,
+    locale: str,
+    attachments: Iterable[Attachment] = (),
+    **context: object,
+) -> OutboxMessage:
+    """Render ``emails/<template>.subject.txt``, ``.txt`` (and ``.html`` if present) in
+    ``locale`` and add the message to the outbox. The caller's commit makes it real."""
+    with force_locale(locale):
+        subject = render_template(f"emails/{template}.subject.txt", **context).strip()
+        text = render_template(f"emails/{template}.txt", **context)
+        try:
+            html = render_template(f"emails/{template}.html", **context)
+        except TemplateNotFound:
+            html = None
+
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = " ".join(subject.split())
+    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    msg["To"] = recipient
+    msg["Date"] = format_datetime(now_utc())
+    msg["Message-ID"] = make_msgid(domain=_site_domain())
+    msg["Content-Language"] = locale
+    msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    for item in attachments:
+        maintype, _, rest = item.mimetype.partition("/")
+        subtype, *params = [p.strip() for p in rest.split(";")]
+        msg.add_attachment(item.content, maintype=maintype, subtype=subtype, filename=item.filename)
+        if params:
+            part = msg.get_payload()[-1]
+            for param in params:
+                key, _, value = param.partition("=")
+                part.set_param(key, value)
+
+    row = OutboxMessage(recipient=recipient, subject=msg["Subject"], raw=msg.as_bytes())
+    db.session.add(row)
+    return row
+
+
+def _site_domain() -> str:
+    return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8… minutes after each failure, at most six hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+
+
+class _Transport:
+    """One SMTP connection for a whole run, opened on first use."""
+
+    def __init__(self) -> None:
+        self.config = current_app.config
+        self.conn: smtplib.SMTP | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.config.get("MAIL_SERVER"))
+
+    def send(self, recipient: str, raw: bytes) -> None:
+        if self.conn is None:
+            cls = smtplib.SMTP_SSL if self.config["MAIL_USE_SSL"] else smtplib.SMTP
+            conn = cls(
+                self.config["MAIL_SERVER"],
+                self.config["MAIL_PORT"],
+                timeout=self.config["MAIL_TIMEOUT"],
+            )
+            if self.config["MAIL_USE_TLS"]:
+                conn.starttls()
+            if self.config.get("MAIL_USERNAME"):
+                conn.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"] or "")
+            self.conn = conn
+        sender = self.config["MAIL_DEFAULT_SENDER"]
+        try:
+            self.conn.sendmail(sender, [recipient], raw)
+        except smtplib.SMTPServerDisconnected:
+            self.conn = None
+            raise
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.conn.quit()
+            self.conn = None
+
+
+def _write_eml(row: OutboxMessage) -> None:
+    folder = current_app.config.get("MAIL_EML_DIR")
+    if not folder:
+        return
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / f"{row.created_at:%Y%m%dT%H%M%S}-{row.id:06d}.eml").write_bytes(row.raw)
+
+
+def _next_due() -> OutboxMessage | None:
+    # SKIP LOCKED lets several senders run at once on PostgreSQL; SQLite ignores it.
+    stmt = (
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now_utc()
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def deliver_outbox(limit: int = 500) -> DeliveryReport:
+    """Send the messages that are due. Each outcome is committed as soon as it is known."""
+    report = DeliveryReport()
+    transport = _Transport()
+    if not transport.enabled and not current_app.config.get("MAIL_EML_DIR"):
+        current_app.logger.warning("mail: no MAIL_SERVER and no MAIL_EML_DIR; nothing delivered")
+        report.pending = _pending_count()
+        return report
+    tried: set[int] = set()
+    try:
+        while report.sent + report.failed < limit:
+            row = _next_due()
+            if row is None or row.id in tried:
+                db.session.rollback()
+                break
+            tried.add(row.id)
+            try:
+                if transport.enabled:
+                    transport.send(row.recipient, row.raw)
+            except (smtplib.SMTPException, OSError) as exc:
+                row.attempts += 1
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                row.next_attempt_at = now_utc() + retry_delay(row.attempts)
+                report.failed += 1
+                current_app.logger.warning("mail %s to %s not sent: %s", row.id, row.recipient, exc)
+            else:
+                row.attempts += 1
+                row.status = OutboxStatus.SENT
+                row.sent_at = now_utc()
+                row.last_error = ""
+                _write_eml(row)
+                report.sent += 1
+            db.session.commit()
+    finally:
+        transport.close()
+    report.pending = _pending_count()
+    return report
+
+
+def _pending_count() -> int:
+    stmt = sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
+    return db.session.scalar(stmt) or 0
