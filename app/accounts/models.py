@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,14 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     ORGANISER = "organiser"
     PARTICIPANT = "participant"
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.ADMIN: _l("Administrator"),
+            Role.ORGANISER: _l("Organiser"),
+            Role.PARTICIPANT: _l("Participant"),
+        }[self]
 
 
 class User(UserMixin, db.Model):

@@ -67,7 +67,11 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
+        from app.courses.permissions import can_manage_course, can_see_participants
+
         return {
+            "can_manage_course": can_manage_course,
+            "can_see_participants": can_see_participants,
             "language_names": LANGUAGE_NAMES,
             "current_locale": str(get_locale()),
             "site_name": current_app.config["SITE_NAME"],

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.i18n import pick_translation
@@ -41,16 +42,36 @@ class CourseStatus(enum.StrEnum):
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        return {
+            CourseStatus.DRAFT: _l("Draft"),
+            CourseStatus.PUBLISHED: _l("Published"),
+            CourseStatus.CANCELLED: _l("Cancelled"),
+        }[self]
+
 
 class PartnerRole(enum.StrEnum):
     ORGANISER = "organiser"
     CO_ORGANISER = "co_organiser"
     FUNDER = "funder"
 
+    @property
+    def label(self) -> str:
+        return {
+            PartnerRole.ORGANISER: _l("Organiser"),
+            PartnerRole.CO_ORGANISER: _l("Co-organiser"),
+            PartnerRole.FUNDER: _l("Funder"),
+        }[self]
+
 
 class TeamRole(enum.StrEnum):
     ORGANISER = "organiser"
     FACILITATOR = "facilitator"
+
+    @property
+    def label(self) -> str:
+        return {TeamRole.ORGANISER: _l("Organiser"), TeamRole.FACILITATOR: _l("Facilitator")}[self]
 
 
 class Course(db.Model):
