@@ -26,12 +26,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $(VENV)/.installed $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q
+	$(BIN)/pybabel -q compile -d app/translations -f
 
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,8 +42,10 @@ lint: $(VENV)/.installed-dev
 
 # Refresh the catalogue of marked strings and merge it into each language's .po file.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --omit-header --sort-output .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot \
+		--no-location --sort-output --project Atelier --copyright-holder "Atelier contributors" .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+		--no-location --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 mail: $(VENV)/.installed
 	$(FLASK) mail send

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -40,6 +41,18 @@ def _reset_schema(app: Flask) -> None:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
+class Client(FlaskClient):
+    """Requests in a test share the test's app context (and so ``g``); Flask-Login and
+    Flask-Babel cache the user and the language on ``g``, so forget them before each request,
+    as a real request would."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            for cached in ("_login_user", "babel_locale", "babel_tzinfo", "babel_translations"):
+                g.pop(cached, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(
@@ -54,10 +67,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
+    app.test_client_class = Client
     with app.app_context():
         _reset_schema(app)
         upgrade()
     yield app
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

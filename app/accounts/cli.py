@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
 
-from app.accounts.services import create_or_promote_admin, find_user_by_email
+from app.accounts.services import MIN_PASSWORD_LENGTH, create_or_promote_admin, find_user_by_email
 from app.extensions import db
 
 
@@ -17,10 +18,18 @@ from app.extensions import db
 def create_admin_command(email: str, name: str, password: str | None) -> None:
     """Create an administrator, or promote the existing account with this email."""
     if password is None and find_user_by_email(email) is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            param_hint="--password",
+        )
     try:
         user, created = create_or_promote_admin(email, name=name, password=password)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
     db.session.commit()
-    click.echo(f"{'Created' if created else 'Promoted'} administrator {user.email}.")
+    if created:
+        click.echo(_("Created administrator %(email)s.", email=user.email))
+    else:
+        click.echo(_("Promoted administrator %(email)s.", email=user.email))

@@ -1,28 +1,292 @@
-from flask import Blueprint
+"""Sign-up, log-in, the account pages, password reset and the administrators' user list.
+
+Each view loads, checks, validates its form, calls a service, commits once, flashes and
+redirects; the rules live in :mod:`app.accounts.services`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.accounts import services
+from app.accounts.auth import admin_required
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ChangeRoleForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+    UserSearchForm,
+    UserStatusForm,
+)
+from app.accounts.models import Role, User
+from app.core.urls import safe_next
+from app.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
-
-@bp.route("/login")
-def login():
-    return "login"
+# Reset links carry a secret in the URL: never pass it on to another site in a Referer header.
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
 
 
-@bp.route("/signup")
-def signup():
-    return "signup"
+def _home() -> str:
+    return url_for("courses.index")
+
+
+# --- Sign-up, log-in, log-out ------------------------------------------------------------------
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = SignupForm()
+    if request.method == "GET":
+        form.locale.data = str(get_locale())
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=form.locale.data,
+            )
+        except services.EmailTaken:
+            db.session.rollback()
+            form.email.errors.append(
+                _("An account with this email address exists already. Log in instead?")
+            )
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next")) or _home())
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or _home())
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.InvalidCredentials:
+            flash(_("Wrong email or password."), "error")
+        except services.AccountInactive:
+            flash(
+                _("This account has been deactivated. Contact an administrator to reopen it."),
+                "error",
+            )
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("You are logged in."), "success")
+            return redirect(safe_next(request.args.get("next")) or _home())
+    return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
-def logout():
-    return "logout"
+def logout() -> Response:
+    if current_user.is_authenticated:
+        logout_user()
+        flash(_("You are logged out."), "info")
+    return redirect(_home())
 
 
-@bp.route("/account")
-def profile():
-    return "profile"
+# --- The user's own account --------------------------------------------------------------------
 
 
-@bp.route("/admin/users")
-def users():
-    return "users"
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile() -> Response | str:
+    user: User = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        services.update_profile(user, name=form.name.data, locale=form.locale.data, actor=user)
+        db.session.commit()
+        flash(_("Your account details are saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, user=user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str:
+    user: User = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                user,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+                actor=user,
+            )
+        except services.WrongPassword:
+            form.current_password.errors.append(_("This is not your current password."))
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+# --- Password reset ----------------------------------------------------------------------------
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_request() -> Response | str:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the account exists: nobody learns who has one.
+        flash(
+            _(
+                "If an account uses %(email)s, we have sent it a link to choose a new password. "
+                "The link works once, for %(minutes)d minutes.",
+                email=form.email.data,
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.reset_request"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | tuple[str, int, dict[str, str]]:
+    try:
+        services.find_reset_token(token)
+    except services.InvalidResetToken as exc:
+        return _invalid_reset_link(exc)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except services.InvalidResetToken as exc:
+            db.session.rollback()
+            return _invalid_reset_link(exc)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_("Your new password is set. You can log in with it now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), 200, NO_REFERRER
+
+
+def _invalid_reset_link(exc: services.InvalidResetToken) -> tuple[str, int, dict[str, str]]:
+    messages = {
+        services.ResetTokenProblem.UNKNOWN: _(
+            "This password reset link is not valid. Check that you copied the whole address "
+            "from the email."
+        ),
+        services.ResetTokenProblem.USED: _(
+            "This password reset link has already been used, or a newer one replaced it. Each "
+            "link works only once."
+        ),
+        services.ResetTokenProblem.EXPIRED: _("This password reset link has expired."),
+    }
+    page = render_template("accounts/reset_invalid.html", message=messages[exc.problem])
+    return page, 400, NO_REFERRER
+
+
+# --- Administration ----------------------------------------------------------------------------
+
+
+@bp.get("/admin/users")
+@admin_required
+def users() -> str:
+    search = UserSearchForm(request.args)
+    filters = services.UserFilter(search=search.q.data or "", role=search.selected_role())
+    page = db.paginate(
+        services.users_query(filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=services.USERS_PER_PAGE,
+        error_out=False,
+    )
+    here = request.full_path if request.query_string else request.path
+    role_forms = {
+        user.id: ChangeRoleForm(formdata=None, data={"role": user.role.value})
+        for user in page.items
+    }
+    return render_template(
+        "accounts/users.html",
+        search=search,
+        page=page,
+        role_forms=role_forms,
+        here=here,
+        page_args={k: v for k, v in request.args.items() if k != "page" and v},
+    )
+
+
+def _back_to_users(next_url: str | None) -> Response:
+    target = safe_next(next_url)
+    if not target or not target.startswith(url_for("accounts.users")):
+        target = url_for("accounts.users")
+    return redirect(target)
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    form = ChangeRoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose one of the roles in the list."), "error")
+        return _back_to_users(form.next.data)
+    try:
+        services.change_role(user, Role(form.role.data), actor=current_user._get_current_object())
+    except services.SelfLockout:
+        flash(
+            _(
+                "You cannot take the administrator role away from yourself. Ask another "
+                "administrator to do it."
+            ),
+            "error",
+        )
+        return _back_to_users(form.next.data)
+    db.session.commit()
+    flash(
+        _("%(name)s is now: %(role)s.", name=user.name, role=user.role.label),
+        "success",
+    )
+    return _back_to_users(form.next.data)
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@admin_required
+def deactivate_user(user_id: int) -> Response:
+    return _set_active(user_id, active=False)
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@admin_required
+def reactivate_user(user_id: int) -> Response:
+    return _set_active(user_id, active=True)
+
+
+def _set_active(user_id: int, *, active: bool) -> Response:
+    user = db.get_or_404(User, user_id)
+    form = UserStatusForm()
+    if not form.validate_on_submit():
+        return _back_to_users(None)
+    try:
+        services.set_active(user, active, actor=current_user._get_current_object())
+    except services.SelfLockout:
+        flash(_("You cannot deactivate your own account."), "error")
+        return _back_to_users(form.next.data)
+    db.session.commit()
+    if active:
+        flash(_("%(name)s can log in again.", name=user.name), "success")
+    else:
+        flash(_("%(name)s can no longer log in.", name=user.name), "success")
+    return _back_to_users(form.next.data)

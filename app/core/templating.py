@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from flask import Flask, current_app
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from app.core.i18n import LANGUAGE_NAMES
 
@@ -42,16 +43,34 @@ def daterange(start: date, end: date) -> str:
     """A date range such as 20-24 November 2017, in the current language's own way."""
     if start == end:
         return babel_dates.format_date(start, "long", locale=get_locale())
-    return babel_dates.format_interval(start, end, "yMMMd", locale=get_locale())
+    return babel_dates.format_interval(start, end, "yMMMMd", locale=get_locale())
 
 
 def tzname(value: datetime | date | None, tz: str | None = None) -> str:
-    """The zone's abbreviation or offset at that moment (CET, CEST, GMT-5), for labels."""
+    """The zone's abbreviation at that moment (CET, CEST, EST), or its offset where the zone
+    has no abbreviation (-05 in Quito), for labels beside times."""
     if value is None:
         return ""
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day, 12, tzinfo=_zone(tz))
-    return babel_dates.format_datetime(value.astimezone(_zone(tz)), "zzz", locale=get_locale())
+    return value.astimezone(_zone(tz)).tzname() or ""
+
+
+def month_label(value: str) -> str:
+    """2017-11 as "November 2017" in the current language."""
+    year, month = (int(part) for part in value.split("-"))
+    return babel_dates.format_date(date(year, month, 1), "LLLL y", locale=get_locale())
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text with blank lines as paragraphs and single newlines as line breaks, escaped."""
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return Markup("\n").join(
+        Markup("<p>")
+        + Markup("<br>\n").join(escape(line) for line in b.split("\n"))
+        + Markup("</p>")
+        for b in blocks
+    )
 
 
 def register(app: Flask) -> None:
@@ -61,6 +80,8 @@ def register(app: Flask) -> None:
         localdate=localdate,
         daterange=daterange,
         tzname=tzname,
+        month_label=month_label,
+        paragraphs=paragraphs,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

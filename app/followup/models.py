@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, now_utc, str_enum
@@ -21,6 +22,14 @@ class ActivityKind(enum.StrEnum):
     WEBINAR = "webinar"
     ASSIGNMENT = "assignment"
     DISCUSSION = "discussion"
+
+    @property
+    def label(self) -> str:
+        return {
+            ActivityKind.WEBINAR: _l("Webinar"),
+            ActivityKind.ASSIGNMENT: _l("Assignment"),
+            ActivityKind.DISCUSSION: _l("Discussion"),
+        }[self]
 
 
 class FollowupActivity(db.Model):

@@ -68,7 +68,6 @@ def queue_mail(
     msg["To"] = recipient
     msg["Date"] = format_datetime(now_utc())
     msg["Message-ID"] = make_msgid(domain=_site_domain())
-    msg["Content-Language"] = locale
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
@@ -81,6 +80,8 @@ def queue_mail(
             for param in params:
                 key, _, value = param.partition("=")
                 part.set_param(key, value)
+    # Last: set_content() and the multipart conversions drop or move Content-* headers.
+    msg["Content-Language"] = locale
 
     row = OutboxMessage(recipient=recipient, subject=msg["Subject"], raw=msg.as_bytes())
     db.session.add(row)
@@ -102,28 +103,47 @@ class _Transport:
     def __init__(self) -> None:
         self.config = current_app.config
         self.conn: smtplib.SMTP | None = None
+        # Set when the server could not be reached: the rest of the run would fail the same way.
+        self.unreachable = False
 
     @property
     def enabled(self) -> bool:
         return bool(self.config.get("MAIL_SERVER"))
 
-    def send(self, recipient: str, raw: bytes) -> None:
-        if self.conn is None:
-            cls = smtplib.SMTP_SSL if self.config["MAIL_USE_SSL"] else smtplib.SMTP
-            conn = cls(
-                self.config["MAIL_SERVER"],
-                self.config["MAIL_PORT"],
-                timeout=self.config["MAIL_TIMEOUT"],
-            )
+    def _connect(self) -> smtplib.SMTP:
+        cls = smtplib.SMTP_SSL if self.config["MAIL_USE_SSL"] else smtplib.SMTP
+        conn = cls(
+            self.config["MAIL_SERVER"],
+            self.config["MAIL_PORT"],
+            timeout=self.config["MAIL_TIMEOUT"],
+        )
+        try:
             if self.config["MAIL_USE_TLS"]:
                 conn.starttls()
             if self.config.get("MAIL_USERNAME"):
                 conn.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"] or "")
-            self.conn = conn
+        except BaseException:
+            # A refused STARTTLS or log-in must not leave the socket open.
+            conn.close()
+            raise
+        return conn
+
+    def send(self, recipient: str, raw: bytes) -> None:
+        if self.conn is None:
+            try:
+                self.conn = self._connect()
+            except (smtplib.SMTPException, OSError):
+                self.unreachable = True
+                raise
         sender = self.config["MAIL_DEFAULT_SENDER"]
         try:
             self.conn.sendmail(sender, [recipient], raw)
-        except smtplib.SMTPServerDisconnected:
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+            # The server refused this message; smtplib has reset the session, which stays usable.
+            raise
+        except (smtplib.SMTPException, OSError):
+            # A dropped or timed-out connection: open a fresh one for the next message.
+            self.conn.close()
             self.conn = None
             raise
 
@@ -139,8 +159,12 @@ def _write_eml(row: OutboxMessage) -> None:
     if not folder:
         return
     path = Path(folder)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / f"{row.created_at:%Y%m%dT%H%M%S}-{row.id:06d}.eml").write_bytes(row.raw)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / f"{row.created_at:%Y%m%dT%H%M%S}-{row.id:06d}.eml").write_bytes(row.raw)
+    except OSError:
+        # Only a copy: the message is sent already, and failing here would send it again.
+        current_app.logger.exception("mail %s: could not write the .eml copy in %s", row.id, folder)
 
 
 def _next_due() -> OutboxMessage | None:
@@ -182,6 +206,10 @@ def deliver_outbox(limit: int = 500) -> DeliveryReport:
                 row.next_attempt_at = now_utc() + retry_delay(row.attempts)
                 report.failed += 1
                 current_app.logger.warning("mail %s to %s not sent: %s", row.id, row.recipient, exc)
+                if transport.unreachable:
+                    # Leave the other messages for a later run instead of waiting on each.
+                    db.session.commit()
+                    break
             else:
                 row.attempts += 1
                 row.status = OutboxStatus.SENT

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, now_utc, str_enum
@@ -35,6 +36,24 @@ class SessionKind(enum.StrEnum):
     LUNCH = "lunch"
 
     @property
+    def label(self) -> str:
+        return {
+            SessionKind.OPENING: _l("Opening"),
+            SessionKind.PLENARY: _l("Plenary"),
+            SessionKind.CASE_STUDY: _l("Case study"),
+            SessionKind.GROUP_WORK: _l("Group work"),
+            SessionKind.PANEL: _l("Panel"),
+            SessionKind.DEBATE: _l("Debate"),
+            SessionKind.ROLE_PLAY: _l("Role play"),
+            SessionKind.STUDY_VISIT: _l("Study visit"),
+            SessionKind.NETWORKING: _l("Networking"),
+            SessionKind.EVALUATION: _l("Evaluation"),
+            SessionKind.CLOSING: _l("Closing"),
+            SessionKind.BREAK: _l("Break"),
+            SessionKind.LUNCH: _l("Lunch"),
+        }[self]
+
+    @property
     def is_break(self) -> bool:
         return self in (SessionKind.BREAK, SessionKind.LUNCH)
 
@@ -42,6 +61,13 @@ class SessionKind(enum.StrEnum):
 class SessionStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            SessionStatus.SCHEDULED: _l("Scheduled"),
+            SessionStatus.CANCELLED: _l("Cancelled"),
+        }[self]
 
 
 class CourseSession(db.Model):
@@ -83,3 +109,7 @@ class CourseSession(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def is_break(self) -> bool:
+        return self.kind.is_break

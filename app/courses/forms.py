@@ -1,0 +1,223 @@
+"""Forms of the course builder."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.core.i18n import LANGUAGE_NAMES
+from app.courses.models import Course, CourseStatus, PartnerRole, TeamRole
+from app.courses.services import MAX_COURSE_DAYS, MAX_SLUG_LENGTH, slug_taken
+from app.extensions import db
+from app.modules.models import Module
+from app.venues.models import Venue
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CourseTextForm(Form):
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("One or two sentences for the catalogue."),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+
+
+class PartnerForm(Form):
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(r.value, r.label) for r in PartnerRole],
+        default="co_organiser",
+    )
+
+
+class CourseForm(FlaskForm):
+    text_en = FormField(CourseTextForm, label=_l("In English"))
+    text_fr = FormField(CourseTextForm, label=_l("In French"))
+    text_es = FormField(CourseTextForm, label=_l("In Spanish"))
+    default_locale = SelectField(
+        _l("Main language of the course's texts"),
+        description=_l("Shown to visitors whose language has no translation."),
+    )
+    languages = MultiCheckboxField(_l("Languages of instruction"), validators=[InputRequired()])
+    slug = StringField(
+        _l("Web address"),
+        validators=[
+            Optional(),
+            Length(max=MAX_SLUG_LENGTH),
+            Regexp(
+                SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only.")
+            ),
+        ],
+        description=_l(
+            "The last part of the course's address, e.g. governing-migration-2018. "
+            "Leave empty to make one from the title."
+        ),
+    )
+    venue_id = SelectField(_l("Venue"), coerce=int)
+    start_date = DateField(_l("First on-site day"), validators=[InputRequired()])
+    days = IntegerField(
+        _l("Number of on-site days"),
+        default=5,
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_COURSE_DAYS)],
+    )
+    capacity = IntegerField(
+        _l("Capacity (seats)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(min=0, max=10000)],
+    )
+    registration_opens_on = DateField(_l("Registration opens on"), validators=[Optional()])
+    registration_closes_on = DateField(
+        _l("Registration closes on"),
+        validators=[Optional()],
+        description=_l("Usually three to four weeks before the start."),
+    )
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    contact_email = StringField(
+        _l("Contact email"), validators=[Optional(), Email(), Length(max=254)]
+    )
+    status = SelectField(
+        _l("Status"), choices=[SelectChoice(s.value, s.label) for s in CourseStatus]
+    )
+    partners = FieldList(FormField(PartnerForm), min_entries=3)
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, course: Course | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.course = course
+        locales = current_app.config["LANGUAGES"]
+        self.default_locale.choices = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in locales]
+        self.languages.choices = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in locales]
+        venues = db.session.scalars(sa.select(Venue).order_by(Venue.name)).all()
+        self.venue_id.choices = [SelectChoice(v.id, f"{v} ({v.timezone})") for v in venues]
+
+    def text_forms(self) -> list[tuple[str, FormField]]:
+        return [("en", self.text_en), ("fr", self.text_fr), ("es", self.text_es)]
+
+    def validate_slug(self, field: StringField) -> None:
+        if field.data and slug_taken(field.data, excluding=self.course):
+            raise ValidationError(_l("Another course already uses this address."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        main = getattr(self, f"text_{self.default_locale.data}", None)
+        if main is not None and not (main.form.title.data or "").strip():
+            main.form.title.errors.append(_l("Give the title in the course's main language."))
+            ok = False
+        opens, closes, start = (
+            self.registration_opens_on.data,
+            self.registration_closes_on.data,
+            self.start_date.data,
+        )
+        if opens and closes and closes < opens:
+            self.registration_closes_on.errors.append(_l("Registration must close after it opens."))
+            ok = False
+        if closes and start and closes > start:
+            self.registration_closes_on.errors.append(
+                _l("Registration must close before the course starts.")
+            )
+            ok = False
+        return ok
+
+
+class FocusForm(Form):
+    module_id = SelectField(_l("Module"), coerce=int)
+    theme = StringField(_l("…or a theme of its own"), validators=[Optional(), Length(max=300)])
+
+
+class CourseModulesForm(FlaskForm):
+    focuses = FieldList(FormField(FocusForm), min_entries=1)
+    submit = SubmitField(_l("Save the modules"))
+
+    def __init__(self, *args: Any, course: Course, locale: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        in_use = {m.id for m in course.modules}
+        modules = db.session.scalars(
+            sa.select(Module)
+            .where(sa.or_(Module.is_retired.is_(False), Module.id.in_(in_use)))
+            .order_by(Module.position, Module.code)
+        ).all()
+        choices = [SelectChoice(0, str(_l("— none —")))]
+        for m in modules:
+            label = f"{m.code}: {m.title(locale)}"
+            if m.is_retired:
+                label += " " + str(_l("(retired)"))
+            choices.append(SelectChoice(m.id, label))
+        self.module_ids = {m.id: m for m in modules}
+        for entry in self.focuses:
+            entry.form.module_id.choices = choices
+
+
+class TeamMemberForm(FlaskForm):
+    email = StringField(_l("Email of the person's account"), validators=[InputRequired(), Email()])
+    role = SelectField(
+        _l("Role in the course"), choices=[SelectChoice(r.value, r.label) for r in TeamRole]
+    )
+    submit = SubmitField(_l("Add to the team"))
+
+
+class EditionForm(FlaskForm):
+    start_date = DateField(_l("First on-site day of the new edition"), validators=[InputRequired()])
+    slug = StringField(
+        _l("Web address"),
+        validators=[
+            Optional(),
+            Length(max=MAX_SLUG_LENGTH),
+            Regexp(
+                SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only.")
+            ),
+        ],
+        description=_l("Leave empty to make one from the title and year."),
+    )
+    submit = SubmitField(_l("Create the new edition"))
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.course = course
+        if not self.start_date.data and not self.is_submitted():
+            # Same weekday, a year on: the usual rhythm of a yearly edition.
+            self.start_date.data = course.start_date + timedelta(weeks=52)
+
+    def validate_slug(self, field: StringField) -> None:
+        if field.data and slug_taken(field.data):
+            raise ValidationError(_l("Another course already uses this address."))
+
+    def validate_start_date(self, field: DateField) -> None:
+        if field.data == self.course.start_date:
+            raise ValidationError(_l("Choose another week than the original's."))

@@ -1,0 +1,529 @@
+"""Course rules: building a course, its texts, focuses, partners and team; editions; the
+registration state shown in the catalogue.
+
+Services flush, never commit, and take the acting user as an argument.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.core.timeutil import local_to_utc, shift_days_keeping_wall_time
+from app.courses.models import (
+    Course,
+    CourseModule,
+    CoursePartner,
+    CourseStatus,
+    CourseTeamMember,
+    CourseTranslation,
+    Organisation,
+    PartnerRole,
+    TeamRole,
+)
+from app.db import now_utc
+from app.extensions import db
+from app.followup.models import FollowupActivity
+from app.followup.services import apply_followup_defaults
+from app.modules.models import Module
+from app.schedule.models import CourseSession
+from app.venues.models import Venue
+
+MAX_SLUG_LENGTH = 80
+MAX_COURSE_DAYS = 31
+
+
+class CourseError(Exception):
+    """A rule of the course builder was broken; the message is for the user."""
+
+
+# ---------------------------------------------------------------------------
+# Input shapes (what forms hand to the services)
+
+
+@dataclass
+class CourseText:
+    title: str
+    summary: str = ""
+    description: str = ""
+
+
+@dataclass
+class CourseDetails:
+    venue: Venue | None
+    start_date: date
+    days: int = 5
+    capacity: int = 30
+    default_locale: str = "en"
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    registration_opens_on: date | None = None
+    registration_closes_on: date | None = None
+    contact_name: str = ""
+    contact_email: str = ""
+    status: CourseStatus = CourseStatus.DRAFT
+    texts: dict[str, CourseText] = field(default_factory=dict)
+    partners: list[tuple[str, PartnerRole]] = field(default_factory=list)
+
+
+@dataclass
+class Focus:
+    """One entry of the course's ordered focuses: a module or a theme of its own."""
+
+    module: Module | None = None
+    theme: str | None = None
+
+
+# ---------------------------------------------------------------------------
+# Slugs
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:MAX_SLUG_LENGTH].rstrip("-") or "course"
+
+
+def slug_taken(slug: str, *, excluding: Course | None = None) -> bool:
+    stmt = sa.select(Course.id).where(Course.slug == slug)
+    if excluding is not None and excluding.id is not None:
+        stmt = stmt.where(Course.id != excluding.id)
+    return db.session.scalar(stmt) is not None
+
+
+def unique_slug(base: str) -> str:
+    base = slugify(base)
+    slug, n = base, 2
+    while slug_taken(slug):
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+# ---------------------------------------------------------------------------
+# Creating and changing a course
+
+
+def _registration_bounds(details: CourseDetails) -> tuple[datetime | None, datetime | None]:
+    """Registration opens at the start of its day and closes at the end of its day, at the venue."""
+    tz = details.venue.timezone if details.venue else "UTC"
+    opens = (
+        local_to_utc(details.registration_opens_on, time(0, 0), tz)
+        if details.registration_opens_on
+        else None
+    )
+    closes = (
+        local_to_utc(details.registration_closes_on, time(23, 59), tz)
+        if details.registration_closes_on
+        else None
+    )
+    return opens, closes
+
+
+def check_details(details: CourseDetails) -> None:
+    if not details.texts or not any(t.title.strip() for t in details.texts.values()):
+        raise CourseError(_l("Give the course a title."))
+    if details.default_locale not in details.texts:
+        raise CourseError(_l("Give the title in the course's main language."))
+    if not 1 <= details.days <= MAX_COURSE_DAYS:
+        raise CourseError(_l("A course lasts from 1 to %(max)d days.", max=MAX_COURSE_DAYS))
+    if details.capacity < 0:
+        raise CourseError(_l("The capacity cannot be negative."))
+    opens, closes = details.registration_opens_on, details.registration_closes_on
+    if opens and closes and closes < opens:
+        raise CourseError(_l("Registration must close after it opens."))
+    if closes and closes > details.start_date:
+        raise CourseError(_l("Registration must close before the course starts."))
+
+
+def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> Course:
+    """A new course; the actor joins its team as organiser."""
+    check_details(details)
+    main_title = details.texts[details.default_locale].title
+    course = Course(slug=slug or unique_slug(f"{main_title}-{details.start_date.year}"))
+    _apply_details(course, details)
+    course.team.append(CourseTeamMember(user=actor, role=TeamRole.ORGANISER))
+    db.session.add(course)
+    apply_followup_defaults(course)
+    db.session.flush()
+    return course
+
+
+def update_course(course: Course, details: CourseDetails, *, slug: str, actor: User) -> Course:
+    """Change a course's details. Moving the first day moves the whole programme with it."""
+    check_details(details)
+    shift = (details.start_date - course.start_date).days
+    old_tz = course.timezone
+    course.slug = slug
+    _apply_details(course, details)
+    if shift:
+        _shift_programme(course, shift, old_tz)
+    db.session.flush()
+    return course
+
+
+def _apply_details(course: Course, details: CourseDetails) -> None:
+    course.venue = details.venue
+    course.start_date = details.start_date
+    course.days = details.days
+    course.capacity = details.capacity
+    course.default_locale = details.default_locale
+    course.languages = ",".join(details.languages) or details.default_locale
+    course.registration_opens_at, course.registration_closes_at = _registration_bounds(details)
+    course.contact_name = details.contact_name.strip()
+    course.contact_email = details.contact_email.strip().lower()
+    course.status = details.status
+    set_course_texts(course, details.texts)
+    set_partners(course, details.partners)
+
+
+def set_course_texts(course: Course, texts: dict[str, CourseText]) -> None:
+    """Keep one translation row per language given; a language left without a title is dropped."""
+    existing = {t.locale: t for t in course.translations}
+    for locale, text in texts.items():
+        if not text.title.strip():
+            continue
+        row = existing.pop(locale, None)
+        if row is None:
+            row = CourseTranslation(locale=locale)
+            course.translations.append(row)
+        row.title = text.title.strip()
+        row.summary = text.summary.strip()
+        row.description = text.description.strip()
+    for locale, row in existing.items():
+        if locale not in texts or not texts[locale].title.strip():
+            course.translations.remove(row)
+
+
+def get_or_create_organisation(name: str) -> Organisation:
+    name = " ".join(name.split())
+    org = db.session.scalar(
+        sa.select(Organisation).where(sa.func.lower(Organisation.name) == name.lower())
+    )
+    if org is None:
+        org = Organisation(name=name)
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+def set_partners(course: Course, partners: list[tuple[str, PartnerRole]]) -> None:
+    """Make the course's partners exactly these (name, role) pairs, in this order."""
+    wanted: list[tuple[Organisation, PartnerRole]] = []
+    for name, role in partners:
+        if name.strip():
+            pair = (get_or_create_organisation(name), role)
+            if pair not in wanted:
+                wanted.append(pair)
+    current = {(p.organisation, p.role): p for p in course.partners}
+    for key, partner in current.items():
+        if key not in wanted:
+            course.partners.remove(partner)
+    for position, (org, role) in enumerate(wanted):
+        partner = current.get((org, role))
+        if partner is None:
+            partner = CoursePartner(organisation=org, role=role)
+            course.partners.append(partner)
+        partner.position = position
+    course.partners.sort(key=lambda p: p.position)
+
+
+def set_focuses(course: Course, focuses: list[Focus], *, actor: User) -> None:
+    """Replace the course's ordered focuses (modules or themes)."""
+    course.focuses.clear()
+    db.session.flush()
+    for position, item in enumerate(focuses):
+        theme = (item.theme or "").strip() or None
+        if item.module is None and theme is None:
+            continue
+        course.focuses.append(CourseModule(position=position, module=item.module, theme=theme))
+    db.session.flush()
+
+
+def _shift_programme(course: Course, days: int, tz: str) -> None:
+    """Move sessions, follow-up dates and activities by whole days, keeping wall-clock times."""
+    for session in course.sessions:
+        session.starts_at = shift_days_keeping_wall_time(session.starts_at, days, tz)
+        session.ends_at = shift_days_keeping_wall_time(session.ends_at, days, tz)
+        session.sequence += 1
+    if course.followup_opens_on:
+        course.followup_opens_on += timedelta(days=days)
+    if course.followup_closes_on:
+        course.followup_closes_on += timedelta(days=days)
+    for activity in course.activities:
+        for attr in ("starts_at", "ends_at", "due_at"):
+            value = getattr(activity, attr)
+            if value is not None:
+                setattr(activity, attr, shift_days_keeping_wall_time(value, days, tz))
+        activity.sequence += 1
+
+
+# ---------------------------------------------------------------------------
+# Team
+
+
+class TeamError(CourseError):
+    pass
+
+
+def add_team_member(course: Course, user: User, role: TeamRole, *, actor: User) -> CourseTeamMember:
+    for member in course.team:
+        if member.user_id == user.id:
+            member.role = role
+            db.session.flush()
+            return member
+    member = CourseTeamMember(user=user, role=role)
+    course.team.append(member)
+    db.session.flush()
+    return member
+
+
+def remove_team_member(course: Course, member: CourseTeamMember, *, actor: User) -> None:
+    organisers = [m for m in course.team if m.role == TeamRole.ORGANISER]
+    if member.role == TeamRole.ORGANISER and len(organisers) == 1:
+        raise TeamError(_l("A course keeps at least one organiser."))
+    course.team.remove(member)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------------------
+# Editions
+
+
+def copy_as_new_edition(
+    course: Course, start_date: date, *, slug: str | None, actor: User
+) -> Course:
+    """A draft copy of ``course`` starting on ``start_date``: texts, focuses, partners, team,
+    timetable and follow-up plan, all moved by the same number of days (wall-clock times kept).
+    Registration dates move too. The new edition gets new calendar identities."""
+    shift = (start_date - course.start_date).days
+    tz = course.timezone
+    new = Course(
+        slug=slug or unique_slug(f"{course.title(course.default_locale)}-{start_date.year}"),
+        default_locale=course.default_locale,
+        languages=course.languages,
+        venue=course.venue,
+        start_date=start_date,
+        days=course.days,
+        capacity=course.capacity,
+        contact_name=course.contact_name,
+        contact_email=course.contact_email,
+        status=CourseStatus.DRAFT,
+        edition_of=course,
+        registration_opens_at=_shift(course.registration_opens_at, shift, tz),
+        registration_closes_at=_shift(course.registration_closes_at, shift, tz),
+        followup_opens_on=course.followup_opens_on + timedelta(days=shift)
+        if course.followup_opens_on
+        else None,
+        followup_closes_on=course.followup_closes_on + timedelta(days=shift)
+        if course.followup_closes_on
+        else None,
+        translations=[
+            CourseTranslation(
+                locale=t.locale, title=t.title, summary=t.summary, description=t.description
+            )
+            for t in course.translations
+        ],
+        focuses=[
+            CourseModule(position=f.position, module=f.module, theme=f.theme)
+            for f in course.focuses
+        ],
+        partners=[
+            CoursePartner(organisation=p.organisation, role=p.role, position=p.position)
+            for p in course.partners
+        ],
+        team=[CourseTeamMember(user=m.user, role=m.role) for m in course.team],
+    )
+    db.session.add(new)
+    if not any(m.user_id == actor.id for m in course.team):
+        new.team.append(CourseTeamMember(user=actor, role=TeamRole.ORGANISER))
+    for s in course.sessions:
+        new.sessions.append(
+            CourseSession(
+                title=s.title,
+                kind=s.kind,
+                status=s.status,
+                starts_at=shift_days_keeping_wall_time(s.starts_at, shift, tz),
+                ends_at=shift_days_keeping_wall_time(s.ends_at, shift, tz),
+                room=s.room,
+                module=s.module,
+                facilitators=s.facilitators,
+                description=s.description,
+            )
+        )
+    for a in course.activities:
+        new.activities.append(
+            FollowupActivity(
+                kind=a.kind,
+                position=a.position,
+                title=a.title,
+                description=a.description,
+                starts_at=_shift(a.starts_at, shift, tz),
+                ends_at=_shift(a.ends_at, shift, tz),
+                due_at=_shift(a.due_at, shift, tz),
+                link=a.link,
+            )
+        )
+    db.session.flush()
+    return new
+
+
+def _shift(value: datetime | None, days: int, tz: str) -> datetime | None:
+    return shift_days_keeping_wall_time(value, days, tz) if value is not None else None
+
+
+# ---------------------------------------------------------------------------
+# Registration state, as the catalogue and the course page show it
+
+
+class RegistrationState(enum.StrEnum):
+    NOT_OPEN_YET = "not_open_yet"
+    OPEN = "open"
+    FULL = "full"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            RegistrationState.NOT_OPEN_YET: _l("Registration not yet open"),
+            RegistrationState.OPEN: _l("Registration open"),
+            RegistrationState.FULL: _l("Full"),
+            RegistrationState.CLOSED: _l("Registration closed"),
+            RegistrationState.CANCELLED: _l("Cancelled"),
+        }[self]
+
+
+def seats_taken(course: Course) -> int:
+    """Confirmed participants. Registration arrives with the registration area; none until then."""
+    return 0
+
+
+def seats_left(course: Course) -> int:
+    return max(course.capacity - seats_taken(course), 0)
+
+
+def registration_state(course: Course, now: datetime | None = None) -> RegistrationState:
+    now = now or now_utc()
+    if course.status == CourseStatus.CANCELLED:
+        return RegistrationState.CANCELLED
+    start = local_to_utc(course.start_date, time(0, 0), course.timezone)
+    closes = course.registration_closes_at or start
+    if now >= closes or now >= start:
+        return RegistrationState.CLOSED
+    if course.registration_opens_at is None or now < course.registration_opens_at:
+        return RegistrationState.NOT_OPEN_YET
+    if seats_left(course) == 0:
+        return RegistrationState.FULL
+    return RegistrationState.OPEN
+
+
+# ---------------------------------------------------------------------------
+# The public catalogue
+
+
+@dataclass
+class CatalogueFilters:
+    language: str | None = None
+    module: str | None = None  # module code
+    month: str | None = None  # YYYY-MM
+    past: bool = False
+
+
+def catalogue(filters: CatalogueFilters, today: date) -> list[Course]:
+    """Published and cancelled courses; upcoming (not yet ended) first by start date, or the past
+    ones, most recent first."""
+    stmt = (
+        sa.select(Course)
+        .where(Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CANCELLED]))
+        .options(
+            selectinload(Course.venue),
+            selectinload(Course.focuses).joinedload(CourseModule.module),
+        )
+    )
+    # The end date is derived (start + days - 1); narrow by start date in SQL, using the longest
+    # course allowed, and finish in Python.
+    if filters.past:
+        stmt = stmt.where(Course.start_date < today)
+    else:
+        stmt = stmt.where(Course.start_date >= today - timedelta(days=MAX_COURSE_DAYS))
+    if filters.module:
+        stmt = stmt.where(
+            Course.focuses.any(CourseModule.module.has(Module.code == filters.module))
+        )
+    if filters.language:
+        # languages is a comma-separated list such as "en,fr"
+        stmt = stmt.where(("," + Course.languages + ",").contains(f",{filters.language},"))
+    if filters.month:
+        year, month = (int(part) for part in filters.month.split("-"))
+        first = date(year, month, 1)
+        after = date(year + month // 12, month % 12 + 1, 1)
+        stmt = stmt.where(Course.start_date >= first, Course.start_date < after)
+    courses = list(db.session.scalars(stmt))
+    if filters.past:
+        found = [c for c in courses if c.end_date < today]
+        return sorted(found, key=lambda c: c.start_date, reverse=True)
+    found = [c for c in courses if c.end_date >= today]
+    return sorted(found, key=lambda c: (c.status == CourseStatus.CANCELLED, c.start_date))
+
+
+def course_months() -> list[str]:
+    """The YYYY-MM of every public course's start, for the month filter."""
+    dates = db.session.scalars(
+        sa.select(Course.start_date).where(Course.status != CourseStatus.DRAFT).distinct()
+    )
+    return sorted({d.strftime("%Y-%m") for d in dates})
+
+
+def is_month(value: str) -> bool:
+    """A YYYY-MM value as the month filter sends it."""
+    if not re.fullmatch(r"\d{4}-\d{2}", value or ""):
+        return False
+    return 1 <= int(value[5:]) <= 12
+
+
+def default_venue() -> Venue | None:
+    """The venue a new course starts with: the first one created (the centre's own campus)."""
+    return db.session.scalar(sa.select(Venue).order_by(Venue.id).limit(1))
+
+
+def other_editions(course: Course) -> list[Course]:
+    """Public editions of the same course (copied from it, or it from them), by date."""
+    root = course
+    seen = {course.id}
+    while root.edition_of is not None and root.edition_of.id not in seen:
+        root = root.edition_of
+        seen.add(root.id)
+    family: list[Course] = []
+    frontier = [root]
+    while frontier:
+        current = frontier.pop()
+        family.append(current)
+        children = db.session.scalars(
+            sa.select(Course).where(Course.edition_of_id == current.id)
+        ).all()
+        frontier.extend(c for c in children if c not in family)
+    return sorted(
+        (c for c in family if c.id != course.id and c.status != CourseStatus.DRAFT),
+        key=lambda c: c.start_date,
+    )
+
+
+def move_focus(focuses: list[Focus], move: str) -> list[Focus]:
+    """Apply a "up:3" or "down:0" button press to the ordered focuses."""
+    direction, _, index_text = move.partition(":")
+    if not index_text.isdigit():
+        return focuses
+    i = int(index_text)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= i < len(focuses) and 0 <= j < len(focuses):
+        focuses = list(focuses)
+        focuses[i], focuses[j] = focuses[j], focuses[i]
+    return focuses

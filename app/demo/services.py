@@ -1,0 +1,299 @@
+"""The demo data behind ``flask seed-demo``: the toolbox, the Turin campus, the two 2017 Turin
+courses and an upcoming edition open for registration, and three demo accounts.
+
+Everything is looked up before it is created, so running it again changes nothing (except that
+a new upcoming edition is made when the previous one is no longer open for registration).
+People are fictional and use example.org addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+import sqlalchemy as sa
+
+from app.accounts.models import Role, User
+from app.accounts.services import create_user, find_user_by_email
+from app.core.timeutil import local_to_utc
+from app.courses import services as courses
+from app.courses.models import Course, CourseStatus, PartnerRole
+from app.extensions import db
+from app.followup.models import ActivityKind
+from app.followup.services import ActivityData, create_activity
+from app.modules.models import Module
+from app.modules.services import seed_modules
+from app.schedule.models import SessionKind
+from app.schedule.services import propose_timetable
+from app.venues.services import seed_turin_venue
+
+DEMO_ACCOUNTS = [
+    # email, name, role, language, password (demo only: printed by the command, shown in README)
+    ("admin@example.org", "Camille Durand", Role.ADMIN, "fr", "admin-demo-2017"),
+    ("organiser@example.org", "Marco Bianchi", Role.ORGANISER, "en", "organiser-demo-2017"),
+    ("participant@example.org", "Ana Souza", Role.PARTICIPANT, "es", "participant-demo-2017"),
+]
+
+GOVERNING_SLUG = "governing-migration-local-level-2017"
+MAINSTREAMING_SLUG = "mainstreaming-migration-policy-planning-2017"
+
+ITC = "International Training Centre of the ILO (ITC-ILO)"
+IOM = "International Organization for Migration (IOM)"
+UNDP = "United Nations Development Programme (UNDP)"
+ILO = "International Labour Organization (ILO)"
+SDC = "Swiss Agency for Development and Cooperation (SDC)"
+
+
+@dataclass
+class DemoReport:
+    created: list[str] = field(default_factory=list)
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, password
+    upcoming_slug: str = ""
+
+
+def seed_demo(today: date) -> DemoReport:
+    report = DemoReport()
+    modules_created = seed_modules()
+    if modules_created:
+        report.created.append(f"{modules_created} toolbox modules")
+    venue = seed_turin_venue()
+    organiser = None
+    for email, name, role, locale, password in DEMO_ACCOUNTS:
+        user = find_user_by_email(email)
+        if user is None:
+            user = create_user(email, name, password, locale=locale, role=role)
+            report.created.append(f"account {email}")
+        report.accounts.append((email, role.value, password))
+        if role == Role.ORGANISER:
+            organiser = user
+    assert organiser is not None
+
+    mainstreaming = _course(MAINSTREAMING_SLUG)
+    if mainstreaming is None:
+        mainstreaming = _mainstreaming_course(venue, organiser)
+        report.created.append(f"course {MAINSTREAMING_SLUG}")
+    governing = _course(GOVERNING_SLUG)
+    if governing is None:
+        governing = _governing_course(venue, organiser)
+        report.created.append(f"course {GOVERNING_SLUG}")
+
+    upcoming = _open_edition(governing, today)
+    if upcoming is None:
+        upcoming = _upcoming_edition(governing, organiser, today)
+        report.created.append(f"course {upcoming.slug}")
+    report.upcoming_slug = upcoming.slug
+    db.session.flush()
+    return report
+
+
+def _course(slug: str) -> Course | None:
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
+def _modules(*codes: str) -> list[Module]:
+    found = {m.code: m for m in db.session.scalars(sa.select(Module).where(Module.code.in_(codes)))}
+    return [found[code] for code in codes]
+
+
+def _details(
+    venue, start: date, texts: dict[str, courses.CourseText], **extra
+) -> courses.CourseDetails:  # type: ignore[no-untyped-def]
+    return courses.CourseDetails(
+        venue=venue,
+        start_date=start,
+        texts=texts,
+        status=CourseStatus.PUBLISHED,
+        contact_name="Migration and development team",
+        contact_email="migration-courses@example.org",
+        **extra,
+    )
+
+
+def _mainstreaming_course(venue, organiser: User) -> Course:  # type: ignore[no-untyped-def]
+    course = courses.create_course(
+        _details(
+            venue,
+            date(2017, 10, 30),
+            {
+                "en": courses.CourseText(
+                    "Mainstreaming migration into policy planning",
+                    "How governments build migration into development plans and sector "
+                    "policies: tools, institutional coordination and peer learning.",
+                    "A one-week course of the IOM–UNDP joint global programme on mainstreaming "
+                    "migration into national development strategies.\n\n"
+                    "Officials of planning ministries and sector institutions work through the "
+                    "mainstreaming cycle with case studies from the programme's partner "
+                    "countries, group work and debates.",
+                ),
+                "fr": courses.CourseText(
+                    "Intégrer la migration dans la planification des politiques",
+                    "Comment les gouvernements intègrent la migration dans leurs plans de "
+                    "développement et leurs politiques sectorielles.",
+                ),
+                "es": courses.CourseText(
+                    "Integrar la migración en la planificación de políticas",
+                    "Cómo los gobiernos integran la migración en sus planes de desarrollo y "
+                    "políticas sectoriales.",
+                ),
+            },
+            capacity=40,
+            registration_opens_on=date(2017, 6, 1),
+            registration_closes_on=date(2017, 10, 2),
+            partners=[
+                (ITC, PartnerRole.ORGANISER),
+                (IOM, PartnerRole.CO_ORGANISER),
+                (ILO, PartnerRole.CO_ORGANISER),
+                (UNDP, PartnerRole.CO_ORGANISER),
+                (SDC, PartnerRole.FUNDER),
+            ],
+        ),
+        slug=MAINSTREAMING_SLUG,
+        actor=organiser,
+    )
+    # This course gave its days themes of their own rather than toolbox modules.
+    courses.set_focuses(
+        course,
+        [
+            courses.Focus(module=_modules("CORE")[0]),
+            courses.Focus(theme="Mainstreaming migration: the approach and the cycle"),
+            courses.Focus(theme="Policy coherence and institutional coordination"),
+            courses.Focus(theme="Migration in sector policies: employment, health, education"),
+            courses.Focus(theme="Monitoring, evaluation and the 2030 Agenda"),
+        ],
+        actor=organiser,
+    )
+    propose_timetable(course, room=_main_room(venue))
+    return course
+
+
+def _governing_course(venue, organiser: User) -> Course:  # type: ignore[no-untyped-def]
+    course = courses.create_course(
+        _details(
+            venue,
+            date(2017, 11, 20),
+            {
+                "en": courses.CourseText(
+                    "Governing migration at the local level",
+                    "Five days on how towns and regions can manage migration for local "
+                    "development, built on the JMDI toolbox, with an online follow-up phase.",
+                    "Local and regional authorities are on the front line of migration. This "
+                    "workshop, organised with IOM, takes one module of the JMDI toolbox on "
+                    "migration and local development as the focus of each day.\n\n"
+                    "Policymakers, civil society and academia share the room: lectures, case "
+                    "studies, group work, debates, role play and a study visit to local "
+                    "institutions in Turin. Two weeks after the on-site week, an online "
+                    "follow-up phase helps participants turn their action plans into practice.",
+                ),
+                "fr": courses.CourseText(
+                    "Gestion de la migration au niveau local",
+                    "Cinq jours pour apprendre comment les villes et les régions peuvent gérer "
+                    "la migration au service du développement local, à partir de la boîte à "
+                    "outils de l'ICMD, suivis d'une phase de suivi en ligne.",
+                ),
+                "es": courses.CourseText(
+                    "Gobernanza de la migración a nivel local",
+                    "Cinco días sobre cómo las ciudades y regiones pueden gestionar la migración "
+                    "para el desarrollo local, basados en la caja de herramientas de la ICMD, "
+                    "con una fase de seguimiento en línea.",
+                ),
+            },
+            languages=["en", "fr"],
+            registration_opens_on=date(2017, 6, 15),
+            registration_closes_on=date(2017, 10, 27),
+            partners=[(ITC, PartnerRole.ORGANISER), (IOM, PartnerRole.CO_ORGANISER)],
+        ),
+        slug=GOVERNING_SLUG,
+        actor=organiser,
+    )
+    courses.set_focuses(
+        course,
+        [courses.Focus(module=m) for m in _modules("M1", "M2", "M3", "M4", "M5")],
+        actor=organiser,
+    )
+    propose_timetable(course, room=_main_room(venue))
+    _add_study_visit(course)
+    _add_followup_plan(course, organiser)
+    return course
+
+
+def _main_room(venue):  # type: ignore[no-untyped-def]
+    return max(venue.rooms, key=lambda r: r.seats or 0) if venue.rooms else None
+
+
+def _add_study_visit(course: Course) -> None:
+    """Wednesday afternoon becomes a study visit, as the Turin courses usually have one."""
+    wednesday = course.start_date + timedelta(days=2)
+    tz = course.timezone
+    afternoon_start = local_to_utc(wednesday, time(14, 0), tz)
+    afternoon = [
+        s
+        for s in course.sessions
+        if s.starts_at >= afternoon_start and s.starts_at.date() == afternoon_start.date()
+    ]
+    if not afternoon:
+        return
+    visit, *rest = sorted(afternoon, key=lambda s: s.starts_at)
+    visit.title = "Study visit: the city's migrant information centre"
+    visit.kind = SessionKind.STUDY_VISIT
+    visit.room = None
+    visit.description = (
+        "Meet the staff of a municipal one-stop shop for newcomers. Transport from the campus."
+    )
+    visit.ends_at = max(s.ends_at for s in afternoon)
+    for session in rest:
+        course.sessions.remove(session)
+
+
+def _add_followup_plan(course: Course, organiser: User) -> None:
+    opens = course.followup_opens_on
+    assert opens is not None
+    plan = [
+        ActivityData(
+            kind=ActivityKind.DISCUSSION,
+            title="Introduce your local action plan",
+            description="Share the action plan you drafted in Turin and comment on two others.",
+            day=opens,
+        ),
+        ActivityData(
+            kind=ActivityKind.WEBINAR,
+            title="Live session: financing local migration initiatives",
+            description="With questions from participants.",
+            day=opens + timedelta(days=6),
+            start_time=time(14, 0),
+            end_time=time(15, 30),
+            link="https://meet.example.org/governing-migration",
+        ),
+        ActivityData(
+            kind=ActivityKind.ASSIGNMENT,
+            title="Assignment: final action plan",
+            description="Submit the revised action plan for your town or region.",
+            due_date=opens + timedelta(days=20),
+        ),
+    ]
+    for data in plan:
+        create_activity(course, data, actor=organiser)
+
+
+def _open_edition(course: Course, today: date) -> Course | None:
+    """A later edition of ``course`` that is published and open for registration today."""
+    now = local_to_utc(today, time(12, 0), course.timezone)
+    editions = db.session.scalars(
+        sa.select(Course).where(Course.edition_of_id == course.id, Course.start_date > today)
+    )
+    for edition in editions:
+        if courses.registration_state(edition, now) == courses.RegistrationState.OPEN:
+            return edition
+    return None
+
+
+def _upcoming_edition(course: Course, organiser: User, today: date) -> Course:
+    """The next edition: a Monday about three months ahead, registration open from two weeks
+    ago until three weeks before the start."""
+    start = today + timedelta(weeks=12)
+    start -= timedelta(days=start.weekday())
+    edition = courses.copy_as_new_edition(course, start, slug=None, actor=organiser)
+    tz = course.timezone
+    edition.status = CourseStatus.PUBLISHED
+    edition.registration_opens_at = local_to_utc(today - timedelta(days=14), time(0, 0), tz)
+    edition.registration_closes_at = local_to_utc(start - timedelta(days=21), time(23, 59), tz)
+    return edition

@@ -1,0 +1,215 @@
+"""The course builder's rules, called without HTTP."""
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from app.accounts.models import Role
+from app.core.timeutil import local_to_utc, to_local
+from app.courses import services
+from app.courses.models import CourseStatus, PartnerRole, TeamRole
+from app.extensions import db
+from app.followup.models import ActivityKind, FollowupActivity
+from app.schedule.models import CourseSession, SessionKind
+from tests.factories import make_course, make_module, make_user, make_venue
+
+
+def details(venue, **overrides):
+    values = dict(
+        venue=venue,
+        start_date=date(2018, 11, 19),
+        texts={
+            "en": services.CourseText("Governing migration at the local level", "Five days."),
+            "fr": services.CourseText("Gestion de la migration au niveau local"),
+        },
+        languages=["en", "fr"],
+        registration_opens_on=date(2018, 6, 1),
+        registration_closes_on=date(2018, 10, 19),
+        partners=[("ITC-ILO", PartnerRole.ORGANISER), ("IOM", PartnerRole.CO_ORGANISER)],
+    )
+    values.update(overrides)
+    return services.CourseDetails(**values)
+
+
+def test_create_course_puts_the_actor_on_the_team_and_sets_the_followup_phase(db):
+    organiser = make_user(Role.ORGANISER)
+    course = services.create_course(details(make_venue()), slug=None, actor=organiser)
+
+    assert course.slug == "governing-migration-at-the-local-level-2018"
+    assert [(m.user, m.role) for m in course.team] == [(organiser, TeamRole.ORGANISER)]
+    assert course.title("fr") == "Gestion de la migration au niveau local"
+    assert course.title("es") == "Governing migration at the local level"  # falls back to main
+    assert [str(p.organisation) for p in course.partners] == ["ITC-ILO", "IOM"]
+    assert course.end_date == date(2018, 11, 23)
+    # Follow-up: two weeks after the last on-site day, four weeks long.
+    assert course.followup_opens_on == date(2018, 12, 7)
+    assert course.followup_closes_on == date(2019, 1, 3)
+
+
+def test_registration_dates_are_whole_days_at_the_venue(db):
+    course = services.create_course(
+        details(make_venue("Europe/Rome")), slug=None, actor=make_user()
+    )
+    # Opens at midnight in Turin (summer time, UTC+2), closes at 23:59 Turin time.
+    assert course.registration_opens_at == datetime(2018, 5, 31, 22, 0, tzinfo=UTC)
+    assert to_local(course.registration_closes_at, "Europe/Rome").time() == time(23, 59)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"texts": {"en": services.CourseText("")}}, "title"),
+        ({"default_locale": "es"}, "main language"),
+        ({"registration_closes_on": date(2018, 5, 1)}, "close after it opens"),
+        ({"registration_closes_on": date(2018, 11, 20)}, "before the course starts"),
+        ({"days": 0}, "days"),
+    ],
+)
+def test_course_rules_refuse_bad_details(db, overrides, message):
+    with pytest.raises(services.CourseError, match=message):
+        services.create_course(details(make_venue(), **overrides), slug=None, actor=make_user())
+
+
+def test_slugs_stay_unique(db):
+    actor = make_user(Role.ORGANISER)
+    first = services.create_course(details(make_venue()), slug=None, actor=actor)
+    second = services.create_course(details(make_venue()), slug=None, actor=actor)
+    assert second.slug == f"{first.slug}-2"
+    assert (
+        services.slugify("Gestión de la migración: ¿qué hacer?")
+        == "gestion-de-la-migracion-que-hacer"
+    )
+
+
+def test_focuses_keep_order_and_accept_themes(db):
+    m1, m2 = make_module("M1"), make_module("M2")
+    course = make_course()
+    services.set_focuses(
+        course,
+        [
+            services.Focus(module=m2),
+            services.Focus(theme="Migration data"),
+            services.Focus(),
+            services.Focus(module=m1),
+        ],
+        actor=make_user(),
+    )
+    assert [f.title("en") for f in course.focuses] == ["Module M2", "Migration data", "Module M1"]
+    assert course.modules == [m2, m1]
+    assert services.move_focus([1, 2, 3], "up:2") == [1, 3, 2]  # type: ignore[list-item]
+    assert services.move_focus([1, 2, 3], "up:0") == [1, 2, 3]  # type: ignore[list-item]
+
+
+def _session(course, day: date, start: time, end: time, title="Session") -> CourseSession:
+    session = CourseSession(
+        course=course,
+        title=title,
+        kind=SessionKind.PLENARY,
+        starts_at=local_to_utc(day, start, course.timezone),
+        ends_at=local_to_utc(day, end, course.timezone),
+    )
+    db.session.add(session)
+    return session
+
+
+def test_copy_as_new_edition_moves_the_programme_keeping_local_times():
+    organiser = make_user(Role.ORGANISER)
+    m1 = make_module("M1")
+    # Late October 2017 in Turin: the first edition runs on summer time (CEST)...
+    course = make_course(start=date(2017, 10, 23), organisers=(organiser,), modules=(m1,))
+    course.followup_opens_on, course.followup_closes_on = date(2017, 11, 10), date(2017, 12, 7)
+    _session(course, date(2017, 10, 23), time(9), time(10, 30), "Opening")
+    course.activities.append(
+        FollowupActivity(
+            kind=ActivityKind.WEBINAR,
+            title="Live session",
+            starts_at=local_to_utc(date(2017, 11, 14), time(15), "Europe/Rome"),
+            ends_at=local_to_utc(date(2017, 11, 14), time(16), "Europe/Rome"),
+        )
+    )
+    db.session.flush()
+
+    # ...and the next one a week later in the year, on winter time (CET).
+    new = services.copy_as_new_edition(course, date(2018, 10, 29), slug=None, actor=organiser)
+
+    assert new.status == CourseStatus.DRAFT
+    assert new.edition_of is course
+    assert new.modules == [m1]
+    assert new.followup_opens_on == date(2018, 11, 16)
+    [session] = new.sessions
+    assert session.uid != course.sessions[0].uid
+    assert to_local(session.starts_at, "Europe/Rome").timetuple()[:5] == (2018, 10, 29, 9, 0)
+    assert session.starts_at.hour == 8  # 09:00 CET is 08:00 UTC; the original was 07:00 UTC
+    assert course.sessions[0].starts_at.hour == 7
+    [webinar] = new.activities
+    assert to_local(webinar.starts_at, "Europe/Rome").hour == 15
+    assert [m.user for m in new.team] == [organiser]
+    assert new.translations[0].title == course.translations[0].title
+
+
+def test_moving_the_first_day_moves_the_programme():
+    organiser = make_user(Role.ORGANISER)
+    course = services.create_course(details(make_venue()), slug=None, actor=organiser)
+    _session(course, date(2018, 11, 19), time(9), time(10, 30))
+    db.session.flush()
+    services.update_course(
+        course,
+        details(course.venue, start_date=date(2018, 11, 26)),
+        slug=course.slug,
+        actor=organiser,
+    )
+    [session] = course.sessions
+    assert to_local(session.starts_at, "Europe/Rome").date() == date(2018, 11, 26)
+    assert session.sequence == 1
+    assert course.followup_opens_on == date(2018, 12, 14)
+
+
+def test_remove_last_organiser_is_refused(db):
+    organiser, facilitator = make_user(Role.ORGANISER), make_user()
+    course = make_course(organisers=(organiser,), facilitators=(facilitator,))
+    member = next(m for m in course.team if m.user == organiser)
+    with pytest.raises(services.TeamError):
+        services.remove_team_member(course, member, actor=organiser)
+    services.add_team_member(course, facilitator, TeamRole.ORGANISER, actor=organiser)
+    services.remove_team_member(course, member, actor=organiser)
+    assert [m.user for m in course.team] == [facilitator]
+
+
+def test_registration_state(db):
+    course = make_course(start=date(2030, 3, 4))
+    course.registration_opens_at = datetime(2030, 1, 1, tzinfo=UTC)
+    course.registration_closes_at = datetime(2030, 2, 1, tzinfo=UTC)
+    state = services.registration_state
+    assert (
+        state(course, datetime(2029, 12, 31, tzinfo=UTC)) == services.RegistrationState.NOT_OPEN_YET
+    )
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationState.OPEN
+    assert state(course, datetime(2030, 2, 2, tzinfo=UTC)) == services.RegistrationState.CLOSED
+    course.capacity = 0
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationState.FULL
+    course.status = CourseStatus.CANCELLED
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationState.CANCELLED
+
+
+def test_catalogue_lists_upcoming_first_and_filters():
+    m1, m2 = make_module("M1"), make_module("M2")
+    today = date(2026, 11, 22)
+    past = make_course(title="Past", start=date(2017, 11, 20), modules=(m1,))
+    soon = make_course(title="Soon", start=date(2026, 12, 7), modules=(m2,))
+    later = make_course(title="Later", start=date(2027, 11, 15), modules=(m1,))
+    later.languages = "en,fr"
+    running = make_course(title="Running", start=date(2026, 11, 19))  # ends 23 Nov: still upcoming
+    make_course(title="Draft", start=date(2027, 1, 1), status=CourseStatus.DRAFT)
+    db.session.flush()
+
+    upcoming = services.catalogue(services.CatalogueFilters(), today)
+    assert upcoming == [running, soon, later]
+    assert services.catalogue(services.CatalogueFilters(past=True), today) == [past]
+    assert services.catalogue(services.CatalogueFilters(module="M1"), today) == [later]
+    assert services.catalogue(services.CatalogueFilters(language="fr"), today) == [later]
+    assert services.catalogue(services.CatalogueFilters(month="2026-12"), today) == [soon]
+    assert (
+        services.is_month("2026-12")
+        and not services.is_month("2026-13")
+        and not services.is_month("x")
+    )

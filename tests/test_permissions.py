@@ -1,0 +1,97 @@
+"""Walks the URL map: every course management route refuses people who may not use it.
+
+A new route under /courses/<slug>/ is covered without anyone remembering to add it here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from app.accounts.models import Role
+from app.extensions import db
+from tests.conftest import login
+from tests.factories import make_course, make_user
+
+# Pages anyone may see (drafts aside).
+PUBLIC_ENDPOINTS = {"courses.show"}
+
+
+def management_urls(app: Flask, slug: str) -> list[tuple[str, str]]:
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "slug" not in rule.arguments or rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        if not rule.rule.startswith("/courses/"):
+            continue
+        path = rule.rule.replace("<slug>", slug)
+        path = re.sub(r"<int:\w+>", "1", path)
+        path = re.sub(r"<[^>]+>", "x", path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            urls.append((method, path))
+    return urls
+
+
+@pytest.fixture
+def course_and_people():
+    organiser = make_user(Role.ORGANISER)
+    facilitator = make_user(Role.PARTICIPANT)
+    course = make_course(
+        slug="governing-2017", organisers=(organiser,), facilitators=(facilitator,)
+    )
+    other_organiser = make_user(Role.ORGANISER)
+    make_course(slug="other-course", organisers=(other_organiser,))
+    participant = make_user(Role.PARTICIPANT)
+    db.session.commit()
+    return course, {
+        "participant": participant,
+        "facilitator": facilitator,
+        "organiser of another course": other_organiser,
+    }
+
+
+def test_the_walk_finds_the_management_routes(app):
+    urls = management_urls(app, "governing-2017")
+    paths = {path for _, path in urls}
+    assert "/courses/governing-2017/edit" in paths
+    assert "/courses/governing-2017/copy" in paths
+    assert len(urls) >= 8
+
+
+@pytest.mark.parametrize("who", ["participant", "facilitator", "organiser of another course"])
+def test_people_outside_the_organisers_get_403(app, client, course_and_people, who):
+    course, people = course_and_people
+    login(client, people[who])
+    for method, path in management_urls(app, course.slug):
+        response = client.open(path, method=method)
+        assert response.status_code == 403, (
+            f"{who}: {method} {path} answered {response.status_code}"
+        )
+
+
+def test_anonymous_visitors_are_sent_to_log_in(app, client, course_and_people):
+    course, _ = course_and_people
+    for method, path in management_urls(app, course.slug):
+        response = client.open(path, method=method)
+        assert response.status_code in (302, 401, 403), f"{method} {path}: {response.status_code}"
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"]
+
+
+def test_unknown_course_is_404_not_500(app, client):
+    admin = make_user(Role.ADMIN)
+    db.session.commit()
+    login(client, admin)
+    for method, path in management_urls(app, "no-such-course"):
+        assert client.open(path, method=method).status_code == 404, f"{method} {path}"
+
+
+def test_organiser_and_admin_can_open_the_edit_page(client, course_and_people):
+    course, _ = course_and_people
+    admin = make_user(Role.ADMIN)
+    db.session.commit()
+    for user in (course.members(course.team[0].role)[0], admin):
+        login(client, user)
+        assert client.get(f"/courses/{course.slug}/edit").status_code == 200
