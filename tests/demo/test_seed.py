@@ -1,0 +1,82 @@
+"""``flask seed-demo``: everything the README promises, and nothing twice."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.courses.models import Course, CourseStatus
+from app.courses.services import RegistrationState, registration_state
+from app.demo.services import GOVERNING_SLUG, MAINSTREAMING_SLUG, seed_demo
+from app.extensions import db
+from app.modules.models import Module
+from app.venues.models import Venue
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_seed_demo_creates_the_turin_courses_and_accounts(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    for email, password in [
+        ("admin@example.org", "admin-demo-2017"),
+        ("organiser@example.org", "organiser-demo-2017"),
+        ("participant@example.org", "participant-demo-2017"),
+    ]:
+        assert email in result.output and password in result.output
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        assert user.check_password(password)
+
+    assert sorted(db.session.scalars(sa.select(Module.code))) == [
+        "CORE",
+        "M1",
+        "M2",
+        "M3",
+        "M4",
+        "M5",
+    ]
+    [venue] = db.session.scalars(sa.select(Venue)).all()
+    assert venue.timezone == "Europe/Rome"
+
+    governing = db.session.scalar(sa.select(Course).where(Course.slug == GOVERNING_SLUG))
+    assert (governing.start_date, governing.end_date) == (date(2017, 11, 20), date(2017, 11, 24))
+    assert [m.code for m in governing.modules] == ["M1", "M2", "M3", "M4", "M5"]
+    assert governing.title("fr") == "Gestion de la migration au niveau local"
+    assert governing.followup_opens_on == date(2017, 12, 8)
+    assert len(governing.activities) == 3
+    assert any(s.kind.value == "study_visit" for s in governing.sessions)
+    assert len(governing.sessions) > 30
+
+    mainstreaming = db.session.scalar(sa.select(Course).where(Course.slug == MAINSTREAMING_SLUG))
+    assert (mainstreaming.start_date, mainstreaming.end_date) == (
+        date(2017, 10, 30),
+        date(2017, 11, 3),
+    )
+    assert any(f.theme for f in mainstreaming.focuses)  # days with a theme of their own
+
+    upcoming = db.session.scalar(
+        sa.select(Course).where(
+            Course.edition_of_id == governing.id, Course.status == CourseStatus.PUBLISHED
+        )
+    )
+    assert registration_state(upcoming) == RegistrationState.OPEN
+    assert len(upcoming.sessions) == len(governing.sessions)
+
+
+def test_seed_demo_twice_changes_nothing(app):
+    seed_demo(date(2026, 11, 22))
+    db.session.commit()
+    before = [count(m) for m in (User, Course, Module, Venue)]
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert [count(m) for m in (User, Course, Module, Venue)] == before
+
+
+def test_a_later_run_adds_a_new_open_edition_when_the_last_one_has_closed(app):
+    first = seed_demo(date(2026, 11, 22))
+    later = seed_demo(date(2027, 6, 1))
+    assert first.upcoming_slug != later.upcoming_slug
+    course = db.session.scalar(sa.select(Course).where(Course.slug == later.upcoming_slug))
+    assert course.start_date > date(2027, 6, 1)
