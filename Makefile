@@ -45,7 +45,7 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot \
 		--no-location --sort-output --project Atelier --copyright-holder "Atelier contributors" .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
-		--no-location --no-wrap --no-fuzzy-matching --ignore-obsolete
+		--no-wrap --no-fuzzy-matching --ignore-obsolete
 
 mail: $(VENV)/.installed
 	$(FLASK) mail send

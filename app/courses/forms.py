@@ -43,6 +43,21 @@ from app.venues.models import Venue
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
+def slug_field(description: str) -> StringField:
+    """The optional "web address" of a course, checked for shape here and for use in the form."""
+    return StringField(
+        _l("Web address"),
+        validators=[
+            Optional(),
+            Length(max=MAX_SLUG_LENGTH),
+            Regexp(
+                SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only.")
+            ),
+        ],
+        description=description,
+    )
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -76,19 +91,11 @@ class CourseForm(FlaskForm):
         description=_l("Shown to visitors whose language has no translation."),
     )
     languages = MultiCheckboxField(_l("Languages of instruction"), validators=[InputRequired()])
-    slug = StringField(
-        _l("Web address"),
-        validators=[
-            Optional(),
-            Length(max=MAX_SLUG_LENGTH),
-            Regexp(
-                SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only.")
-            ),
-        ],
-        description=_l(
+    slug = slug_field(
+        _l(
             "The last part of the course's address, e.g. governing-migration-2018. "
             "Leave empty to make one from the title."
-        ),
+        )
     )
     venue_id = SelectField(_l("Venue"), coerce=int)
     start_date = DateField(_l("First on-site day"), validators=[InputRequired()])
@@ -194,17 +201,7 @@ class TeamMemberForm(FlaskForm):
 
 class EditionForm(FlaskForm):
     start_date = DateField(_l("First on-site day of the new edition"), validators=[InputRequired()])
-    slug = StringField(
-        _l("Web address"),
-        validators=[
-            Optional(),
-            Length(max=MAX_SLUG_LENGTH),
-            Regexp(
-                SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only.")
-            ),
-        ],
-        description=_l("Leave empty to make one from the title and year."),
-    )
+    slug = slug_field(_l("Leave empty to make one from the title and year."))
     submit = SubmitField(_l("Create the new edition"))
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
