@@ -53,22 +53,38 @@ def _migrations_dir() -> Any:
 def _import_models() -> None:
     # Every model must be known to the metadata before mappers configure or Alembic compares.
     from app.accounts import models as _accounts  # noqa: F401
+    from app.certificates import models as _certificates  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
     from app.mail import models as _mail  # noqa: F401
     from app.modules import models as _modules  # noqa: F401
+    from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
     from app.venues import models as _venues  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.certificates.routes import bp as certificates_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
+    from app.registration.desk import bp as desk_bp
+    from app.registration.routes import bp as registration_bp
     from app.schedule.routes import bp as schedule_bp
     from app.venues.routes import bp as venues_bp
 
-    for bp in (core_bp, accounts_bp, courses_bp, modules_bp, schedule_bp, followup_bp, venues_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        courses_bp,
+        modules_bp,
+        schedule_bp,
+        followup_bp,
+        venues_bp,
+        registration_bp,
+        desk_bp,
+        certificates_bp,
+    ):
         app.register_blueprint(bp)

@@ -16,6 +16,13 @@ from app.courses.models import (
 )
 from app.extensions import db
 from app.modules.models import Module, ModuleTranslation
+from app.registration.models import (
+    Funding,
+    OrganisationType,
+    Registration,
+    RegistrationStatus,
+)
+from app.registration.services import ApplicationData, registration_fields
 from app.venues.models import Room, Venue
 
 _counter = itertools.count(1)
@@ -103,3 +110,42 @@ def make_course(
     db.session.add(course)
     db.session.flush()
     return course
+
+
+def application_data(**overrides: object) -> ApplicationData:
+    """A complete, valid application as the form would hand it to the services."""
+    values: dict[str, object] = {
+        "certificate_name": "Ana Souza",
+        "email": "ana@example.org",
+        "country": "BR",
+        "nationality": "BR",
+        "organisation": "Municipality of Belo Horizonte",
+        "organisation_type": OrganisationType.LOCAL_GOVERNMENT,
+        "job_title": "Migration officer",
+        "language": "en",
+        "funding": Funding.EMPLOYER,
+        "consent_data": True,
+        "consent_listing": True,
+    }
+    values.update(overrides)
+    return ApplicationData(**values)  # type: ignore[arg-type]
+
+
+def make_registration(
+    course: Course,
+    user: User | None = None,
+    *,
+    status: RegistrationStatus = RegistrationStatus.CONFIRMED,
+    **overrides: object,
+) -> Registration:
+    """A registration in a given state, written directly (no rules, no mail)."""
+    user = user or make_user()
+    data = application_data(email=user.email, certificate_name=user.name, **overrides)
+    registration = Registration(
+        course=course, user=user, status=status, **registration_fields(data)
+    )
+    if status == RegistrationStatus.WAITLISTED:
+        registration.waitlist_position = next(_counter)
+    db.session.add(registration)
+    db.session.flush()
+    return registration

@@ -13,13 +13,33 @@ from flask import Flask
 from app.accounts.models import Role
 from app.extensions import db
 from tests.conftest import login
-from tests.factories import make_course, make_user
+from tests.factories import make_course, make_registration, make_user
 
 # Pages anyone may see (drafts aside).
-PUBLIC_ENDPOINTS = {"courses.show"}
+PUBLIC_ENDPOINTS = {"courses.show", "registration.apply"}
+
+# Pages the whole course team opens, facilitators included: the participant desk (marked
+# @team_may in app/registration/desk.py). A facilitator gets 200 on GET, 403 on the rest...
+TEAM_READABLE_ENDPOINTS = {
+    "desk.index",
+    "desk.show",
+    "desk.export_csv",
+    "desk.export_xlsx",
+    "desk.summary",
+    "desk.special_needs",
+    "desk.public_list",
+    "desk.attendance",
+    "desk.sign_in_sheet",
+}
+# ...except ticking attendance, which facilitators do too (answered with a redirect).
+TEAM_WRITABLE_ENDPOINTS = {"desk.attendance"}
 
 
-def management_urls(app: Flask, slug: str) -> list[tuple[str, str]]:
+def management_rules(
+    app: Flask, slug: str, values: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(endpoint, method, path) of every route under /courses/<slug>/. ``values`` fills
+    named parts of the URL (ids of real objects); the others get placeholders."""
     urls = []
     for rule in app.url_map.iter_rules():
         if "slug" not in rule.arguments or rule.endpoint in PUBLIC_ENDPOINTS:
@@ -27,11 +47,19 @@ def management_urls(app: Flask, slug: str) -> list[tuple[str, str]]:
         if not rule.rule.startswith("/courses/"):
             continue
         path = rule.rule.replace("<slug>", slug)
+        for name, value in (values or {}).items():
+            path = re.sub(rf"<(?:\w+:)?{name}>", value, path)
         path = re.sub(r"<int:\w+>", "1", path)
+        # A well-formed date, so the converter matches and access control is what answers.
+        path = re.sub(r"<date:\w+>", "2017-11-20", path)
         path = re.sub(r"<[^>]+>", "x", path)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            urls.append((method, path))
+            urls.append((rule.endpoint, method, path))
     return urls
+
+
+def management_urls(app: Flask, slug: str) -> list[tuple[str, str]]:
+    return [(method, path) for _endpoint, method, path in management_rules(app, slug)]
 
 
 @pytest.fixture
@@ -60,15 +88,44 @@ def test_the_walk_finds_the_management_routes(app):
     assert len(urls) >= 8
 
 
+@pytest.fixture
+def walk_values(course_and_people):
+    """Real values for the walk's URLs, so the pages the team may open find what they show."""
+    course, _ = course_and_people
+    registration = make_registration(course)
+    db.session.commit()
+    return {"registration_id": str(registration.id), "day": course.start_date.isoformat()}
+
+
+def expected_status(who: str, endpoint: str, method: str) -> int:
+    if who == "facilitator":
+        if method == "GET" and endpoint in TEAM_READABLE_ENDPOINTS:
+            return 200
+        if method == "POST" and endpoint in TEAM_WRITABLE_ENDPOINTS:
+            return 302
+    return 403
+
+
 @pytest.mark.parametrize("who", ["participant", "facilitator", "organiser of another course"])
-def test_people_outside_the_organisers_get_403(app, client, course_and_people, who):
+def test_people_outside_the_organisers_get_403(app, client, course_and_people, walk_values, who):
     course, people = course_and_people
     login(client, people[who])
-    for method, path in management_urls(app, course.slug):
+    for endpoint, method, path in management_rules(app, course.slug, walk_values):
         response = client.open(path, method=method)
-        assert response.status_code == 403, (
-            f"{who}: {method} {path} answered {response.status_code}"
+        expected = expected_status(who, endpoint, method)
+        assert response.status_code == expected, (
+            f"{who}: {method} {path} answered {response.status_code}, not {expected}"
         )
+
+
+def test_team_marks_on_the_views_match_the_lists_above(app):
+    marked = {
+        endpoint: view.team_methods
+        for endpoint, view in app.view_functions.items()
+        if hasattr(view, "team_methods")
+    }
+    assert {e for e, methods in marked.items() if "GET" in methods} == TEAM_READABLE_ENDPOINTS
+    assert {e for e, methods in marked.items() if "POST" in methods} == TEAM_WRITABLE_ENDPOINTS
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, course_and_people):

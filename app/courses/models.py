@@ -93,6 +93,14 @@ class Course(db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     status: Mapped[CourseStatus] = mapped_column(str_enum(CourseStatus), default=CourseStatus.DRAFT)
+    # Registration rules: organisers approve each application, or seats go first come, first
+    # served; a freed seat goes straight to the next on the waiting list, or is offered to them
+    # for offer_hours to accept.
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    waitlist_offers: Mapped[bool] = mapped_column(default=False)
+    offer_hours: Mapped[int] = mapped_column(default=72)
+    # On-site days a participant must attend for a certificate (default: all but one).
+    min_attendance_days: Mapped[int | None]
     # The online follow-up phase (dates in the venue's calendar).
     followup_opens_on: Mapped[date | None]
     followup_closes_on: Mapped[date | None]
@@ -146,6 +154,12 @@ class Course(db.Model):
     @property
     def timezone(self) -> str:
         return self.venue.timezone if self.venue else "UTC"
+
+    @property
+    def required_attendance_days(self) -> int:
+        if self.min_attendance_days is not None:
+            return min(self.min_attendance_days, self.days)
+        return max(self.days - 1, 1)
 
     @property
     def language_list(self) -> list[str]:

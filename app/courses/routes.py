@@ -26,6 +26,12 @@ from app.db import now_utc
 from app.extensions import db
 from app.followup.services import activities_in_order, phase_state
 from app.modules.models import Module
+from app.registration.services import (
+    closed_reason,
+    find_registration,
+    seats_left,
+    waitlist_position,
+)
 from app.schedule.services import sessions_by_day
 from app.venues.models import Venue
 
@@ -68,13 +74,16 @@ def index() -> str:
         filters=filters,
         modules=modules,
         months=services.course_months(),
-        registration_state=services.registration_state,
+        windows=services.registration_windows(courses + recent),
     )
 
 
 @bp.get("/courses/<slug>")
 def show(slug: str) -> str:
     course = get_course_or_404(slug)
+    registration = (
+        find_registration(course, current_user) if current_user.is_authenticated else None
+    )
     return render_template(
         "courses/show.html",
         course=course,
@@ -82,8 +91,11 @@ def show(slug: str) -> str:
         timetable_days=sessions_by_day(course),
         followup_activities=activities_in_order(course),
         followup_state=phase_state(course, _venue_today(course)),
-        state=services.registration_state(course),
-        seats_left=services.seats_left(course),
+        state=services.registration_window(course),
+        seats_left=seats_left(course),
+        registration=registration,
+        closed_reason=closed_reason(course),
+        waitlist_position=waitlist_position(registration) if registration else None,
         editions=services.other_editions(course),
     )
 

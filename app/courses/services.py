@@ -34,6 +34,7 @@ from app.extensions import db
 from app.followup.models import FollowupActivity
 from app.followup.services import apply_followup_defaults
 from app.modules.models import Module
+from app.registration import services as registration_services
 from app.schedule.models import CourseSession
 from app.venues.models import Venue
 
@@ -147,7 +148,9 @@ def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> C
     """A new course; the actor joins its team as organiser."""
     check_details(details)
     main_title = details.texts[details.default_locale].title
-    course = Course(slug=slug or unique_slug(f"{main_title}-{details.start_date.year}"))
+    course = Course(
+        slug=slug or unique_slug(f"{main_title}-{details.start_date.year}"), status=details.status
+    )
     _apply_details(course, details)
     course.team.append(CourseTeamMember(user=actor, role=TeamRole.ORGANISER))
     db.session.add(course)
@@ -165,6 +168,7 @@ def update_course(course: Course, details: CourseDetails, *, slug: str, actor: U
     _apply_details(course, details)
     if shift:
         _shift_programme(course, shift, old_tz)
+    set_course_status(course, details.status, actor=actor)
     db.session.flush()
     return course
 
@@ -179,9 +183,17 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
     course.registration_opens_at, course.registration_closes_at = _registration_bounds(details)
     course.contact_name = details.contact_name.strip()
     course.contact_email = details.contact_email.strip().lower()
-    course.status = details.status
     set_course_texts(course, details.texts)
     set_partners(course, details.partners)
+
+
+def set_course_status(course: Course, status: CourseStatus, *, actor: User | None) -> None:
+    """Publish, unpublish, cancel or restore a course."""
+    if (course.status == CourseStatus.CANCELLED) != (status == CourseStatus.CANCELLED):
+        # Every calendar event of the course changes status: subscribers must see a new version.
+        for item in [*course.sessions, *course.activities]:
+            item.sequence += 1
+    course.status = status
 
 
 def set_course_texts(course: Course, texts: dict[str, CourseText]) -> None:
@@ -383,7 +395,7 @@ def _shift(value: datetime | None, days: int, tz: str) -> datetime | None:
 # Registration state, as the catalogue and the course page show it
 
 
-class RegistrationState(enum.StrEnum):
+class RegistrationWindow(enum.StrEnum):
     NOT_OPEN_YET = "not_open_yet"
     OPEN = "open"
     FULL = "full"
@@ -393,36 +405,46 @@ class RegistrationState(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            RegistrationState.NOT_OPEN_YET: _l("Registration not yet open"),
-            RegistrationState.OPEN: _l("Registration open"),
-            RegistrationState.FULL: _l("Full"),
-            RegistrationState.CLOSED: _l("Registration closed"),
-            RegistrationState.CANCELLED: _l("Cancelled"),
+            RegistrationWindow.NOT_OPEN_YET: _l("Registration not yet open"),
+            RegistrationWindow.OPEN: _l("Registration open"),
+            RegistrationWindow.FULL: _l("Full"),
+            RegistrationWindow.CLOSED: _l("Registration closed"),
+            RegistrationWindow.CANCELLED: _l("Cancelled"),
         }[self]
 
 
-def seats_taken(course: Course) -> int:
-    """Confirmed participants. Registration arrives with the registration area; none until then."""
-    return 0
-
-
 def seats_left(course: Course) -> int:
-    return max(course.capacity - seats_taken(course), 0)
+    return registration_services.seats_left(course)
 
 
-def registration_state(course: Course, now: datetime | None = None) -> RegistrationState:
+def registration_windows(
+    courses: list[Course], now: datetime | None = None
+) -> dict[int, RegistrationWindow]:
+    """The registration window of each course, counting seats for all of them in one query."""
+    held = registration_services.seats_held_by_course([c.id for c in courses])
+    return {
+        c.id: registration_window(c, now, free_seats=max(c.capacity - held.get(c.id, 0), 0))
+        for c in courses
+    }
+
+
+def registration_window(
+    course: Course, now: datetime | None = None, *, free_seats: int | None = None
+) -> RegistrationWindow:
+    """Whether the course takes applications now. Pass ``free_seats`` when known (lists count
+    them for all their courses in one query)."""
     now = now or now_utc()
     if course.status == CourseStatus.CANCELLED:
-        return RegistrationState.CANCELLED
+        return RegistrationWindow.CANCELLED
     start = local_to_utc(course.start_date, time(0, 0), course.timezone)
     closes = course.registration_closes_at or start
     if now >= closes or now >= start:
-        return RegistrationState.CLOSED
+        return RegistrationWindow.CLOSED
     if course.registration_opens_at is None or now < course.registration_opens_at:
-        return RegistrationState.NOT_OPEN_YET
-    if seats_left(course) == 0:
-        return RegistrationState.FULL
-    return RegistrationState.OPEN
+        return RegistrationWindow.NOT_OPEN_YET
+    if (seats_left(course) if free_seats is None else free_seats) == 0:
+        return RegistrationWindow.FULL
+    return RegistrationWindow.OPEN
 
 
 # ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ People are fictional and use example.org addresses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -18,11 +18,23 @@ from app.accounts.services import create_user, find_user_by_email
 from app.core.timeutil import local_to_utc
 from app.courses import services as courses
 from app.courses.models import Course, CourseStatus, PartnerRole
+from app.db import now_utc
 from app.extensions import db
-from app.followup.models import ActivityKind
+from app.followup.models import ActivityKind, Submission
 from app.followup.services import ActivityData, create_activity
 from app.modules.models import Module
 from app.modules.services import seed_modules
+from app.registration import services as registration_services
+from app.registration.models import (
+    Attendance,
+    Funding,
+    Gender,
+    OrganisationType,
+    Registration,
+    RegistrationEvent,
+    RegistrationStatus,
+)
+from app.registration.services import ApplicationData, registration_fields
 from app.schedule.models import SessionKind
 from app.schedule.services import propose_timetable
 from app.venues.services import seed_turin_venue
@@ -75,12 +87,14 @@ def seed_demo(today: date) -> DemoReport:
     governing = _course(GOVERNING_SLUG)
     if governing is None:
         governing = _governing_course(venue, organiser)
-        report.created.append(f"course {GOVERNING_SLUG}")
+        _past_participants(governing, organiser)
+        report.created.append(f"course {GOVERNING_SLUG} with its participants")
 
     upcoming = _open_edition(governing, today)
     if upcoming is None:
         upcoming = _upcoming_edition(governing, organiser, today)
-        report.created.append(f"course {upcoming.slug}")
+        _first_applicants(upcoming, now=local_to_utc(today, time(12, 0), upcoming.timezone))
+        report.created.append(f"course {upcoming.slug} with its first applicants")
     report.upcoming_slug = upcoming.slug
     db.session.flush()
     return report
@@ -281,7 +295,7 @@ def _open_edition(course: Course, today: date) -> Course | None:
         sa.select(Course).where(Course.edition_of_id == course.id, Course.start_date > today)
     )
     for edition in editions:
-        if courses.registration_state(edition, now) == courses.RegistrationState.OPEN:
+        if courses.registration_window(edition, now) == courses.RegistrationWindow.OPEN:
             return edition
     return None
 
@@ -297,3 +311,182 @@ def _upcoming_edition(course: Course, organiser: User, today: date) -> Course:
     edition.registration_opens_at = local_to_utc(today - timedelta(days=14), time(0, 0), tz)
     edition.registration_closes_at = local_to_utc(start - timedelta(days=21), time(23, 59), tz)
     return edition
+
+
+# Fictional participants: (name on the certificate, email, country, organisation, type, gender,
+# language). Accents on purpose: certificates must print them.
+PEOPLE = [
+    (
+        "Ana Souza",
+        "participant@example.org",
+        "BR",
+        "Municipality of Belo Horizonte",
+        "local_government",
+        "woman",
+        "es",
+    ),
+    (
+        "Tesfaye Bekele",
+        "tesfaye@example.org",
+        "ET",
+        "Ministry of Labour and Social Affairs",
+        "national_government",
+        "man",
+        "en",
+    ),
+    (
+        "Jonas Sørensen",
+        "jonas@example.org",
+        "DE",
+        "City of Stuttgart, integration office",
+        "local_government",
+        "man",
+        "en",
+    ),
+    (
+        "Wanjiru Kamau",
+        "wanjiru@example.org",
+        "KE",
+        "Kenya Diaspora Alliance",
+        "civil_society",
+        "woman",
+        "en",
+    ),
+    (
+        "Yasmine El Idrissi",
+        "yasmine@example.org",
+        "MA",
+        "Région de l'Oriental",
+        "local_government",
+        "woman",
+        "fr",
+    ),
+    ("Lucía Ñúñez", "lucia@example.org", "EC", "Universidad de Cuenca", "academia", "woman", "es"),
+    (
+        "Ion Rusu",
+        "ion@example.org",
+        "MD",
+        "Bureau for Diaspora Relations",
+        "national_government",
+        "man",
+        "en",
+    ),
+    (
+        "Marija Jovanović",
+        "marija@example.org",
+        "RS",
+        "City of Niš",
+        "local_government",
+        "woman",
+        "en",
+    ),
+    (
+        "Mehmet Şahin",
+        "mehmet@example.org",
+        "TN",
+        "Office des Tunisiens à l'Étranger",
+        "national_government",
+        "man",
+        "fr",
+    ),
+    (
+        "Aigul Toktogulova",
+        "aigul@example.org",
+        "KG",
+        "Bishkek City Hall",
+        "local_government",
+        "woman",
+        "en",
+    ),
+    (
+        "Andre Campbell",
+        "andre@example.org",
+        "JM",
+        "Planning Institute of Jamaica",
+        "national_government",
+        "man",
+        "en",
+    ),
+    (
+        "Farhana Rahman",
+        "farhana@example.org",
+        "BD",
+        "Welfare Association of Returnees",
+        "civil_society",
+        "woman",
+        "en",
+    ),
+]
+PARTICIPANT_PASSWORD = "participant-demo-2017"
+
+
+def _person(index: int) -> tuple[User, ApplicationData]:
+    name, email, country, organisation, kind, gender, language = PEOPLE[index]
+    user = find_user_by_email(email) or create_user(
+        email, name, PARTICIPANT_PASSWORD, locale=language
+    )
+    data = ApplicationData(
+        certificate_name=name,
+        email=email,
+        country=country,
+        nationality=country,
+        organisation=organisation,
+        organisation_type=OrganisationType(kind),
+        job_title="Migration and development officer",
+        language=language,
+        funding=Funding.SPONSORED if index % 3 else Funding.EMPLOYER,
+        consent_data=True,
+        consent_listing=index % 4 != 3,
+        gender=Gender(gender),
+        diet="Vegetarian" if index % 5 == 1 else "",
+        motivation="My institution is preparing a local strategy on migration and development.",
+    )
+    return user, data
+
+
+def _past_participants(course: Course, organiser: User) -> None:
+    """The 2017 week as it happened: everyone confirmed, attendance ticked, the final action
+    plan handed in and marked complete by the organisers (so certificates can be issued)."""
+    assignment = next((a for a in course.activities if a.kind == ActivityKind.ASSIGNMENT), None)
+    if assignment is not None:
+        assignment.is_required = True
+    for index in range(len(PEOPLE)):
+        user, data = _person(index)
+        registration = Registration(
+            course=course,
+            user=user,
+            status=RegistrationStatus.CONFIRMED,
+            **registration_fields(data),
+        )
+        registration.events.append(
+            RegistrationEvent(
+                actor_id=organiser.id, action="confirmed", to_status=RegistrationStatus.CONFIRMED
+            )
+        )
+        db.session.add(registration)
+        # One participant missed two days: no certificate for them.
+        days = course.day_dates if index != 6 else course.day_dates[:3]
+        for day in days:
+            registration.attendance.append(
+                Attendance(day=day, is_present=True, recorded_by_id=organiser.id)
+            )
+        if assignment is not None and index != 9:
+            db.session.add(
+                Submission(
+                    activity=assignment,
+                    registration=registration,
+                    link="https://docs.example.org/action-plan",
+                    submitted_at=assignment.due_at or now_utc(),
+                    completed_at=assignment.due_at or now_utc(),
+                    completed_by_id=organiser.id,
+                )
+            )
+    db.session.flush()
+
+
+def _first_applicants(course: Course, *, now: datetime) -> None:
+    """A few applications to the open edition, through the real rules (mail goes to the outbox)."""
+    for index in (0, 3, 5, 8):
+        user, data = _person(index)
+        if registration_services.find_registration(course, user) is None:
+            registration_services.apply(course, user, data, now=now)

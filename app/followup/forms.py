@@ -1,4 +1,4 @@
-"""Forms of the follow-up phase: its dates, and one activity (webinar, assignment, discussion)."""
+"""Forms of the follow-up phase: its dates, one activity, and the participants' work."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     SelectChoice,
@@ -112,6 +113,12 @@ class ActivityForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("The webinar room, discussion forum or assignment page (https://…)."),
     )
+    is_required = BooleanField(
+        _l("Required for the certificate"),
+        description=_l(
+            "Participants must complete it to receive their certificate of participation."
+        ),
+    )
     submit = SubmitField(_l("Save"))
 
     resolved: ResolvedActivity | None = None
@@ -153,6 +160,7 @@ class ActivityForm(FlaskForm):
             title=self.title.data or "",
             description=self.description.data or "",
             link=self.link.data or "",
+            is_required=bool(self.is_required.data),
             **values,
         )
 
@@ -172,5 +180,34 @@ class MoveActivityForm(FlaskForm):
     direction = SelectField(
         _l("Direction"),
         choices=[SelectChoice("up", _l("Move up")), SelectChoice("down", _l("Move down"))],
+        validators=[InputRequired()],
+    )
+
+
+class SubmissionForm(FlaskForm):
+    """A participant's work on one assignment: a text, a link, or both."""
+
+    text = TextAreaField(
+        _l("Your text"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("At most 5,000 characters."),
+    )
+    link = URLField(
+        _l("Link to your work"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("A document or page on the web (https://…)."),
+    )
+    submit = SubmitField(_l("Submit my work"))
+
+
+class CompletionForm(FlaskForm):
+    """An organiser marks one participant's work on an activity complete, or not."""
+
+    state = SelectField(
+        _l("Completion"),
+        choices=[
+            SelectChoice("complete", _l("Mark as completed")),
+            SelectChoice("incomplete", _l("Mark as not completed")),
+        ],
         validators=[InputRequired()],
     )

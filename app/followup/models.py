@@ -16,6 +16,7 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     from app.courses.models import Course
+    from app.registration.models import Registration
 
 
 class ActivityKind(enum.StrEnum):
@@ -50,6 +51,8 @@ class FollowupActivity(db.Model):
     # Assignments: when the work is due.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     link: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Participants must complete it to get their certificate (assignments, usually).
+    is_required: Mapped[bool] = mapped_column(default=False)
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
@@ -59,3 +62,32 @@ class FollowupActivity(db.Model):
     @property
     def sort_key(self) -> datetime | None:
         return self.starts_at or self.due_at
+
+
+class Submission(db.Model):
+    """A participant's work on a follow-up activity, submitted by them, completed by organisers."""
+
+    __tablename__ = "submission"
+    __table_args__ = (sa.UniqueConstraint("activity_id", "registration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("followup_activity.id", ondelete="CASCADE")
+    )
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    link: Mapped[str] = mapped_column(sa.String(500), default="")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    activity: Mapped[FollowupActivity] = relationship()
+    registration: Mapped[Registration] = relationship()
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None

@@ -198,6 +198,8 @@ class ActivityData:
     due_date: date | None = None
     due_time: time | None = None
     link: str = ""
+    # Participants must complete it for their certificate.
+    is_required: bool = False
 
     @classmethod
     def from_activity(cls, activity: FollowupActivity) -> ActivityData:
@@ -216,6 +218,7 @@ class ActivityData:
             due_date=due.date() if due else None,
             due_time=due.time().replace(tzinfo=None) if due else None,
             link=activity.link,
+            is_required=activity.is_required,
         )
 
 
@@ -230,6 +233,7 @@ class ResolvedActivity:
     ends_at: datetime | None
     due_at: datetime | None
     link: str
+    is_required: bool = False
 
 
 @dataclass
@@ -352,6 +356,7 @@ def check_activity(course: Course, data: ActivityData) -> ResolvedActivity:
         ends_at=ends_at,
         due_at=due_at,
         link=link,
+        is_required=data.is_required,
     )
 
 
@@ -390,6 +395,7 @@ def create_activity(course: Course, data: ActivityData, *, actor: Any) -> Follow
         ends_at=resolved.ends_at,
         due_at=resolved.due_at,
         link=resolved.link,
+        is_required=resolved.is_required,
         position=max((a.position for a in course.activities), default=-1) + 1,
         sequence=0,
     )
@@ -420,6 +426,7 @@ def update_activity(
     activity.ends_at = resolved.ends_at
     activity.due_at = resolved.due_at
     activity.link = resolved.link
+    activity.is_required = resolved.is_required
     if changed:
         activity.sequence = (activity.sequence or 0) + 1
     apply_followup_defaults(course)

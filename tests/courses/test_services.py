@@ -175,20 +175,21 @@ def test_remove_last_organiser_is_refused(db):
     assert [m.user for m in course.team] == [facilitator]
 
 
-def test_registration_state(db):
+def test_registration_window(db):
     course = make_course(start=date(2030, 3, 4))
     course.registration_opens_at = datetime(2030, 1, 1, tzinfo=UTC)
     course.registration_closes_at = datetime(2030, 2, 1, tzinfo=UTC)
-    state = services.registration_state
+    state = services.registration_window
     assert (
-        state(course, datetime(2029, 12, 31, tzinfo=UTC)) == services.RegistrationState.NOT_OPEN_YET
+        state(course, datetime(2029, 12, 31, tzinfo=UTC))
+        == services.RegistrationWindow.NOT_OPEN_YET
     )
-    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationState.OPEN
-    assert state(course, datetime(2030, 2, 2, tzinfo=UTC)) == services.RegistrationState.CLOSED
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationWindow.OPEN
+    assert state(course, datetime(2030, 2, 2, tzinfo=UTC)) == services.RegistrationWindow.CLOSED
     course.capacity = 0
-    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationState.FULL
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationWindow.FULL
     course.status = CourseStatus.CANCELLED
-    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationState.CANCELLED
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationWindow.CANCELLED
 
 
 def test_catalogue_lists_upcoming_first_and_filters():

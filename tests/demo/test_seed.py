@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.courses.models import Course, CourseStatus
-from app.courses.services import RegistrationState, registration_state
+from app.courses.services import RegistrationWindow, registration_window
 from app.demo.services import GOVERNING_SLUG, MAINSTREAMING_SLUG, seed_demo
 from app.extensions import db
 from app.modules.models import Module
@@ -61,7 +61,7 @@ def test_seed_demo_creates_the_turin_courses_and_accounts(app):
             Course.edition_of_id == governing.id, Course.status == CourseStatus.PUBLISHED
         )
     )
-    assert registration_state(upcoming) == RegistrationState.OPEN
+    assert registration_window(upcoming) == RegistrationWindow.OPEN
     assert len(upcoming.sessions) == len(governing.sessions)
 
 
@@ -80,3 +80,26 @@ def test_a_later_run_adds_a_new_open_edition_when_the_last_one_has_closed(app):
     assert first.upcoming_slug != later.upcoming_slug
     course = db.session.scalar(sa.select(Course).where(Course.slug == later.upcoming_slug))
     assert course.start_date > date(2027, 6, 1)
+
+
+def test_demo_participants_can_be_certified_and_the_open_edition_has_applicants(app):
+    from app.certificates.services import certificate_eligibility
+    from app.registration.models import Registration, RegistrationStatus
+
+    report = seed_demo(date(2026, 11, 22))
+    governing = db.session.scalar(sa.select(Course).where(Course.slug == GOVERNING_SLUG))
+    registrations = db.session.scalars(
+        sa.select(Registration).where(Registration.course == governing)
+    ).all()
+    assert len(registrations) == 12
+    assert {r.status for r in registrations} == {RegistrationStatus.CONFIRMED}
+    eligible = [r for r in registrations if certificate_eligibility(r)]
+    assert len(eligible) == 10  # one missed two days, one never handed in the action plan
+    names = {r.certificate_name for r in eligible}
+    assert {"Ana Souza", "Jonas Sørensen", "Lucía Ñúñez"} <= names
+
+    upcoming = db.session.scalar(sa.select(Course).where(Course.slug == report.upcoming_slug))
+    applied = db.session.scalars(
+        sa.select(Registration).where(Registration.course == upcoming)
+    ).all()
+    assert len(applied) == 4 and all(r.status == RegistrationStatus.CONFIRMED for r in applied)

@@ -142,3 +142,37 @@ def test_organiser_builds_a_course_and_its_timetable(page):
     )
     assert "Opening and introductions" in page.content()
     assert "Registration open" in page.content()
+
+
+def test_participant_applies_and_follows_the_application(page):
+    course = published_course()
+    course.registration_opens_at = now_utc() - timedelta(days=1)
+    course.registration_closes_at = now_utc() + timedelta(days=20)
+    make_user(email="ana@example.org", name="Ana Souza")
+    db.session.commit()
+
+    page.goto("/login")
+    page.fill("input[name=email]", "ana@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form.stacked button[type=submit], form.stacked input[type=submit]").first.click()
+
+    page.goto(f"/courses/{course.slug}")
+    page.get_by_role("link", name="Apply").click()
+    assert page.locator("input[name=certificate_name]").input_value() == "Ana Souza"
+    page.fill("input[name=certificate_name]", "Ana Souza Ñúñez")
+    page.select_option("select[name=country]", "BR")
+    page.select_option("select[name=nationality]", "BR")
+    page.fill("input[name=organisation]", "Municipality of Belo Horizonte")
+    page.select_option("select[name=organisation_type]", "local_government")
+    page.fill("input[name=job_title]", "Migration officer")
+    page.select_option("select[name=funding]", "employer")
+    page.fill("textarea[name=motivation]", "Our city receives many newcomers.")
+    page.check("input[name=consent_data]")
+    page.get_by_role("button", name="Apply").click()
+
+    assert page.locator("h1").inner_text() == "My courses"
+    assert "Confirmed" in page.content()
+    assert "Ana Souza Ñúñez" in page.content()
+    # Applying again shows the existing application instead of a second one.
+    page.goto(f"/courses/{course.slug}/register")
+    assert page.locator("h1").inner_text() == "My courses"

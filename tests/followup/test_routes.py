@@ -357,6 +357,14 @@ ROUTES = [
     ("POST", "followup.edit_activity", "/courses/{slug}/followup/activities/{id}/edit"),
     ("POST", "followup.delete_activity", "/courses/{slug}/followup/activities/{id}/delete"),
     ("POST", "followup.move_activity", "/courses/{slug}/followup/activities/{id}/move"),
+    ("GET", "followup.submissions", "/courses/{slug}/followup/activities/{id}/submissions"),
+    (
+        "POST",
+        "followup.set_completion",
+        "/courses/{slug}/followup/activities/{id}/submissions/1",
+    ),
+    ("GET", "followup.my_work", "/courses/{slug}/followup/mine"),
+    ("POST", "followup.submit_work", "/courses/{slug}/followup/mine/{id}/submit"),
 ]
 
 

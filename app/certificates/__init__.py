@@ -1,0 +1,1 @@
+"""Certificates of participation and their public verification."""

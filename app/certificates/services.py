@@ -1,0 +1,246 @@
+"""Certificates of participation: who may have one, issuing it once, and finding it by code.
+
+A confirmed participant may have a certificate once the course has ended, if they attended the
+on-site days the course asks for (``course.required_attendance_days``) and the organisers have
+marked every follow-up activity flagged as required as completed for them. A certificate is
+issued once per registration and keeps the name as it stood then; its code, printed on it,
+lets anyone check it at ``/certificates/<code>``.
+
+Services flush, never commit, and take the actor and ``now`` as arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.certificates.models import Certificate
+from app.core.timeutil import local_to_utc
+from app.courses.models import Course
+from app.db import now_utc
+from app.extensions import db
+from app.followup.models import FollowupActivity, Submission
+from app.followup.services import activities_in_order
+from app.followup.submissions import confirmed_participants, insert_or_ignore
+from app.registration.models import Registration, RegistrationStatus
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I: a code read aloud or typed from paper cannot be mistaken.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+CODE_GROUP = 4
+_CODE_ATTEMPTS = 5
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class NotEligible(Exception):
+    """The registration does not (yet) qualify for a certificate."""
+
+    def __init__(self, eligibility: Eligibility) -> None:
+        self.eligibility = eligibility
+        super().__init__("; ".join(str(reason) for reason in eligibility.reasons))
+
+
+# --- codes -----------------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """ABCDEFGHJKLM as ABCD-EFGH-JKLM, for print and display."""
+    return "-".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
+def normalise_code(raw: str) -> str:
+    """A code as typed (any case, with or without dashes or spaces) as stored."""
+    return re.sub(r"[\s\-–—]", "", raw).upper()
+
+
+def find_certificate(raw_code: str) -> Certificate | None:
+    code = normalise_code(raw_code)
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return db.session.scalar(sa.select(Certificate).where(Certificate.code == code))
+
+
+# --- eligibility -----------------------------------------------------------------------------
+
+
+def course_end_utc(course: Course) -> datetime:
+    """When the on-site week is over: the end of its last session on the last day, or, without
+    a timetable that day, midnight at the venue after it."""
+    last_day_ends = local_to_utc(course.end_date + timedelta(days=1), time(0, 0), course.timezone)
+    last_day_starts = local_to_utc(course.end_date, time(0, 0), course.timezone)
+    ends = [s.ends_at for s in course.sessions if last_day_starts <= s.ends_at <= last_day_ends]
+    return max(ends) if ends else last_day_ends
+
+
+@dataclass
+class Eligibility:
+    """Whether a registration qualifies for a certificate, and if not, what is missing."""
+
+    registration: Registration
+    days_attended: int
+    days_required: int
+    missing_activities: list[FollowupActivity] = field(default_factory=list)
+    reasons: list[Any] = field(default_factory=list)
+
+    @property
+    def is_eligible(self) -> bool:
+        return not self.reasons
+
+    def __bool__(self) -> bool:
+        return self.is_eligible
+
+
+def days_attended(registration: Registration) -> int:
+    """On-site days the participant was marked present on."""
+    return len(registration.days_present() & set(registration.course.day_dates))
+
+
+def _completed_activity_ids(registration: Registration) -> set[int]:
+    stmt = sa.select(Submission.activity_id).where(
+        Submission.registration_id == registration.id, Submission.completed_at.is_not(None)
+    )
+    return set(db.session.scalars(stmt))
+
+
+def certificate_eligibility(
+    registration: Registration,
+    *,
+    now: datetime | None = None,
+    completed: set[int] | None = None,
+) -> Eligibility:
+    """What ``registration`` still lacks for a certificate (nothing when eligible).
+
+    ``completed`` (activity ids completed for this registration) may be passed by callers that
+    loaded them for many registrations at once."""
+    now = now or now_utc()
+    course = registration.course
+    attended = days_attended(registration)
+    required_days = course.required_attendance_days
+    result = Eligibility(registration, days_attended=attended, days_required=required_days)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        result.reasons.append(
+            _l(
+                "Certificates are for confirmed participants (this registration is: %(status)s).",
+                status=registration.status.label,
+            )
+        )
+    if now < course_end_utc(course):
+        result.reasons.append(_l("The course has not ended yet."))
+    if attended < required_days:
+        result.reasons.append(
+            _l(
+                "Attended %(attended)d of the %(required)d on-site days required "
+                "(out of %(days)d).",
+                attended=attended,
+                required=required_days,
+                days=course.days,
+            )
+        )
+    if completed is None:
+        completed = _completed_activity_ids(registration)
+    result.missing_activities = [
+        activity
+        for activity in activities_in_order(course)
+        if activity.is_required and activity.id not in completed
+    ]
+    if result.missing_activities:
+        result.reasons.append(
+            _l(
+                "Required follow-up activities not completed yet: %(titles)s.",
+                titles=", ".join(f"“{a.title}”" for a in result.missing_activities),
+            )
+        )
+    return result
+
+
+def course_certificates(
+    course: Course, *, now: datetime | None = None
+) -> list[tuple[Registration, Eligibility, Certificate | None]]:
+    """Each confirmed participant with their eligibility and certificate (if issued)."""
+    now = now or now_utc()
+    participants = confirmed_participants(course)
+    ids = [r.id for r in participants]
+    completed: dict[int, set[int]] = {i: set() for i in ids}
+    certificates: dict[int, Certificate] = {}
+    if ids:
+        rows = db.session.execute(
+            sa.select(Submission.registration_id, Submission.activity_id).where(
+                Submission.registration_id.in_(ids), Submission.completed_at.is_not(None)
+            )
+        )
+        for registration_id, activity_id in rows:
+            completed[registration_id].add(activity_id)
+        certificates = {
+            c.registration_id: c
+            for c in db.session.scalars(
+                sa.select(Certificate).where(Certificate.registration_id.in_(ids))
+            )
+        }
+    return [
+        (
+            registration,
+            certificate_eligibility(registration, now=now, completed=completed[registration.id]),
+            certificates.get(registration.id),
+        )
+        for registration in participants
+    ]
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+
+def existing_certificate(registration: Registration) -> Certificate | None:
+    return db.session.scalar(
+        sa.select(Certificate).where(Certificate.registration_id == registration.id)
+    )
+
+
+def issue_certificate(
+    registration: Registration, *, actor: Any = None, now: datetime | None = None
+) -> Certificate:
+    """The registration's certificate, issued now if it has none (raises :class:`NotEligible`
+    when it does not qualify). Issuing twice, even at the same moment, gives one certificate."""
+    found = existing_certificate(registration)
+    if found is not None:
+        return found
+    now = now or now_utc()
+    eligibility = certificate_eligibility(registration, now=now)
+    if not eligibility:
+        raise NotEligible(eligibility)
+    for _attempt in range(_CODE_ATTEMPTS):
+        # Ignored if the registration got a certificate meanwhile (or, rarely, the code is
+        # taken): then look again.
+        insert_or_ignore(
+            Certificate,
+            registration_id=registration.id,
+            code=new_code(),
+            name=registration.certificate_name,
+            issued_at=now,
+        )
+        found = existing_certificate(registration)
+        if found is None:
+            continue
+        db.session.expire(registration, ["certificate"])
+        logger.info(
+            "certificate %s issued for registration %s by %s",
+            found.id,
+            registration.id,
+            getattr(actor, "id", actor),
+        )
+        return found
+    raise RuntimeError("could not find a free certificate code")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""iCalendar builders (pure functions) and calendar routes."""

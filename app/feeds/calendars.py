@@ -1,0 +1,343 @@
+"""iCalendar feeds and downloads of courses: pure functions from our rows to bytes.
+
+One VEVENT per item, built by :func:`session_event` or :func:`activity_event` and used by
+every feed and download that carries the item, so its UID, SEQUENCE and text are the same
+everywhere. Nothing here reads the clock or invents a value: DTSTAMP and LAST-MODIFIED come
+from the item's ``updated_at``, UIDs from its stored ``uid``, and events are sorted, so the
+same data always gives the same bytes (ETags then match). See ``docs/ICAL.md`` in shared/ for
+the client quirks honoured here.
+
+What goes in:
+
+- On-site sessions, in the venue's zone (TZID plus a VTIMEZONE from
+  :mod:`app.feeds.timezones`). Coffee breaks and lunch are left out of course feeds: they
+  clutter a calendar and everyone knows the day has them. Cancelled sessions stay, with
+  STATUS:CANCELLED and a "Cancelled: " title prefix, so subscribers see the change.
+- Webinars: timed events in UTC, their join link as URL and in the description.
+- Assignments: a 15-minute event ending at the due time, titled "Deadline: <title>" (a
+  zero-length event is badly supported, an all-day one would hide the hour).
+- Discussions: an all-day event on the local date they open; left out without a date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from icalendar import Calendar, Event, vDuration, vText
+
+from app.core.urls import external_url
+from app.courses.models import Course, CourseStatus
+from app.feeds.timezones import vtimezone
+from app.followup.models import ActivityKind, FollowupActivity
+from app.schedule.models import CourseSession
+
+__all__ = [
+    "PRODID",
+    "activity_event",
+    "build_calendar",
+    "calendar_bytes",
+    "course_calendar",
+    "session_calendar",
+    "session_event",
+]
+
+PRODID = "-//Atelier//Course calendar//EN"
+# An assignment shows as a short slot ending when the work is due.
+DEADLINE_LENGTH = timedelta(minutes=15)
+# A webinar stored without an end (older rows) still needs one.
+DEFAULT_WEBINAR_LENGTH = timedelta(hours=1)
+
+
+# Small helpers -----------------------------------------------------------------------------
+
+
+def site_host() -> str:
+    """The host of SITE_URL, the right-hand side of our UIDs."""
+    return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
+
+
+def course_url(course: Course) -> str:
+    """The course page on SITE_URL. Remembered for the app context: outside a request each
+    URL costs a throwaway request context, and a feed asks once per event."""
+    site = current_app.config["SITE_URL"]
+    known: dict[tuple[str, str], str] = g.setdefault("_feeds_course_urls", {})
+    key = (site, course.slug)
+    if key not in known:
+        known[key] = external_url("courses.show", slug=course.slug)
+    return known[key]
+
+
+def _changed_at(item: CourseSession | FollowupActivity) -> datetime:
+    """The item's last change, for DTSTAMP and LAST-MODIFIED (never the clock).
+
+    A cancelled course changes every item of it, so its own change counts too."""
+    stamps = [item.updated_at or item.created_at]
+    if item.course.status == CourseStatus.CANCELLED:
+        stamps.append(item.course.updated_at)
+    known = [stamp for stamp in stamps if stamp is not None]
+    if not known:
+        raise ValueError(f"{item!r} has no updated_at yet: flush it before building a calendar")
+    return max(known).astimezone(UTC).replace(microsecond=0)
+
+
+def _is_cancelled(item: CourseSession | FollowupActivity) -> bool:
+    own = isinstance(item, CourseSession) and item.is_cancelled
+    return own or item.course.status == CourseStatus.CANCELLED
+
+
+def _paragraphs(*parts: str) -> str:
+    return "\n\n".join(part.strip() for part in parts if part and part.strip())
+
+
+def _base_event(item: CourseSession | FollowupActivity, uid: str, summary: str) -> Event:
+    """The properties every event of ours has, in a fixed order."""
+    cancelled = _is_cancelled(item)
+    changed = _changed_at(item)
+    event = Event()
+    event.add("uid", f"{uid}@{site_host()}")
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    # Cancelling or restoring the whole course raises every item's sequence (courses.services).
+    event.add("sequence", item.sequence)
+    event.add("summary", _("Cancelled: %(title)s", title=summary) if cancelled else summary)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
+
+
+# Events ------------------------------------------------------------------------------------
+
+
+def session_location(session: CourseSession) -> str:
+    """Room, venue, address and city, in one line."""
+    venue = session.course.venue
+    parts = [session.room.name if session.room else ""]
+    if venue is not None:
+        parts.append(venue.name)
+        parts.extend(line.strip() for line in venue.address.splitlines())
+        # Addresses often end with the city already.
+        if venue.city and venue.city.lower() not in venue.address.lower():
+            parts.append(venue.city)
+    return ", ".join(part for part in parts if part)
+
+
+def session_event(session: CourseSession, locale: str) -> Event:
+    """The VEVENT of one on-site session, at the venue's wall-clock time.
+
+    Breaks are built like any session when asked for (a single download); the course feed
+    leaves them out."""
+    course = session.course
+    zone = ZoneInfo(course.timezone)
+    with force_locale(locale):
+        event = _base_event(session, f"session-{session.uid}", session.title)
+        event.add("dtstart", session.starts_at.astimezone(zone))
+        event.add("dtend", session.ends_at.astimezone(zone))
+        location = session_location(session)
+        if location:
+            event.add("location", location)
+        details = [f"{_('Kind')}: {session.kind.label}"]
+        if session.module is not None:
+            module = session.module
+            details.append(f"{_('Module')}: {module.code} – {module.title(locale)}")
+        if session.facilitators:
+            details.append(f"{_('Facilitators')}: {session.facilitators}")
+        url = course_url(course)
+        event.add(
+            "description",
+            _paragraphs("\n".join(details), session.description, f"{course.title(locale)}\n{url}"),
+        )
+        event.add("url", url)
+        categories = [str(session.kind.label)]
+        if session.module is not None:
+            categories.append(session.module.code)
+        event.add("categories", categories)
+    return event
+
+
+def activity_event(activity: FollowupActivity, locale: str) -> Event | None:
+    """The VEVENT of one follow-up activity, or None when it has no time to show.
+
+    Online, so in UTC; a discussion is an all-day event on the venue's date it opens."""
+    course = activity.course
+    kind = activity.kind
+    with force_locale(locale):
+        title = activity.title
+        if kind == ActivityKind.WEBINAR:
+            if activity.starts_at is None:
+                return None
+            start: date | datetime = activity.starts_at.astimezone(UTC)
+            end: date | datetime = (
+                activity.ends_at or activity.starts_at + DEFAULT_WEBINAR_LENGTH
+            ).astimezone(UTC)
+        elif kind == ActivityKind.ASSIGNMENT:
+            if activity.due_at is None:
+                return None
+            end = activity.due_at.astimezone(UTC)
+            start = end - DEADLINE_LENGTH
+            title = _("Deadline: %(title)s", title=activity.title)
+        else:
+            if activity.starts_at is None:
+                return None
+            start = activity.starts_at.astimezone(ZoneInfo(course.timezone)).date()
+            end = start + timedelta(days=1)  # DTEND of a day is exclusive
+
+        event = _base_event(activity, f"activity-{activity.uid}", title)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        page = course_url(course)
+        link_label = _("Join link") if kind == ActivityKind.WEBINAR else _("Link")
+        link = f"{link_label}: {activity.link}" if activity.link else ""
+        event.add(
+            "description",
+            _paragraphs(
+                str(kind.label), activity.description, link, f"{course.title(locale)}\n{page}"
+            ),
+        )
+        event.add("url", activity.link if kind == ActivityKind.WEBINAR and activity.link else page)
+        event.add("categories", [str(kind.label)])
+    return event
+
+
+# Calendars ---------------------------------------------------------------------------------
+
+
+def _start_key(event: Event) -> tuple[datetime, str]:
+    start = event["DTSTART"].dt
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time(0), tzinfo=UTC)
+    return start.astimezone(UTC), str(event["UID"])
+
+
+def _zone_times(events: list[Event]) -> tuple[dict[str, list[datetime]], list[datetime]]:
+    """The times each TZID is used at, and every time of every event."""
+    by_zone: dict[str, list[datetime]] = {}
+    every: list[datetime] = []
+    for event in events:
+        for name in ("DTSTART", "DTEND", "DUE", "RECURRENCE-ID"):
+            prop = event.get(name)
+            if prop is None:
+                continue
+            value = prop.dt
+            if not isinstance(value, datetime):
+                value = datetime.combine(value, time(12), tzinfo=UTC)
+            every.append(value)
+            tzid = prop.params.get("TZID")
+            if tzid:
+                by_zone.setdefault(tzid, []).append(value)
+    return by_zone, every
+
+
+def build_calendar(
+    name: str,
+    events: Iterable[Event],
+    *,
+    zones: Iterable[str],
+    description: str = "",
+    refresh: str = "PT6H",
+    timezone: str | None = None,
+) -> Calendar:
+    """A VCALENDAR to publish: our PRODID, METHOD:PUBLISH, the name under NAME and
+    X-WR-CALNAME, refresh hints, one VTIMEZONE per zone, then the events by start and UID.
+
+    ``zones`` are written even when no event uses them (the venue's zone of an online-only
+    feed); a TZID that an event uses is added if missing, so none is ever left without its
+    block. X-WR-TIMEZONE is ``timezone``, else the first of ``zones``.
+    """
+    events = sorted(events, key=_start_key)
+    wanted = list(dict.fromkeys(zones))
+    by_zone, every = _zone_times(events)
+    for tzid in sorted(by_zone):
+        if tzid not in wanted:
+            wanted.append(tzid)
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    # Typed explicitly: icalendar 7.3 stores NAME and X- properties as raw values, which
+    # would let a title's ";" through unescaped (and a newline crash the writer).
+    for prop in ("name", "x-wr-calname"):
+        cal.add(prop, vText(name))
+    if description:
+        cal.add("description", vText(description))
+        cal.add("x-wr-caldesc", vText(description))
+    x_timezone = timezone or (wanted[0] if wanted else None)
+    if x_timezone:
+        cal.add("x-wr-timezone", vText(x_timezone))
+    # RFC 7986 wants VALUE=DURATION, which icalendar's helper leaves out.
+    interval = vDuration.from_ical(refresh)
+    cal.add("refresh-interval", vDuration(interval), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(interval))
+
+    for tzid in sorted(wanted):
+        # UTC times are written with "Z" and need no block.
+        if tzid == "UTC" and tzid not in by_zone:
+            continue
+        # A zone no event uses is described for the calendar's span; an empty calendar has
+        # nothing to describe (and must not read the clock).
+        around = by_zone.get(tzid) or every
+        if around:
+            cal.add_component(vtimezone(tzid, around=around))
+    for event in events:
+        cal.add_component(event)
+
+    missing = cal.get_missing_tzids()
+    if missing:  # pragma: no cover - vtimezone raises for unknown zones first
+        raise ValueError(f"no VTIMEZONE for {sorted(missing)}")
+    return cal
+
+
+def calendar_bytes(cal: Calendar) -> bytes:
+    """The calendar as sent: CRLF line ends, lines folded at 75 octets (icalendar ≥ 7.3)."""
+    return cal.to_ical()
+
+
+def course_events(course: Course, locale: str) -> list[Event]:
+    """The events of a course feed: sessions other than breaks, and timed activities."""
+    events = [session_event(s, locale) for s in course.sessions if not s.is_break]
+    for activity in course.activities:
+        event = activity_event(activity, locale)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _zones(course: Course) -> list[str]:
+    return [course.timezone] if course.venue is not None else []
+
+
+def course_calendar(course: Course, *, locale: str) -> bytes:
+    """The whole course as a calendar to subscribe to or attach: sessions at the venue (no
+    breaks) and the follow-up activities, texts in ``locale`` where we have them."""
+    with force_locale(locale):
+        text = course.text(locale)
+        cal = build_calendar(
+            course.title(locale),
+            course_events(course, locale),
+            zones=_zones(course),
+            description=_paragraphs(text.summary, course_url(course)),
+            timezone=course.timezone,
+        )
+    return calendar_bytes(cal)
+
+
+def session_calendar(session: CourseSession, *, locale: str) -> bytes:
+    """One session as a download (a snapshot: it never updates; offer the feed next to it).
+
+    The event is the same, UID included, as in the course feed, so importing both does not
+    duplicate it."""
+    course = session.course
+    with force_locale(locale):
+        cal = build_calendar(
+            course.title(locale),
+            [session_event(session, locale)],
+            zones=_zones(course),
+            description=_paragraphs(course.text(locale).summary, course_url(course)),
+            timezone=course.timezone,
+        )
+    return calendar_bytes(cal)

@@ -1,0 +1,1 @@
+"""Registration: applications, capacity, the waiting list, attendance and the participant desk."""

@@ -1,0 +1,335 @@
+"""Reading the participant desk's data: the filtered list, its CSV and XLSX exports, the
+summary of confirmed participants, and the lists printed or shown to them.
+
+Everything here reads; nothing changes a registration. Queries load what the pages show in a
+fixed number of statements, however many registrations a course has.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.core.i18n import LANGUAGE_NAMES
+from app.core.timeutil import to_local
+from app.courses.models import Course
+from app.extensions import db
+from app.registration import services
+from app.registration.models import (
+    Gender,
+    OrganisationType,
+    Registration,
+    RegistrationStatus,
+)
+
+S = RegistrationStatus
+
+
+# ---------------------------------------------------------------------------
+# Names
+
+
+def country_name(code: str) -> str:
+    """An ISO 3166 country code as the country's name in the current language."""
+    if not code:
+        return ""
+    territories = get_locale().territories  # type: ignore[union-attr]
+    return str(territories.get(code.upper(), code))
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+# ---------------------------------------------------------------------------
+# The desk's list
+
+
+@dataclass(frozen=True)
+class DeskFilters:
+    """What the organiser narrowed the list to; empty values mean "all"."""
+
+    status: RegistrationStatus | None = None
+    country: str | None = None
+    organisation_type: OrganisationType | None = None
+    search: str = ""
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.status or self.country or self.organisation_type or self.search)
+
+
+def desk_registrations(course: Course, filters: DeskFilters | None = None) -> list[Registration]:
+    """The course's registrations matching ``filters``, in the order they applied.
+
+    The list shows only the registration's own columns, so no relationship is loaded."""
+    filters = filters or DeskFilters()
+    stmt = sa.select(Registration).where(Registration.course_id == course.id)
+    if filters.status is not None:
+        stmt = stmt.where(Registration.status == filters.status)
+    if filters.country:
+        stmt = stmt.where(Registration.country == filters.country)
+    if filters.organisation_type is not None:
+        stmt = stmt.where(Registration.organisation_type == filters.organisation_type)
+    search = filters.search.strip()
+    if search:
+        stmt = stmt.where(
+            sa.or_(
+                Registration.certificate_name.icontains(search, autoescape=True),
+                Registration.email.icontains(search, autoescape=True),
+                Registration.organisation.icontains(search, autoescape=True),
+            )
+        )
+    stmt = stmt.order_by(Registration.created_at, Registration.id)
+    return list(db.session.scalars(stmt))
+
+
+def status_counts(course: Course) -> dict[RegistrationStatus, int]:
+    """How many registrations the course has in each state (every state present, maybe 0)."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.course_id == course.id)
+        .group_by(Registration.status)
+    ).all()
+    counts = dict.fromkeys(RegistrationStatus, 0)
+    for status, count in rows:
+        counts[RegistrationStatus(status)] = count
+    return counts
+
+
+def waitlist_positions(course: Course) -> dict[int, int]:
+    """Registration id → place on the waiting list (1 for the first), in one query."""
+    return {r.id: n for n, r in enumerate(services.waitlist(course), start=1)}
+
+
+def course_countries(course: Course) -> list[tuple[str, str]]:
+    """(code, localised name) of the countries the course's applicants live in, by name."""
+    codes = db.session.scalars(
+        sa.select(Registration.country).where(Registration.course_id == course.id).distinct()
+    ).all()
+    return sorted(((code, country_name(code)) for code in codes), key=lambda item: item[1])
+
+
+# ---------------------------------------------------------------------------
+# CSV and XLSX
+
+# Spreadsheets run a cell that starts with one of these as a formula (or a DDE command).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Text that a spreadsheet will show, never run: a leading formula character is quoted."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+@dataclass(frozen=True)
+class Column:
+    label: Any  # a lazy string, translated when the file is written
+    value: Callable[[Registration, ExportContext], str | int | datetime | None]
+
+
+@dataclass
+class ExportContext:
+    course: Course
+    positions: dict[int, int] = field(default_factory=dict)
+
+    def local(self, value: datetime | None) -> datetime | None:
+        """A stored UTC time as the venue's wall-clock time, without a zone (as sheets want)."""
+        if value is None:
+            return None
+        return to_local(value, self.course.timezone).replace(tzinfo=None)
+
+
+COLUMNS: list[Column] = [
+    Column(_l("Name"), lambda r, c: r.certificate_name),
+    Column(_l("Email"), lambda r, c: r.email),
+    Column(_l("Country of residence"), lambda r, c: country_name(r.country)),
+    Column(_l("Nationality"), lambda r, c: country_name(r.nationality)),
+    Column(_l("Organisation"), lambda r, c: r.organisation),
+    Column(_l("Type of organisation"), lambda r, c: str(r.organisation_type.label)),
+    Column(_l("Job title"), lambda r, c: r.job_title),
+    Column(_l("Gender"), lambda r, c: str(r.gender.label) if r.gender else ""),
+    Column(_l("Language for mail"), lambda r, c: language_name(r.language)),
+    Column(_l("Dietary needs"), lambda r, c: r.diet),
+    Column(_l("Accessibility needs"), lambda r, c: r.accessibility),
+    Column(_l("Motivation"), lambda r, c: r.motivation),
+    Column(_l("Funding"), lambda r, c: str(r.funding.label)),
+    Column(_l("Consents to data processing"), lambda r, c: _yes_no(r.consent_data)),
+    Column(_l("On the participant list"), lambda r, c: _yes_no(r.consent_listing)),
+    Column(_l("Status"), lambda r, c: str(r.status.label)),
+    Column(_l("Place on the waiting list"), lambda r, c: c.positions.get(r.id)),
+    Column(_l("Offer open until"), lambda r, c: c.local(r.offer_expires_at)),
+    Column(_l("Applied on"), lambda r, c: c.local(r.created_at)),
+    Column(_l("Decided on"), lambda r, c: c.local(r.decided_at)),
+]
+
+
+def export_header() -> list[str]:
+    """Column headers in the current language."""
+    return [str(column.label) for column in COLUMNS]
+
+
+def export_rows(
+    course: Course, registrations: list[Registration]
+) -> list[list[str | int | datetime | None]]:
+    """One row of values per registration, in the order of ``export_header``."""
+    context = ExportContext(course, waitlist_positions(course))
+    return [[column.value(r, context) for column in COLUMNS] for r in registrations]
+
+
+def _as_text(value: str | int | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, int):
+        return str(value)
+    return safe_cell(value)
+
+
+def to_csv(course: Course, registrations: list[Registration]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel reads accents right; CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(label) for label in export_header()])
+    for row in export_rows(course, registrations):
+        writer.writerow([_as_text(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(course: Course, registrations: list[Registration]) -> bytes:
+    """One sheet with a bold, frozen header row. Text cells are stored as text (never as
+    formulas) and quoted like the CSV's, so both files read the same."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = _("Participants")[:31]
+    bold = Font(bold=True)
+    for column_index, label in enumerate(export_header(), start=1):
+        cell = sheet.cell(row=1, column=column_index, value=label)
+        cell.font = bold
+    for row_index, row in enumerate(export_rows(course, registrations), start=2):
+        for column_index, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_index, column=column_index)
+            if isinstance(value, str):
+                # Control characters other than tab and line ends are not allowed in XLSX.
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
+                cell.data_type = "s"
+            else:
+                cell.value = value
+                if isinstance(value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Summary of the confirmed participants
+
+
+@dataclass(frozen=True)
+class Share:
+    key: str
+    label: str
+    count: int
+    fraction: float  # of all confirmed participants, 0 to 1
+
+
+@dataclass(frozen=True)
+class ParticipantSummary:
+    total: int
+    by_country: list[Share]
+    by_organisation_type: list[Share]
+    by_gender: list[Share]
+
+
+def _confirmed_counts(course: Course, column: Any) -> list[tuple[Any, int]]:
+    stmt = (
+        sa.select(column, sa.func.count())
+        .where(Registration.course_id == course.id, Registration.status == S.CONFIRMED)
+        .group_by(column)
+    )
+    return [(key, count) for key, count in db.session.execute(stmt).all()]
+
+
+def _shares(rows: list[tuple[str, str, int]], total: int) -> list[Share]:
+    shares = [
+        Share(key=key, label=label, count=count, fraction=count / total if total else 0.0)
+        for key, label, count in rows
+    ]
+    return sorted(shares, key=lambda s: (-s.count, s.label))
+
+
+def participant_summary(course: Course) -> ParticipantSummary:
+    """Confirmed participants by country, organisation type and gender, with shares.
+    Gender is optional on the form: those who gave none are counted as "not given", last."""
+    by_country = _confirmed_counts(course, Registration.country)
+    total = sum(count for _key, count in by_country)
+    by_type = _confirmed_counts(course, Registration.organisation_type)
+    by_gender = _confirmed_counts(course, Registration.gender)
+    given = [(g, n) for g, n in by_gender if g is not None]
+    not_given = sum(n for g, n in by_gender if g is None)
+    gender_shares = _shares([(Gender(g).value, str(Gender(g).label), n) for g, n in given], total)
+    if not_given:
+        gender_shares.append(
+            Share(key="", label=_("Not given"), count=not_given, fraction=not_given / total)
+        )
+    return ParticipantSummary(
+        total=total,
+        by_country=_shares([(c, country_name(c), n) for c, n in by_country], total),
+        by_organisation_type=_shares(
+            [(OrganisationType(t).value, str(OrganisationType(t).label), n) for t, n in by_type],
+            total,
+        ),
+        by_gender=gender_shares,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Lists of confirmed participants
+
+
+def _confirmed(course: Course) -> sa.Select[tuple[Registration]]:
+    return (
+        sa.select(Registration)
+        .where(Registration.course_id == course.id, Registration.status == S.CONFIRMED)
+        .order_by(Registration.certificate_name, Registration.id)
+    )
+
+
+def special_needs(course: Course) -> list[Registration]:
+    """Confirmed participants with a dietary or an accessibility need, by name."""
+    stmt = _confirmed(course).where(
+        sa.or_(Registration.diet != "", Registration.accessibility != "")
+    )
+    return list(db.session.scalars(stmt))
+
+
+def public_listing(course: Course) -> list[Registration]:
+    """Confirmed participants who agreed to appear on the list the others see, by name."""
+    return list(
+        db.session.scalars(_confirmed(course).where(Registration.consent_listing.is_(True)))
+    )
+
+
+def confirmed_registrations(course: Course) -> list[Registration]:
+    return list(db.session.scalars(_confirmed(course)))

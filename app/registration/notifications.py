@@ -1,0 +1,41 @@
+"""Mail to participants about their registration, in their language, through the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.urls import external_url
+from app.mail.services import Attachment, queue_mail
+from app.registration.models import Registration
+
+# Messages that carry the course's programme as an .ics file.
+WITH_PROGRAMME = {"confirmed", "promoted"}
+
+
+def programme_attachment(registration: Registration) -> Attachment:
+    from app.feeds.calendars import course_calendar
+
+    course = registration.course
+    return Attachment(
+        filename=f"{course.slug}.ics",
+        content=course_calendar(course, locale=registration.language),
+        mimetype="text/calendar; method=PUBLISH",
+    )
+
+
+def notify(registration: Registration, template: str, **context: Any) -> None:
+    """Queue ``emails/registration_<template>`` for the participant."""
+    course = registration.course
+    attachments = [programme_attachment(registration)] if template in WITH_PROGRAMME else []
+    queue_mail(
+        registration.email,
+        f"registration_{template}",
+        locale=registration.language,
+        attachments=attachments,
+        registration=registration,
+        course=course,
+        course_title=course.title(registration.language),
+        course_url=external_url("courses.show", slug=course.slug),
+        my_courses_url=external_url("registration.my_courses"),
+        **context,
+    )

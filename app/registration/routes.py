@@ -1,0 +1,374 @@
+"""The participant's side of registration: applying, "My courses", offers, cancelling, needs.
+
+Each view loads (or 404s), checks that the registration is the viewer's own (404 otherwise, so
+nobody learns which ids exist), validates its form, calls a service, commits once, flashes and
+redirects. The rules live in :mod:`app.registration.services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy.orm import contains_eager
+from werkzeug.wrappers import Response
+
+from app.accounts import services as accounts
+from app.accounts.models import User
+from app.certificates.services import Eligibility, certificate_eligibility, course_end_utc
+from app.courses.models import Course, CourseTeamMember
+from app.courses.permissions import get_course_or_404
+from app.db import now_utc
+from app.extensions import db
+from app.followup.models import FollowupActivity
+from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
+from app.registration import services
+from app.registration.forms import (
+    ApplicationForm,
+    ConfirmForm,
+    SignupApplicationForm,
+    SpecialNeedsForm,
+    country_name,
+)
+from app.registration.models import Registration
+from app.registration.models import RegistrationStatus as S
+from app.registration.services import RegistrationClosedReason
+
+bp = Blueprint("registration", __name__)
+
+# The follow-up activities appear on "My courses" this long before the phase opens.
+FOLLOWUP_SHOWN_BEFORE = timedelta(days=14)
+# States in which a participant may still withdraw or change their needs (the services decide;
+# these only choose which buttons to show).
+ACTIVE = (S.SUBMITTED, S.CONFIRMED, S.WAITLISTED)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _my_courses(registration: Registration | None = None) -> Response:
+    anchor = f"registration-{registration.id}" if registration is not None else None
+    return redirect(url_for("registration.my_courses", _anchor=anchor))
+
+
+def get_own_registration_or_404(registration_id: int) -> Registration:
+    """The viewer's registration; anyone else's is "not found", not "forbidden"."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.user_id != current_user.id:
+        abort(404)
+    return registration
+
+
+# ---------------------------------------------------------------------------
+# Applying
+
+
+def _closed_page(course: Course, reason: RegistrationClosedReason, status: int) -> tuple[str, int]:
+    page = render_template(
+        "registration/closed.html",
+        course=course,
+        course_title=course.title(_locale()),
+        reason=reason,
+    )
+    return page, status
+
+
+def _already_applied(registration: Registration) -> Response:
+    if registration.status == S.CANCELLED:
+        flash(
+            _(
+                "You have cancelled your registration for this course. To apply again, write "
+                "to the course team."
+            ),
+            "info",
+        )
+    else:
+        flash(_("You have already applied to this course: here is your registration."), "info")
+    return _my_courses(registration)
+
+
+def _outcome_message(registration: Registration, title: str) -> str:
+    if registration.status == S.CONFIRMED:
+        return _(
+            "Your place on “%(course)s” is confirmed. We have sent you an email with the "
+            "practical details.",
+            course=title,
+        )
+    if registration.status == S.WAITLISTED:
+        return _(
+            "The course “%(course)s” is full: you are number %(position)d on the waiting list. "
+            "We will write to you if a seat becomes free.",
+            course=title,
+            position=services.waitlist_position(registration) or 0,
+        )
+    return _(
+        "Your application to “%(course)s” has been submitted for approval. We will write to you "
+        "when the course team has decided.",
+        course=title,
+    )
+
+
+@bp.route("/courses/<slug>/register", methods=["GET", "POST"])
+def apply(slug: str) -> Response | str | tuple[str, int]:
+    course = get_course_or_404(slug)
+    title = course.title(_locale())
+    if current_user.is_authenticated:
+        existing = services.find_registration(course, _user())
+        if existing is not None:
+            return _already_applied(existing)
+    reason = services.closed_reason(course)
+    if reason is not None:
+        return _closed_page(course, reason, 409 if request.method == "POST" else 200)
+
+    anonymous = not current_user.is_authenticated
+    form_class = SignupApplicationForm if anonymous else ApplicationForm
+    form = form_class(locale=_locale())
+    if not form.is_submitted():
+        form.language.data = _locale()
+        if not anonymous:
+            form.certificate_name.data = current_user.name
+            form.email.data = current_user.email
+
+    if form.validate_on_submit():
+        try:
+            if anonymous:
+                assert isinstance(form, SignupApplicationForm)
+                user = accounts.sign_up(
+                    name=form.account_name.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    locale=form.language.data,
+                )
+            else:
+                user = _user()
+            registration = services.apply(course, user, form.application_data())
+        except accounts.EmailTaken:
+            # Someone created the account between the form's check and ours.
+            db.session.rollback()
+            assert isinstance(form, SignupApplicationForm)
+            form.email_has_account = True
+            form.email.errors.append(
+                _("An account with this email address exists already: log in first, then apply.")
+            )
+        except services.AlreadyRegistered as exc:
+            db.session.rollback()
+            return _already_applied(exc.existing)
+        except services.RegistrationClosed as exc:
+            db.session.rollback()
+            return _closed_page(course, exc.reason, 409)
+        except services.RegistrationError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            if anonymous:
+                login_user(user)
+            flash(_outcome_message(registration, title), "success")
+            return _my_courses(registration)
+
+    return render_template(
+        "registration/apply.html",
+        form=form,
+        course=course,
+        course_title=title,
+        anonymous=anonymous,
+        seats_left=services.seats_left(course),
+    )
+
+
+# ---------------------------------------------------------------------------
+# My courses
+
+
+@dataclass
+class MyCourse:
+    """One line of "My courses": a registration and what the page shows beside it."""
+
+    registration: Registration
+    title: str
+    position: int | None
+    can_cancel: bool
+    can_change_needs: bool
+    followup_state: PhaseState
+    followup_activities: list[FollowupActivity] = field(default_factory=list)
+    # After the on-site week, for confirmed participants: what the certificate still needs.
+    certificate: Eligibility | None = None
+
+    @property
+    def course(self) -> Course:
+        return self.registration.course
+
+
+def _my_course(registration: Registration, locale: str) -> MyCourse:
+    course = registration.course
+    today = venue_today(course)
+    state = phase_state(course, today)
+    followup_near = state == "open" or (
+        state == "upcoming"
+        and course.followup_opens_on is not None
+        and course.followup_opens_on - today <= FOLLOWUP_SHOWN_BEFORE
+    )
+    confirmed = registration.status == S.CONFIRMED
+    return MyCourse(
+        registration=registration,
+        title=course.title(locale),
+        position=services.waitlist_position(registration),
+        can_cancel=registration.status in ACTIVE and now_utc() < services.course_start_utc(course),
+        can_change_needs=registration.status in ACTIVE,
+        followup_state=state,
+        followup_activities=activities_in_order(course) if confirmed and followup_near else [],
+        certificate=(
+            certificate_eligibility(registration)
+            if confirmed and now_utc() >= course_end_utc(course)
+            else None
+        ),
+    )
+
+
+@bp.get("/my/courses")
+@login_required
+def my_courses() -> str:
+    stmt = (
+        sa.select(Registration)
+        .join(Registration.course)
+        .where(Registration.user_id == current_user.id)
+        .options(contains_eager(Registration.course).joinedload(Course.venue))
+        .order_by(Course.start_date.desc(), Registration.id)
+    )
+    locale = _locale()
+    items = [_my_course(r, locale) for r in db.session.scalars(stmt).unique()]
+    # Courses the user helps run (facilitators have no other way in to the desk).
+    team_courses = db.session.scalars(
+        sa.select(Course)
+        .join(CourseTeamMember)
+        .where(CourseTeamMember.user_id == current_user.id)
+        .order_by(Course.start_date.desc())
+    ).all()
+    return render_template(
+        "registration/my_courses.html",
+        items=items,
+        team_courses=team_courses,
+        country_name=lambda code: country_name(code, locale),
+    )
+
+
+@bp.post("/my/registrations/<int:registration_id>/cancel")
+@login_required
+def cancel(registration_id: int) -> Response:
+    registration = get_own_registration_or_404(registration_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return _my_courses(registration)
+    title = registration.course.title(_locale())
+    try:
+        services.cancel(registration, actor=_user())
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _my_courses(registration)
+    db.session.commit()
+    flash(
+        _(
+            "Your registration for “%(course)s” is cancelled. We have sent you a confirmation "
+            "by email.",
+            course=title,
+        ),
+        "success",
+    )
+    return _my_courses(registration)
+
+
+@bp.post("/my/registrations/<int:registration_id>/accept")
+@login_required
+def accept_offer(registration_id: int) -> Response:
+    registration = get_own_registration_or_404(registration_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return _my_courses(registration)
+    title = registration.course.title(_locale())
+    try:
+        services.accept_offer(registration, actor=_user())
+    except services.OfferExpired as exc:
+        # The offer has been withdrawn and passed on: that change stands.
+        db.session.commit()
+        flash(str(exc), "error")
+        return _my_courses(registration)
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _my_courses(registration)
+    db.session.commit()
+    flash(
+        _(
+            "You have accepted the seat: your place on “%(course)s” is confirmed. We have sent "
+            "you an email with the practical details.",
+            course=title,
+        ),
+        "success",
+    )
+    return _my_courses(registration)
+
+
+@bp.post("/my/registrations/<int:registration_id>/decline")
+@login_required
+def decline_offer(registration_id: int) -> Response:
+    registration = get_own_registration_or_404(registration_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return _my_courses(registration)
+    title = registration.course.title(_locale())
+    try:
+        services.decline_offer(registration, actor=_user())
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _my_courses(registration)
+    db.session.commit()
+    flash(
+        _(
+            "You have declined the seat on “%(course)s”; it goes to the next person waiting. "
+            "Thank you for letting us know.",
+            course=title,
+        ),
+        "success",
+    )
+    return _my_courses(registration)
+
+
+@bp.route("/my/registrations/<int:registration_id>/needs", methods=["GET", "POST"])
+@login_required
+def needs(registration_id: int) -> Response | str:
+    registration = get_own_registration_or_404(registration_id)
+    form = SpecialNeedsForm(obj=registration)
+    if form.validate_on_submit():
+        try:
+            services.update_special_needs(
+                registration,
+                diet=form.diet.data or "",
+                accessibility=form.accessibility.data or "",
+                actor=_user(),
+            )
+        except services.RegistrationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _my_courses(registration)
+        db.session.commit()
+        flash(_("Your dietary and accessibility needs are saved."), "success")
+        return _my_courses(registration)
+    return render_template(
+        "registration/needs.html",
+        form=form,
+        registration=registration,
+        course=registration.course,
+        course_title=registration.course.title(_locale()),
+    )

@@ -1,0 +1,518 @@
+"""Registration rules: applying, deciding, the waiting list and its offers, cancelling.
+
+Capacity is a hard invariant: confirmed registrations plus seats held by open offers never
+exceed the course's capacity. Every change that can take a seat first locks the course row
+(``lock_seats``), so two workers cannot both take the last seat; the count is then read
+inside the lock. Services flush, never commit; mail goes to the outbox in the same
+transaction, so a message exists only if the change it describes does.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import User
+from app.core.timeutil import local_to_utc
+from app.courses.models import Course, CourseStatus
+from app.db import now_utc
+from app.extensions import db
+from app.registration.models import (
+    Funding,
+    Gender,
+    OrganisationType,
+    Registration,
+    RegistrationEvent,
+    RegistrationStatus,
+)
+
+S = RegistrationStatus
+
+
+# ---------------------------------------------------------------------------
+# Errors (messages are for the user)
+
+
+class RegistrationError(Exception):
+    message: Any = _l("This change is not possible.")
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+
+
+class RegistrationClosed(RegistrationError):
+    def __init__(self, reason: RegistrationClosedReason) -> None:
+        super().__init__(reason.message)
+        self.reason = reason
+
+
+class AlreadyRegistered(RegistrationError):
+    message = _l("You have already applied to this course.")
+
+    def __init__(self, existing: Registration) -> None:
+        super().__init__()
+        self.existing = existing
+
+
+class CourseFull(RegistrationError):
+    message = _l("The course is full: no seat is left to confirm.")
+
+
+class NotAllowed(RegistrationError):
+    message = _l("This change is not possible in the registration's current state.")
+
+
+class OfferExpired(RegistrationError):
+    message = _l("This offer has expired, and the seat has gone to the next person.")
+
+
+class RegistrationClosedReason(enum.StrEnum):
+    NOT_PUBLISHED = "not_published"
+    CANCELLED = "cancelled"
+    NOT_OPEN_YET = "not_open_yet"
+    DEADLINE_PASSED = "deadline_passed"
+    STARTED = "started"
+
+    @property
+    def message(self) -> Any:
+        return {
+            RegistrationClosedReason.NOT_PUBLISHED: _l("This course is not open to the public."),
+            RegistrationClosedReason.CANCELLED: _l(
+                "This course has been cancelled: registration is closed."
+            ),
+            RegistrationClosedReason.NOT_OPEN_YET: _l(
+                "Registration for this course is not open yet."
+            ),
+            RegistrationClosedReason.DEADLINE_PASSED: _l(
+                "The closing date for applications has passed."
+            ),
+            RegistrationClosedReason.STARTED: _l("The course has already started."),
+        }[self]
+
+
+# ---------------------------------------------------------------------------
+# What an application holds
+
+
+@dataclass
+class ApplicationData:
+    certificate_name: str
+    email: str
+    country: str
+    nationality: str
+    organisation: str
+    organisation_type: OrganisationType
+    job_title: str
+    language: str
+    funding: Funding
+    consent_data: bool
+    consent_listing: bool = False
+    gender: Gender | None = None
+    diet: str = ""
+    accessibility: str = ""
+    motivation: str = ""
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+def course_start_utc(course: Course) -> datetime:
+    """Midnight at the venue on the first day: the moment the course has started."""
+    return local_to_utc(course.start_date, time(0, 0), course.timezone)
+
+
+def closed_reason(course: Course, now: datetime | None = None) -> RegistrationClosedReason | None:
+    """Why applications are not accepted now, or None when they are."""
+    now = now or now_utc()
+    if course.status == CourseStatus.CANCELLED:
+        return RegistrationClosedReason.CANCELLED
+    if course.status != CourseStatus.PUBLISHED:
+        return RegistrationClosedReason.NOT_PUBLISHED
+    if now >= course_start_utc(course):
+        return RegistrationClosedReason.STARTED
+    if course.registration_closes_at is not None and now >= course.registration_closes_at:
+        return RegistrationClosedReason.DEADLINE_PASSED
+    if course.registration_opens_at is None or now < course.registration_opens_at:
+        return RegistrationClosedReason.NOT_OPEN_YET
+    return None
+
+
+def _holds_seat() -> sa.ColumnElement[bool]:
+    """Confirmed, or waitlisted with an open offer (the seat is kept for them)."""
+    return sa.or_(
+        Registration.status == S.CONFIRMED,
+        sa.and_(Registration.status == S.WAITLISTED, Registration.offer_expires_at.is_not(None)),
+    )
+
+
+def seats_held(course: Course) -> int:
+    """Seats taken or held for an offer, counted in the database."""
+    stmt = sa.select(sa.func.count()).where(Registration.course_id == course.id, _holds_seat())
+    return db.session.scalar(stmt) or 0
+
+
+def seats_held_by_course(course_ids: list[int]) -> dict[int, int]:
+    """seats_held for many courses in one query (catalogue lists)."""
+    if not course_ids:
+        return {}
+    stmt = (
+        sa.select(Registration.course_id, sa.func.count())
+        .where(Registration.course_id.in_(course_ids), _holds_seat())
+        .group_by(Registration.course_id)
+    )
+    return {course_id: count for course_id, count in db.session.execute(stmt)}
+
+
+def seats_left(course: Course) -> int:
+    return max(course.capacity - seats_held(course), 0)
+
+
+def find_registration(course: Course, user: User) -> Registration | None:
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.course_id == course.id, Registration.user_id == user.id
+        )
+    )
+
+
+def waitlist(course: Course) -> list[Registration]:
+    """The waiting list in order (those holding an offer included)."""
+    stmt = (
+        sa.select(Registration)
+        .where(Registration.course_id == course.id, Registration.status == S.WAITLISTED)
+        .order_by(Registration.waitlist_position, Registration.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first person waiting, or None when not on the list."""
+    if registration.status != S.WAITLISTED or registration.waitlist_position is None:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.course_id == registration.course_id,
+            Registration.status == S.WAITLISTED,
+            sa.or_(
+                Registration.waitlist_position < registration.waitlist_position,
+                sa.and_(
+                    Registration.waitlist_position == registration.waitlist_position,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+# ---------------------------------------------------------------------------
+# Locking
+
+
+def lock_seats(course: Course) -> None:
+    """Serialise every seat-taking change of this course until the transaction ends.
+
+    PostgreSQL: a row lock on the course (SELECT … FOR UPDATE). SQLite has no row locks; a
+    no-op UPDATE of the course row takes the database's write lock at once, so a concurrent
+    writer waits (busy timeout) instead of reading a count that is about to change.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(Course).where(Course.id == course.id).values(id=Course.id))
+    else:
+        db.session.execute(sa.select(Course.id).where(Course.id == course.id).with_for_update())
+
+
+# ---------------------------------------------------------------------------
+# Changing
+
+
+def _record(
+    registration: Registration,
+    action: str,
+    *,
+    actor: User | None,
+    before: RegistrationStatus | None,
+    note: str = "",
+) -> None:
+    registration.events.append(
+        RegistrationEvent(
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            from_status=before,
+            to_status=registration.status,
+            note=note[:500],
+        )
+    )
+
+
+def _notify(registration: Registration, template: str, **context: Any) -> None:
+    # Imported here: the mail module renders templates that import from this area.
+    from app.registration.notifications import notify
+
+    notify(registration, template, **context)
+
+
+def _next_waitlist_position(course: Course) -> int:
+    highest = db.session.scalar(
+        sa.select(sa.func.max(Registration.waitlist_position)).where(
+            Registration.course_id == course.id
+        )
+    )
+    return (highest or 0) + 1
+
+
+def _set_status(
+    registration: Registration,
+    status: RegistrationStatus,
+    *,
+    actor: User | None,
+    action: str,
+    note: str = "",
+) -> None:
+    before = registration.status
+    registration.status = status
+    if status == S.WAITLISTED:
+        if registration.waitlist_position is None:
+            registration.waitlist_position = _next_waitlist_position(registration.course)
+    else:
+        registration.waitlist_position = None
+        registration.offer_expires_at = None
+    if status in (S.CONFIRMED, S.REJECTED, S.WAITLISTED):
+        registration.decided_at = now_utc()
+    _record(registration, action, actor=actor, before=before, note=note)
+
+
+def apply(
+    course: Course, user: User, data: ApplicationData, *, now: datetime | None = None
+) -> Registration:
+    """A new application: confirmed while seats remain (or submitted for approval), waitlisted
+    when the course is full. Raises RegistrationClosed or AlreadyRegistered."""
+    now = now or now_utc()
+    reason = closed_reason(course, now)
+    if reason is not None:
+        raise RegistrationClosed(reason)
+    existing = find_registration(course, user)
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+    if not data.consent_data:
+        raise RegistrationError(
+            _l("Your consent to the processing of your data is needed to apply.")
+        )
+
+    lock_seats(course)
+    registration = Registration(
+        course=course, user=user, status=S.SUBMITTED, **registration_fields(data)
+    )
+    db.session.add(registration)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # The same person applied twice at once; the database kept the first.
+        db.session.rollback()
+        existing = find_registration(course, user)
+        assert existing is not None
+        raise AlreadyRegistered(existing) from None
+    _record(registration, "submitted", actor=user, before=None)
+    if seats_left(course) == 0:
+        _set_status(registration, S.WAITLISTED, actor=None, action="waitlisted")
+        db.session.flush()
+        _notify(registration, "waitlisted", position=waitlist_position(registration))
+    elif course.requires_approval:
+        db.session.flush()
+        _notify(registration, "submitted")
+    else:
+        _set_status(registration, S.CONFIRMED, actor=None, action="confirmed")
+        db.session.flush()
+        _notify(registration, "confirmed")
+    return registration
+
+
+def registration_fields(data: ApplicationData) -> dict[str, Any]:
+    return {
+        "certificate_name": " ".join(data.certificate_name.split()),
+        "email": data.email.strip().lower(),
+        "country": data.country,
+        "nationality": data.nationality,
+        "organisation": data.organisation.strip(),
+        "organisation_type": data.organisation_type,
+        "job_title": data.job_title.strip(),
+        "gender": data.gender,
+        "language": data.language,
+        "diet": data.diet.strip(),
+        "accessibility": data.accessibility.strip(),
+        "motivation": data.motivation.strip(),
+        "funding": data.funding,
+        "consent_data": data.consent_data,
+        "consent_listing": data.consent_listing,
+    }
+
+
+def confirm(registration: Registration, *, actor: User) -> None:
+    """An organiser confirms a submitted or waitlisted application, if a seat is free."""
+    if registration.status not in (S.SUBMITTED, S.WAITLISTED):
+        raise NotAllowed()
+    course = registration.course
+    lock_seats(course)
+    db.session.refresh(registration)
+    held_by_self = 1 if registration.has_offer else 0
+    if seats_held(course) - held_by_self >= course.capacity:
+        raise CourseFull()
+    was_waiting = registration.status == S.WAITLISTED
+    _set_status(registration, S.CONFIRMED, actor=actor, action="confirmed")
+    db.session.flush()
+    _notify(registration, "promoted" if was_waiting else "confirmed")
+
+
+def put_on_waitlist(registration: Registration, *, actor: User) -> None:
+    if registration.status != S.SUBMITTED:
+        raise NotAllowed()
+    _set_status(registration, S.WAITLISTED, actor=actor, action="waitlisted")
+    db.session.flush()
+    _notify(registration, "waitlisted", position=waitlist_position(registration))
+
+
+def reject(registration: Registration, *, actor: User, note: str = "") -> None:
+    if registration.status not in (S.SUBMITTED, S.WAITLISTED):
+        raise NotAllowed()
+    had_offer = registration.has_offer
+    _set_status(registration, S.REJECTED, actor=actor, action="rejected", note=note)
+    db.session.flush()
+    _notify(registration, "rejected")
+    if had_offer:
+        fill_free_seats(registration.course)
+
+
+def cancel(registration: Registration, *, actor: User, now: datetime | None = None) -> None:
+    """Withdraw an application or give up a seat. Participants may do so until the course
+    starts; organisers at any time. A freed seat goes to the waiting list at once."""
+    now = now or now_utc()
+    if registration.status not in (S.SUBMITTED, S.CONFIRMED, S.WAITLISTED):
+        raise NotAllowed()
+    is_own = actor.id == registration.user_id
+    if is_own and now >= course_start_utc(registration.course):
+        raise NotAllowed(
+            _l("The course has started: ask the organisers to cancel your registration.")
+        )
+    freed = registration.status == S.CONFIRMED or registration.has_offer
+    course = registration.course
+    if freed:
+        lock_seats(course)
+    _set_status(registration, S.CANCELLED, actor=actor, action="cancelled")
+    db.session.flush()
+    _notify(registration, "cancelled", by_participant=is_own)
+    if freed:
+        fill_free_seats(course, now=now)
+
+
+def fill_free_seats(course: Course, *, now: datetime | None = None) -> list[Registration]:
+    """Give free seats to the waiting list in order: a confirmed seat at once, or an offer to
+    accept within the course's offer time. Call with the seats locked (lock_seats)."""
+    now = now or now_utc()
+    lock_seats(course)
+    if course.status != CourseStatus.PUBLISHED or now >= course_start_utc(course):
+        return []
+    changed: list[Registration] = []
+    free = course.capacity - seats_held(course)
+    for registration in waitlist(course):
+        if free <= 0:
+            break
+        if registration.has_offer:
+            continue
+        if course.waitlist_offers:
+            registration.offer_expires_at = now + timedelta(hours=course.offer_hours)
+            _record(registration, "offered", actor=None, before=registration.status)
+            db.session.flush()
+            _notify(registration, "offered", expires_at=registration.offer_expires_at)
+        else:
+            _set_status(registration, S.CONFIRMED, actor=None, action="promoted")
+            db.session.flush()
+            _notify(registration, "promoted")
+        changed.append(registration)
+        free -= 1
+    return changed
+
+
+def accept_offer(registration: Registration, *, actor: User, now: datetime | None = None) -> None:
+    now = now or now_utc()
+    if not registration.has_offer:
+        raise NotAllowed()
+    assert registration.offer_expires_at is not None
+    if now >= registration.offer_expires_at:
+        expire_offer(registration, now=now)
+        raise OfferExpired()
+    lock_seats(registration.course)
+    _set_status(registration, S.CONFIRMED, actor=actor, action="offer_accepted")
+    db.session.flush()
+    _notify(registration, "confirmed")
+
+
+def decline_offer(registration: Registration, *, actor: User, now: datetime | None = None) -> None:
+    if not registration.has_offer:
+        raise NotAllowed()
+    lock_seats(registration.course)
+    _set_status(registration, S.CANCELLED, actor=actor, action="offer_declined")
+    db.session.flush()
+    _notify(registration, "cancelled", by_participant=True)
+    fill_free_seats(registration.course, now=now)
+
+
+def expire_offer(registration: Registration, *, now: datetime | None = None) -> None:
+    """An offer not taken in time: the person leaves the list and the seat passes on."""
+    lock_seats(registration.course)
+    _set_status(registration, S.CANCELLED, actor=None, action="offer_expired")
+    db.session.flush()
+    _notify(registration, "offer_expired")
+    fill_free_seats(registration.course, now=now)
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Expire every offer past its time (the periodic command calls this)."""
+    now = now or now_utc()
+    due = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.status == S.WAITLISTED, Registration.offer_expires_at <= now
+        )
+    ).all()
+    for registration in due:
+        expire_offer(registration, now=now)
+    return len(due)
+
+
+def move_on_waitlist(registration: Registration, direction: str, *, actor: User) -> None:
+    """Swap places with the neighbour above ("up") or below ("down")."""
+    if registration.status != S.WAITLISTED:
+        raise NotAllowed()
+    queue = waitlist(registration.course)
+    index = queue.index(registration)
+    other_index = index - 1 if direction == "up" else index + 1
+    if not 0 <= other_index < len(queue):
+        return
+    other = queue[other_index]
+    # Renumber the whole list so equal positions cannot make the swap a no-op.
+    for position, item in enumerate(queue, start=1):
+        item.waitlist_position = position
+    registration.waitlist_position, other.waitlist_position = (
+        other.waitlist_position,
+        registration.waitlist_position,
+    )
+    _record(registration, f"moved_{direction}", actor=actor, before=registration.status)
+    db.session.flush()
+
+
+def update_special_needs(
+    registration: Registration, *, diet: str, accessibility: str, actor: User
+) -> None:
+    if registration.status in (S.CANCELLED, S.REJECTED):
+        raise NotAllowed()
+    registration.diet = diet.strip()
+    registration.accessibility = accessibility.strip()
+    _record(registration, "needs_updated", actor=actor, before=registration.status)
+    db.session.flush()

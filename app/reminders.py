@@ -1,0 +1,146 @@
+"""``flask tick``: the periodic run (cron, every few minutes) that keeps time-based rules moving.
+
+One run (``run_tick``):
+
+1. expires waiting-list offers past their time, passing each seat on;
+2. queues the reminders due: a week before the course starts, and when the follow-up phase
+   opens, each sent once to each confirmed participant of a published course, in the
+   registration's language;
+3. delivers the outbox.
+
+Steps 1 and 2 are committed before delivery: the ``*_reminder_sent_at`` stamps are written in
+the same transaction as the messages they stand for, so a reminder is queued exactly once,
+whatever happens to delivery or to a second run started at the same time (on PostgreSQL the
+rows being reminded are locked and skipped by a concurrent run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import click
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.core.urls import external_url
+from app.courses.models import Course, CourseStatus
+from app.db import now_utc
+from app.extensions import db
+from app.followup.services import phase_state, venue_today
+from app.mail.services import DeliveryReport, deliver_outbox
+from app.registration.models import Registration, RegistrationStatus
+from app.registration.notifications import notify
+from app.registration.services import course_start_utc, expire_offers
+
+# The start reminder goes out once the course starts within this time.
+START_REMINDER_BEFORE = timedelta(days=7)
+
+
+@dataclass
+class TickReport:
+    offers_expired: int = 0
+    start_reminders: int = 0
+    followup_reminders: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+    def summary(self) -> str:
+        return _(
+            "Offers expired: %(offers)d; reminders queued: %(start)d before the start, "
+            "%(followup)d for the follow-up phase; mail sent %(sent)d, failed %(failed)d, "
+            "still pending %(pending)d.",
+            offers=self.offers_expired,
+            start=self.start_reminders,
+            followup=self.followup_reminders,
+            sent=self.delivery.sent,
+            failed=self.delivery.failed,
+            pending=self.delivery.pending,
+        )
+
+
+def _candidates(*conditions: sa.ColumnElement[bool]) -> list[Registration]:
+    """Confirmed registrations of published courses matching ``conditions``, locked for this
+    run (PostgreSQL; rows another run holds are skipped, it reminds them)."""
+    stmt = (
+        sa.select(Registration)
+        .join(Course, Registration.course_id == Course.id)
+        .where(
+            Course.status == CourseStatus.PUBLISHED,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            *conditions,
+        )
+        .order_by(Registration.id)
+        .options(selectinload(Registration.course).selectinload(Course.venue))
+        .with_for_update(of=Registration, skip_locked=True)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def start_reminders_due(now: datetime) -> list[Registration]:
+    """Confirmed participants not reminded yet of a course that starts within a week."""
+    # A coarse filter on dates (a day's margin for the venue's zone), then the exact one.
+    horizon = (now + START_REMINDER_BEFORE).date() + timedelta(days=1)
+    found = _candidates(
+        Registration.start_reminder_sent_at.is_(None),
+        Course.start_date <= horizon,
+        Course.start_date >= now.date() - timedelta(days=1),
+    )
+    return [
+        registration
+        for registration in found
+        if now < (start := course_start_utc(registration.course))
+        and start - now <= START_REMINDER_BEFORE
+    ]
+
+
+def followup_reminders_due(now: datetime) -> list[Registration]:
+    """Confirmed participants not reminded yet of a follow-up phase that is open now."""
+    found = _candidates(
+        Registration.followup_reminder_sent_at.is_(None),
+        Course.followup_opens_on.is_not(None),
+        Course.followup_closes_on.is_not(None),
+        Course.followup_opens_on <= now.date() + timedelta(days=1),
+        Course.followup_closes_on >= now.date() - timedelta(days=1),
+    )
+    return [
+        registration
+        for registration in found
+        if phase_state(registration.course, venue_today(registration.course, now)) == "open"
+    ]
+
+
+def queue_reminders(now: datetime, report: TickReport) -> None:
+    """Queue the reminders due and stamp them as sent (the caller commits)."""
+    for registration in start_reminders_due(now):
+        notify(registration, "reminder_start")
+        registration.start_reminder_sent_at = now
+        report.start_reminders += 1
+    for registration in followup_reminders_due(now):
+        course = registration.course
+        notify(
+            registration,
+            "reminder_followup",
+            followup_url=external_url("followup.my_work", slug=course.slug),
+        )
+        registration.followup_reminder_sent_at = now
+        report.followup_reminders += 1
+    db.session.flush()
+
+
+def run_tick(now: datetime | None = None) -> TickReport:
+    """Expire offers, queue the reminders due, commit, then deliver the outbox."""
+    now = now or now_utc()
+    report = TickReport()
+    report.offers_expired = expire_offers(now)
+    db.session.commit()
+    queue_reminders(now, report)
+    db.session.commit()
+    report.delivery = deliver_outbox()
+    return report
+
+
+@click.command("tick")
+def tick_command() -> None:
+    """Expire waiting-list offers, queue reminders and deliver mail (run it from cron)."""
+    click.echo(run_tick().summary())
