@@ -164,11 +164,15 @@ def update_course(course: Course, details: CourseDetails, *, slug: str, actor: U
     check_details(details)
     shift = (details.start_date - course.start_date).days
     old_tz = course.timezone
+    old_capacity = course.capacity
     course.slug = slug
     _apply_details(course, details)
     if shift:
         _shift_programme(course, shift, old_tz)
     set_course_status(course, details.status, actor=actor)
+    if course.capacity > old_capacity:
+        # New seats go to the waiting list at once, in order.
+        registration_services.fill_free_seats(course)
     db.session.flush()
     return course
 

@@ -452,15 +452,23 @@ def _past_participants(course: Course, organiser: User) -> None:
         assignment.is_required = True
     for index in range(len(PEOPLE)):
         user, data = _person(index)
+        applied = local_to_utc(
+            date(2017, 9, 4) + timedelta(days=3 * index), time(10), course.timezone
+        )
         registration = Registration(
             course=course,
             user=user,
             status=RegistrationStatus.CONFIRMED,
+            created_at=applied,
+            decided_at=applied + timedelta(days=5),
             **registration_fields(data),
         )
         registration.events.append(
             RegistrationEvent(
-                actor_id=organiser.id, action="confirmed", to_status=RegistrationStatus.CONFIRMED
+                actor_id=organiser.id,
+                action="confirmed",
+                to_status=RegistrationStatus.CONFIRMED,
+                created_at=applied + timedelta(days=5),
             )
         )
         db.session.add(registration)

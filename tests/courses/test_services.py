@@ -1,6 +1,6 @@
 """The course builder's rules, called without HTTP."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -214,3 +214,41 @@ def test_catalogue_lists_upcoming_first_and_filters():
         and not services.is_month("2026-13")
         and not services.is_month("x")
     )
+
+
+def test_adding_seats_moves_the_waiting_list():
+    from app.db import now_utc
+    from app.registration.models import RegistrationStatus
+    from tests.factories import make_registration
+
+    organiser = make_user(Role.ORGANISER)
+    venue = make_venue()
+    start = now_utc().date() + timedelta(days=60)
+    course = services.create_course(
+        details(
+            venue,
+            start_date=start,
+            registration_opens_on=now_utc().date() - timedelta(days=1),
+            registration_closes_on=start - timedelta(days=7),
+            capacity=1,
+            status=CourseStatus.PUBLISHED,
+        ),
+        slug=None,
+        actor=organiser,
+    )
+    make_registration(course)
+    waiting = make_registration(course, status=RegistrationStatus.WAITLISTED)
+    services.update_course(
+        course,
+        details(
+            venue,
+            start_date=start,
+            registration_opens_on=now_utc().date() - timedelta(days=1),
+            registration_closes_on=start - timedelta(days=7),
+            capacity=2,
+            status=CourseStatus.PUBLISHED,
+        ),
+        slug=course.slug,
+        actor=organiser,
+    )
+    assert waiting.status == RegistrationStatus.CONFIRMED
