@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -114,6 +115,24 @@ class CourseForm(FlaskForm):
         _l("Registration closes on"),
         validators=[Optional()],
         description=_l("Usually three to four weeks before the start."),
+    )
+    requires_approval = BooleanField(
+        _l("Organisers approve each application"),
+        description=_l("Otherwise applications are confirmed in order while seats remain."),
+    )
+    waitlist_offers = BooleanField(
+        _l("Offer freed seats for a limited time"),
+        description=_l("Otherwise the first person on the waiting list gets a freed seat at once."),
+    )
+    offer_hours = IntegerField(
+        _l("Hours to accept an offered seat"),
+        default=72,
+        validators=[InputRequired(), NumberRange(min=1, max=24 * 30)],
+    )
+    min_attendance_days = IntegerField(
+        _l("On-site days needed for the certificate"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_COURSE_DAYS)],
+        description=_l("Leave empty for all days but one."),
     )
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     contact_email = StringField(

@@ -118,6 +118,10 @@ def _details_from(form: CourseForm) -> services.CourseDetails:
         start_date=form.start_date.data,
         days=form.days.data,
         capacity=form.capacity.data,
+        requires_approval=form.requires_approval.data,
+        waitlist_offers=form.waitlist_offers.data,
+        offer_hours=form.offer_hours.data,
+        min_attendance_days=form.min_attendance_days.data,
         default_locale=form.default_locale.data,
         languages=list(form.languages.data or []),
         registration_opens_on=form.registration_opens_on.data,
@@ -149,6 +153,10 @@ def _fill_form(form: CourseForm, course: Course) -> None:
     form.start_date.data = course.start_date
     form.days.data = course.days
     form.capacity.data = course.capacity
+    form.requires_approval.data = course.requires_approval
+    form.waitlist_offers.data = course.waitlist_offers
+    form.offer_hours.data = course.offer_hours
+    form.min_attendance_days.data = course.min_attendance_days
     tz = course.timezone
     form.registration_opens_on.data = (
         local_date(course.registration_opens_at, tz) if course.registration_opens_at else None

@@ -67,6 +67,10 @@ class CourseDetails:
     languages: list[str] = field(default_factory=lambda: ["en"])
     registration_opens_on: date | None = None
     registration_closes_on: date | None = None
+    requires_approval: bool = False
+    waitlist_offers: bool = False
+    offer_hours: int = 72
+    min_attendance_days: int | None = None
     contact_name: str = ""
     contact_email: str = ""
     status: CourseStatus = CourseStatus.DRAFT
@@ -182,6 +186,10 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
     course.start_date = details.start_date
     course.days = details.days
     course.capacity = details.capacity
+    course.requires_approval = details.requires_approval
+    course.waitlist_offers = details.waitlist_offers
+    course.offer_hours = details.offer_hours
+    course.min_attendance_days = details.min_attendance_days
     course.default_locale = details.default_locale
     course.languages = ",".join(details.languages) or details.default_locale
     course.registration_opens_at, course.registration_closes_at = _registration_bounds(details)
@@ -329,6 +337,10 @@ def copy_as_new_edition(
         start_date=start_date,
         days=course.days,
         capacity=course.capacity,
+        requires_approval=course.requires_approval,
+        waitlist_offers=course.waitlist_offers,
+        offer_hours=course.offer_hours,
+        min_attendance_days=course.min_attendance_days,
         contact_name=course.contact_name,
         contact_email=course.contact_email,
         status=CourseStatus.DRAFT,
@@ -378,6 +390,7 @@ def copy_as_new_edition(
         new.activities.append(
             FollowupActivity(
                 kind=a.kind,
+                is_required=a.is_required,
                 position=a.position,
                 title=a.title,
                 description=a.description,

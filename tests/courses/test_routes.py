@@ -27,6 +27,9 @@ def course_form(venue, **overrides):
         "contact_name": "Course secretariat",
         "contact_email": "migration@example.org",
         "status": "published",
+        "requires_approval": "y",
+        "offer_hours": "48",
+        "min_attendance_days": "4",
         "partners-0-organisation": "ITC-ILO",
         "partners-0-role": "organiser",
         "partners-1-organisation": "IOM",
@@ -53,6 +56,8 @@ def test_organiser_creates_a_course_and_lands_on_its_modules(client):
     assert course.members(TeamRole.ORGANISER) == [organiser]
     assert [p.organisation.name for p in course.partners] == ["ITC-ILO", "IOM"]
     assert course.language_list == ["en", "fr"]
+    assert course.requires_approval and not course.waitlist_offers
+    assert (course.offer_hours, course.required_attendance_days) == (48, 4)
 
 
 def test_bad_course_form_shows_errors_beside_the_fields_and_stores_nothing(client):
