@@ -55,6 +55,7 @@ def _import_models() -> None:
     from app.accounts import models as _accounts  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
+    from app.feeds import models as _feeds  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
     from app.mail import models as _mail  # noqa: F401
     from app.modules import models as _modules  # noqa: F401
@@ -68,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.routes import bp as certificates_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
+    from app.feeds.routes import bp as feeds_bp
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
     from app.registration.desk import bp as desk_bp
@@ -86,5 +88,6 @@ def _register_blueprints(app: Flask) -> None:
         registration_bp,
         desk_bp,
         certificates_bp,
+        feeds_bp,
     ):
         app.register_blueprint(bp)
