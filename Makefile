@@ -36,6 +36,11 @@ run: $(VENV)/.installed translations
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Feed benchmarks (bench/, pytest-benchmark); not part of `make test`.
+.PHONY: bench
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python -m pytest bench -q --benchmark-only
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.feeds.routes import bp as feeds_bp
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
+    from app.programmes.routes import bp as programmes_bp
     from app.registration.desk import bp as desk_bp
     from app.registration.routes import bp as registration_bp
     from app.schedule.routes import bp as schedule_bp
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         courses_bp,
         modules_bp,
+        programmes_bp,
         schedule_bp,
         followup_bp,
         venues_bp,

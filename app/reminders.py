@@ -6,12 +6,14 @@ One run (``run_tick``):
 2. queues the reminders due: a week before the course starts, and when the follow-up phase
    opens, each sent once to each confirmed participant of a published course, in the
    registration's language;
-3. delivers the outbox.
+3. queues the notices of timetable changes that have settled (:mod:`app.feeds.notices`), one
+   per confirmed participant, and marks the changes notified;
+4. delivers the outbox.
 
-Steps 1 and 2 are committed before delivery: the ``*_reminder_sent_at`` stamps are written in
-the same transaction as the messages they stand for, so a reminder is queued exactly once,
-whatever happens to delivery or to a second run started at the same time (on PostgreSQL the
-rows being reminded are locked and skipped by a concurrent run).
+Steps 1 to 3 are committed before delivery: the ``*_reminder_sent_at`` and ``notified_at``
+stamps are written in the same transaction as the messages they stand for, so a reminder or a
+notice is queued exactly once, whatever happens to delivery or to a second run started at the
+same time (on PostgreSQL the rows being reminded are locked and skipped by a concurrent run).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from app.core.urls import external_url
 from app.courses.models import Course, CourseStatus
 from app.db import now_utc
 from app.extensions import db
+from app.feeds.notices import send_change_notices
 from app.followup.services import phase_state, venue_today
 from app.mail.services import DeliveryReport, deliver_outbox
 from app.registration.models import Registration, RegistrationStatus
@@ -43,16 +46,18 @@ class TickReport:
     offers_expired: int = 0
     start_reminders: int = 0
     followup_reminders: int = 0
+    change_notices: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
         return _(
             "Offers expired: %(offers)d; reminders queued: %(start)d before the start, "
-            "%(followup)d for the follow-up phase; mail sent %(sent)d, failed %(failed)d, "
-            "still pending %(pending)d.",
+            "%(followup)d for the follow-up phase; timetable change notices queued: "
+            "%(changes)d; mail sent %(sent)d, failed %(failed)d, still pending %(pending)d.",
             offers=self.offers_expired,
             start=self.start_reminders,
             followup=self.followup_reminders,
+            changes=self.change_notices,
             sent=self.delivery.sent,
             failed=self.delivery.failed,
             pending=self.delivery.pending,
@@ -129,12 +134,15 @@ def queue_reminders(now: datetime, report: TickReport) -> None:
 
 
 def run_tick(now: datetime | None = None) -> TickReport:
-    """Expire offers, queue the reminders due, commit, then deliver the outbox."""
+    """Expire offers, queue the reminders and timetable change notices due, commit, then
+    deliver the outbox."""
     now = now or now_utc()
     report = TickReport()
     report.offers_expired = expire_offers(now)
     db.session.commit()
     queue_reminders(now, report)
+    db.session.commit()
+    report.change_notices = send_change_notices(now)
     db.session.commit()
     report.delivery = deliver_outbox()
     return report
@@ -142,5 +150,6 @@ def run_tick(now: datetime | None = None) -> TickReport:
 
 @click.command("tick")
 def tick_command() -> None:
-    """Expire waiting-list offers, queue reminders and deliver mail (run it from cron)."""
+    """Expire waiting-list offers, queue reminders and timetable change notices, and deliver
+    mail (run it from cron)."""
     click.echo(run_tick().summary())

@@ -48,7 +48,7 @@ class Client(FlaskClient):
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
-            for cached in ("_login_user", "babel_locale", "babel_tzinfo", "babel_translations"):
+            for cached in ("_login_user", "_flask_babel"):
                 g.pop(cached, None)
         return super().open(*args, **kwargs)
 

@@ -16,7 +16,7 @@ from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
 
 # Pages anyone may see (drafts aside).
-PUBLIC_ENDPOINTS = {"courses.show", "registration.apply"}
+PUBLIC_ENDPOINTS = {"courses.show", "registration.apply", "feeds.course", "feeds.session"}
 
 # Pages the whole course team opens, facilitators included: the participant desk (marked
 # @team_may in app/registration/desk.py). A facilitator gets 200 on GET, 403 on the rest...

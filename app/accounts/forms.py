@@ -13,6 +13,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     SearchField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -30,6 +31,7 @@ from wtforms.validators import (
 from app.accounts.models import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH, find_user_by_email
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.timeutil import is_timezone, timezone_names
 
 PASSWORD_HINT = _l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
 # Long enough for any passphrase, short enough that hashing it costs nothing unusual.
@@ -132,11 +134,26 @@ class LoginForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = _name()
     locale = _language()
+    timezone = SelectField(
+        _l("Time zone"),
+        validate_choice=False,  # empty (not set) is allowed: validate_timezone checks the rest
+        description=_l(
+            "Times of online events are shown in this zone. Without one they are shown in UTC, "
+            "or in your browser's zone."
+        ),
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.locale.choices = _language_choices()
+        self.timezone.choices = [SelectChoice("", _l("— not set —"))] + [
+            SelectChoice(name, name) for name in timezone_names()
+        ]
+
+    def validate_timezone(self, field: SelectField) -> None:
+        if field.data and not is_timezone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class ChangePasswordForm(FlaskForm):

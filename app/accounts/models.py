@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.PARTICIPANT)
     locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    # IANA zone for times of online events; None: shown in UTC (and converted by the browser).
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

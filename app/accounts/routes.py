@@ -111,6 +111,7 @@ def profile() -> Response | str:
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
         services.update_profile(user, name=form.name.data, locale=form.locale.data, actor=user)
+        services.set_timezone(user, form.timezone.data or None, actor=user)
         db.session.commit()
         flash(_("Your account details are saved."), "success")
         return redirect(url_for("accounts.profile"))

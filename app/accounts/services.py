@@ -19,6 +19,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import PasswordResetToken, Role, User
+from app.core.timeutil import is_timezone
 from app.core.urls import external_url
 from app.db import now_utc
 from app.extensions import db
@@ -179,6 +180,16 @@ def update_profile(user: User, *, name: str, locale: str, actor: User) -> User:
         raise ValueError(f"unsupported language {locale!r}")
     user.name = name.strip()
     user.locale = locale
+    db.session.flush()
+    return user
+
+
+def set_timezone(user: User, timezone: str | None, *, actor: User) -> User:
+    """The zone a user sees online events' times in; None: not set (UTC, or the browser's)."""
+    _check_self_or_admin(user, actor)
+    if timezone is not None and not is_timezone(timezone):
+        raise ValueError(f"unknown time zone {timezone!r}")
+    user.timezone = timezone
     db.session.flush()
     return user
 

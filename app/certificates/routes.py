@@ -32,6 +32,8 @@ def download(registration_id: int) -> ResponseReturnValue:
         or can_manage_course(current_user, registration.course)
     ):
         abort(404)
+    if registration.course.kind.is_event:
+        abort(404)  # events have no certificates
     certificate = services.existing_certificate(registration)
     if certificate is None:
         eligibility = services.certificate_eligibility(registration)
@@ -83,6 +85,8 @@ def verify(code: str) -> ResponseReturnValue:
 @login_required
 def course_overview(slug: str) -> ResponseReturnValue:
     course = get_managed_course_or_403(slug)
+    if course.kind.is_event:
+        abort(404)  # events have no certificates
     rows = services.course_certificates(course)
     return render_template(
         "certificates/course_overview.html",

@@ -2,9 +2,10 @@
 
 A confirmed participant may have a certificate once the course has ended, if they attended the
 on-site days the course asks for (``course.required_attendance_days``) and the organisers have
-marked every follow-up activity flagged as required as completed for them. A certificate is
-issued once per registration and keeps the name as it stood then; its code, printed on it,
-lets anyone check it at ``/certificates/<code>``.
+marked every follow-up activity flagged as required as completed for them. Events
+(``course.kind.is_event``) have none. A certificate is issued once per registration and keeps
+the name as it stood then; its code, printed on it, lets anyone check it at
+``/certificates/<code>``.
 
 Services flush, never commit, and take the actor and ``now`` as arguments.
 """
@@ -132,6 +133,9 @@ def certificate_eligibility(
     attended = days_attended(registration)
     required_days = course.required_attendance_days
     result = Eligibility(registration, days_attended=attended, days_required=required_days)
+    if course.kind.is_event:
+        result.reasons.append(_l("Events have no certificate of participation."))
+        return result
     if registration.status != RegistrationStatus.CONFIRMED:
         result.reasons.append(
             _l(

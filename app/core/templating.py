@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.timeutil import display_timezone, times_follow_browser
 
 
 def _zone(tz: str | None) -> ZoneInfo:
@@ -93,6 +94,8 @@ def register(app: Flask) -> None:
         return {
             "can_manage_course": can_manage_course,
             "can_see_participants": can_see_participants,
+            "display_timezone": display_timezone,
+            "times_follow_browser": times_follow_browser,
             "language_names": LANGUAGE_NAMES,
             "current_locale": str(get_locale()),
             "site_name": current_app.config["SITE_NAME"],

@@ -8,7 +8,9 @@ repeats when it ends) take the first occurrence, as calendar clients do.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 
 class NonexistentLocalTime(ValueError):
@@ -39,3 +41,43 @@ def shift_days_keeping_wall_time(value: datetime, days: int, tz: str) -> datetim
     daylight-saving change)."""
     local = to_local(value, tz)
     return local_to_utc(local.date() + timedelta(days=days), local.time().replace(tzinfo=None), tz)
+
+
+# The zone a viewer sees ---------------------------------------------------------------------
+#
+# On-site activities show their times in the venue's zone, to everyone. Online ones (no venue;
+# their times are stored and exported in UTC) show them in the viewer's own zone: the signed-in
+# user's ``User.timezone`` when set, else UTC, which ``static/js/localtime.js`` then rewrites
+# into the browser's zone. Organisers enter an online activity's times in the same zone.
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA zone name ``zoneinfo`` knows, sorted (for the profile's choice)."""
+    return tuple(sorted(available_timezones()))
+
+
+def is_timezone(name: str | None) -> bool:
+    return bool(name) and name in timezone_names()
+
+
+def user_timezone(user: Any) -> str | None:
+    """The zone a signed-in user chose in their profile, if any (and still known)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    zone = getattr(user, "timezone", None)
+    return zone if is_timezone(zone) else None
+
+
+def display_timezone(course: Any, user: Any) -> str:
+    """The zone ``course``'s times are shown to (and entered by) ``user`` in: the venue's for an
+    activity on site; for an online one the user's own zone, else "UTC"."""
+    if not course.is_online:
+        return str(course.timezone)
+    return user_timezone(user) or "UTC"
+
+
+def times_follow_browser(course: Any, user: Any) -> bool:
+    """Whether the page should let the browser rewrite the times into its own zone: an online
+    activity seen by someone who has not chosen a zone (the page shows UTC meanwhile)."""
+    return bool(course.is_online) and user_timezone(user) is None

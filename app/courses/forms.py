@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -35,8 +36,23 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.i18n import LANGUAGE_NAMES
-from app.courses.models import Course, CourseStatus, PartnerRole, TeamRole
-from app.courses.services import MAX_COURSE_DAYS, MAX_SLUG_LENGTH, slug_taken
+from app.courses.models import (
+    Course,
+    CourseKind,
+    CourseStatus,
+    PartnerRole,
+    Programme,
+    RegistrationMode,
+    TeamRole,
+)
+from app.courses.services import (
+    MAX_COURSE_DAYS,
+    MAX_SLUG_LENGTH,
+    host_event_choices,
+    host_event_error,
+    is_web_link,
+    slug_taken,
+)
 from app.extensions import db
 from app.modules.models import Module
 from app.venues.models import Venue
@@ -84,6 +100,12 @@ class PartnerForm(Form):
 
 
 class CourseForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k.value, k.label) for k in CourseKind],
+        default=CourseKind.COURSE.value,
+        description=_l("A course has modules, a five-day timetable and a follow-up phase."),
+    )
     text_en = FormField(CourseTextForm, label=_l("In English"))
     text_fr = FormField(CourseTextForm, label=_l("In French"))
     text_es = FormField(CourseTextForm, label=_l("In Spanish"))
@@ -98,7 +120,16 @@ class CourseForm(FlaskForm):
             "Leave empty to make one from the title."
         )
     )
-    venue_id = SelectField(_l("Venue"), coerce=int)
+    venue_id = SelectField(_l("Venue"), coerce=int, default=0)
+    is_online = BooleanField(
+        _l("Online"),
+        description=_l("Times are then in UTC, shown in each visitor's time zone; no venue."),
+    )
+    online_url = StringField(
+        _l("Link to join online"),
+        validators=[Length(max=500)],  # required when online: validate_online_url
+        description=_l("An http or https address, shown on the page (see the registration mode)."),
+    )
     start_date = DateField(_l("First on-site day"), validators=[InputRequired()])
     days = IntegerField(
         _l("Number of on-site days"),
@@ -108,7 +139,13 @@ class CourseForm(FlaskForm):
     capacity = IntegerField(
         _l("Capacity (seats)"),
         default=30,
-        validators=[InputRequired(), NumberRange(min=0, max=10000)],
+        validators=[Optional(), NumberRange(min=0, max=10000)],
+        description=_l("Leave empty for no limit."),
+    )
+    registration_mode = SelectField(
+        _l("Registration"),
+        choices=[SelectChoice(m.value, m.label) for m in RegistrationMode],
+        default=RegistrationMode.FULL.value,
     )
     registration_opens_on = DateField(_l("Registration opens on"), validators=[Optional()])
     registration_closes_on = DateField(
@@ -142,6 +179,14 @@ class CourseForm(FlaskForm):
         _l("Status"), choices=[SelectChoice(s.value, s.label) for s in CourseStatus]
     )
     partners = FieldList(FormField(PartnerForm), min_entries=3)
+    host_event_id = SelectField(
+        _l("Part of"),
+        coerce=int,
+        default=0,
+        validate_choice=False,  # validate_host_event_id says what is wrong
+        description=_l("The conference that hosts this event, e.g. a side event's."),
+    )
+    programme_id = SelectField(_l("Programme"), coerce=int, default=0)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, course: Course | None = None, **kwargs: Any) -> None:
@@ -151,7 +196,34 @@ class CourseForm(FlaskForm):
         self.default_locale.choices = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in locales]
         self.languages.choices = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in locales]
         venues = db.session.scalars(sa.select(Venue).order_by(Venue.name)).all()
-        self.venue_id.choices = [SelectChoice(v.id, f"{v} ({v.timezone})") for v in venues]
+        self.venue_id.choices = [SelectChoice(0, str(_l("— none (online) —")))] + [
+            SelectChoice(v.id, f"{v} ({v.timezone})") for v in venues
+        ]
+        locale = str(get_locale())
+        self.host_event_id.choices = [SelectChoice(0, str(_l("— none —")))] + [
+            SelectChoice(c.id, f"{c.title(locale)} ({c.start_date.year})")
+            for c in host_event_choices(course)
+        ]
+        programmes = db.session.scalars(sa.select(Programme)).all()
+        self.programme_id.choices = [SelectChoice(0, str(_l("— none —")))] + [
+            SelectChoice(p.id, p.title(locale))
+            for p in sorted(programmes, key=lambda p: p.title(locale).casefold())
+        ]
+
+    @property
+    def selected_kind(self) -> CourseKind:
+        try:
+            return CourseKind(self.kind.data)
+        except ValueError:
+            return CourseKind.COURSE
+
+    @property
+    def host_event(self) -> Course | None:
+        return db.session.get(Course, self.host_event_id.data) if self.host_event_id.data else None
+
+    @property
+    def programme(self) -> Programme | None:
+        return db.session.get(Programme, self.programme_id.data) if self.programme_id.data else None
 
     def text_forms(self) -> list[tuple[str, FormField]]:
         return [("en", self.text_en), ("fr", self.text_fr), ("es", self.text_es)]
@@ -159,6 +231,26 @@ class CourseForm(FlaskForm):
     def validate_slug(self, field: StringField) -> None:
         if field.data and slug_taken(field.data, excluding=self.course):
             raise ValidationError(_l("Another course already uses this address."))
+
+    def validate_online_url(self, field: StringField) -> None:
+        if self.is_online.data and not (field.data or "").strip():
+            raise ValidationError(_l("Give the link to join: the event is online."))
+        if field.data and not is_web_link(field.data):
+            raise ValidationError(_l("Give a full web address starting with https:// or http://."))
+
+    def validate_venue_id(self, field: SelectField) -> None:
+        if not self.is_online.data and not field.data:
+            raise ValidationError(_l("Choose a venue, or tick “Online”."))
+
+    def validate_host_event_id(self, field: SelectField) -> None:
+        if not field.data:
+            error = host_event_error(self.course, self.selected_kind, None)
+        elif self.host_event is None:
+            error = _l("Choose one of the listed events.")
+        else:
+            error = host_event_error(self.course, self.selected_kind, self.host_event)
+        if error:
+            raise ValidationError(error)
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -235,5 +327,6 @@ class EditionForm(FlaskForm):
             raise ValidationError(_l("Another course already uses this address."))
 
     def validate_start_date(self, field: DateField) -> None:
-        if field.data == self.course.start_date:
+        # An event may be copied to the same day (another side event at the same conference).
+        if field.data == self.course.start_date and not self.course.kind.is_event:
             raise ValidationError(_l("Choose another week than the original's."))

@@ -51,6 +51,99 @@ class CourseStatus(enum.StrEnum):
         }[self]
 
 
+class CourseKind(enum.StrEnum):
+    """What kind of activity this is. Courses have the five-day layout; the others are events."""
+
+    COURSE = "course"
+    CONFERENCE = "conference"  # a host event, the umbrella of side events (e.g. Habitat III)
+    SIDE_EVENT = "side_event"
+    SPECIAL_SESSION = "special_session"
+    LAUNCH = "launch"
+    PANEL = "panel"
+    WEBINAR = "webinar"
+
+    @property
+    def label(self) -> str:
+        return {
+            CourseKind.COURSE: _l("Course"),
+            CourseKind.CONFERENCE: _l("Conference"),
+            CourseKind.SIDE_EVENT: _l("Side event"),
+            CourseKind.SPECIAL_SESSION: _l("Special session"),
+            CourseKind.LAUNCH: _l("Launch"),
+            CourseKind.PANEL: _l("Panel"),
+            CourseKind.WEBINAR: _l("Webinar"),
+        }[self]
+
+    @property
+    def is_event(self) -> bool:
+        return self != CourseKind.COURSE
+
+
+class RegistrationMode(enum.StrEnum):
+    NONE = "none"  # open to all, nothing to sign
+    RSVP = "rsvp"  # name, email, organisation, consent
+    FULL = "full"  # the full course application
+
+    @property
+    def label(self) -> str:
+        return {
+            RegistrationMode.NONE: _l("No registration"),
+            RegistrationMode.RSVP: _l("Simple RSVP"),
+            RegistrationMode.FULL: _l("Full application"),
+        }[self]
+
+
+class Programme(db.Model):
+    """A funded initiative grouping courses and events (e.g. a joint global programme)."""
+
+    __tablename__ = "programme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    funder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    # Partner countries, ISO 3166-1 alpha-2 codes separated by commas (e.g. "BD,EC,JM").
+    countries: Mapped[str] = mapped_column(sa.String(500), default="")
+    url: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    funder: Mapped[Organisation | None] = relationship()
+    translations: Mapped[list[ProgrammeTranslation]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan", lazy="selectin"
+    )
+    courses: Mapped[list[Course]] = relationship(
+        back_populates="programme", order_by="Course.start_date"
+    )
+
+    def text(self, locale: str) -> ProgrammeTranslation:
+        found = pick_translation(self.translations, locale, "en")
+        assert found is not None, f"programme {self.slug} has no texts"
+        return found
+
+    def title(self, locale: str) -> str:
+        return self.text(locale).title
+
+    @property
+    def country_list(self) -> list[str]:
+        return [code for code in self.countries.split(",") if code]
+
+
+class ProgrammeTranslation(db.Model):
+    __tablename__ = "programme_translation"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programme.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+
+    programme: Mapped[Programme] = relationship(back_populates="translations")
+
+
 class PartnerRole(enum.StrEnum):
     ORGANISER = "organiser"
     CO_ORGANISER = "co_organiser"
@@ -81,13 +174,28 @@ class Course(db.Model):
     # Globally unique and never reused: the root of calendar UIDs.
     uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    kind: Mapped[CourseKind] = mapped_column(str_enum(CourseKind), default=CourseKind.COURSE)
+    # Online activities have no venue: times are UTC, shown in each viewer's zone.
+    is_online: Mapped[bool] = mapped_column(default=False)
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    registration_mode: Mapped[RegistrationMode] = mapped_column(
+        str_enum(RegistrationMode), default=RegistrationMode.FULL
+    )
+    host_event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="SET NULL"), index=True
+    )
+    programme_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme.id", ondelete="SET NULL"), index=True
+    )
     default_locale: Mapped[str] = mapped_column(sa.String(5), default="en")
     # Languages of instruction, e.g. "en" or "en,fr".
     languages: Mapped[str] = mapped_column(sa.String(30), default="en")
     venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id", ondelete="SET NULL"))
     start_date: Mapped[date]
     days: Mapped[int] = mapped_column(default=5)
-    capacity: Mapped[int] = mapped_column(default=30)
+    # None: no limit (an RSVP without a capacity). No Python default: the ORM would put it in
+    # place of an explicit None at insert; CourseDetails gives new courses 30.
+    capacity: Mapped[int | None]
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -111,7 +219,14 @@ class Course(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     venue: Mapped[Venue | None] = relationship()
-    edition_of: Mapped[Course | None] = relationship(remote_side=[id])
+    edition_of: Mapped[Course | None] = relationship(remote_side=[id], foreign_keys=[edition_of_id])
+    host_event: Mapped[Course | None] = relationship(
+        remote_side=[id], foreign_keys=[host_event_id], back_populates="side_events"
+    )
+    side_events: Mapped[list[Course]] = relationship(
+        back_populates="host_event", foreign_keys=[host_event_id], order_by="Course.start_date"
+    )
+    programme: Mapped[Programme | None] = relationship(back_populates="courses")
     translations: Mapped[list[CourseTranslation]] = relationship(
         back_populates="course", cascade="all, delete-orphan", lazy="selectin"
     )

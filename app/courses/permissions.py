@@ -8,7 +8,13 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
+from app.courses.models import (
+    Course,
+    CourseStatus,
+    CourseTeamMember,
+    RegistrationMode,
+    TeamRole,
+)
 from app.extensions import db
 
 
@@ -38,6 +44,19 @@ def can_see_participants(user: Any, course: Course) -> bool:
 def can_view_course(user: Any, course: Course) -> bool:
     """Published and cancelled courses are public; drafts only for their team."""
     return course.status != CourseStatus.DRAFT or can_see_participants(user, course)
+
+
+def can_see_online_link(user: Any, course: Course, registration: Any = None) -> bool:
+    """Who sees an online activity's join link on its page: everyone when it takes no
+    registration; else the team (and administrators) and those whose registration
+    (``registration``, the user's own) is confirmed."""
+    if not course.is_online or not course.online_url:
+        return False
+    if course.registration_mode == RegistrationMode.NONE or can_see_participants(user, course):
+        return True
+    from app.registration.models import RegistrationStatus  # registration builds on courses
+
+    return registration is not None and registration.status == RegistrationStatus.CONFIRMED
 
 
 def get_course_or_404(slug: str) -> Course:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,25 +13,42 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import organiser_required
 from app.accounts.services import find_user_by_email
-from app.core.timeutil import local_date
+from app.core.timeutil import display_timezone, local_date
+from app.core.urls import external_url
 from app.courses import services
 from app.courses.forms import CourseForm, CourseModulesForm, EditionForm, TeamMemberForm
-from app.courses.models import Course, CourseStatus, CourseTeamMember, PartnerRole, TeamRole
+from app.courses.models import (
+    Course,
+    CourseKind,
+    CourseStatus,
+    CourseTeamMember,
+    PartnerRole,
+    RegistrationMode,
+    TeamRole,
+)
 from app.courses.permissions import (
+    can_see_online_link,
     get_course_or_404,
     get_managed_course_or_403,
     managed_courses_query,
 )
 from app.db import now_utc
 from app.extensions import db
+from app.feeds.links import (
+    google_calendar_link,
+    google_subscribe_url,
+    outlook_link,
+    outlook_subscribe_url,
+    webcal_url,
+)
 from app.followup.services import activities_in_order, phase_state
-from app.modules.models import Module
 from app.registration.services import (
     closed_reason,
     find_registration,
     seats_left,
     waitlist_position,
 )
+from app.schedule.models import CourseSession
 from app.schedule.services import sessions_by_day
 from app.venues.models import Venue
 
@@ -52,30 +69,57 @@ def _venue_today(course: Course | None = None) -> date:
 
 @bp.get("/")
 def index() -> str:
-    month = request.args.get("month", "")
-    filters = services.CatalogueFilters(
-        language=request.args.get("language") or None,
-        module=request.args.get("module") or None,
-        month=month if services.is_month(month) else None,
-        past=request.args.get("when") == "past",
-    )
-    courses = services.catalogue(filters, today=_venue_today())
+    """The catalogue: courses and events together, filtered as asked (unknown values ignored)."""
+    choices = services.catalogue_choices(_locale())
+    filters = services.catalogue_filters(request.args, choices)
+    today = _venue_today()
+    courses = services.catalogue(filters, today=today)
     recent = []
     if not filters.past:
-        past = services.CatalogueFilters(
-            language=filters.language, module=filters.module, month=filters.month, past=True
-        )
-        recent = services.catalogue(past, today=_venue_today())[:4]
-    modules = db.session.scalars(sa.select(Module).order_by(Module.position, Module.code)).all()
+        recent = services.catalogue(replace(filters, past=True), today=today)[:4]
     return render_template(
         "courses/index.html",
         courses=courses,
         recent=recent,
         filters=filters,
-        modules=modules,
-        months=services.course_months(),
+        choices=choices,
         windows=services.registration_windows(courses + recent),
     )
+
+
+def _feed_language(course: Course, locale: str) -> str | None:
+    """``?lang=`` of the calendar links: the visitor's language, unless it is the course's."""
+    return locale if locale != course.default_locale else None
+
+
+def _course_feed(course: Course, locale: str) -> dict[str, str]:
+    """The addresses of the course's calendar feed, for ``feeds/_subscribe.html``."""
+    url = external_url("feeds.course", slug=course.slug, lang=_feed_language(course, locale))
+    name = course.title(locale)
+    return {
+        "url": url,
+        "webcal": webcal_url(url),
+        "google": google_subscribe_url(url),
+        "outlook": outlook_subscribe_url(url, name),
+        "outlook_personal": outlook_subscribe_url(url, name, personal=True),
+    }
+
+
+def _session_links(
+    course: Course, sessions: list[CourseSession], locale: str
+) -> dict[int, dict[str, str]]:
+    """The "Add to calendar" links of each session that has them (not breaks, not cancelled),
+    by id, for ``feeds/_add_to_calendar.html``: built from the rows alone, no query."""
+    lang = _feed_language(course, locale)
+    return {
+        s.id: {
+            "ics": url_for("feeds.session", slug=course.slug, session_id=s.id, lang=lang),
+            "google": google_calendar_link(s, locale=locale) or "",
+            "outlook": outlook_link(s, locale=locale) or "",
+        }
+        for s in sessions
+        if not s.is_break and not s.is_cancelled
+    }
 
 
 @bp.get("/courses/<slug>")
@@ -84,18 +128,46 @@ def show(slug: str) -> str:
     registration = (
         find_registration(course, current_user) if current_user.is_authenticated else None
     )
+    locale = _locale()
+    # Times in the venue's zone; an online activity's in the visitor's (their account's, or UTC).
+    timetable_days = sessions_by_day(course, display_timezone(course, current_user))
+    # Calendars only for published courses: a draft has no feed, a cancelled one nothing to add.
+    published = course.status == CourseStatus.PUBLISHED
+    sessions = [s for _day, day_sessions in timetable_days for s in day_sessions]
+    context = {
+        "course": course,
+        "text": course.text(locale),
+        "timetable_days": timetable_days,
+        "course_feed": _course_feed(course, locale) if published else None,
+        "session_calendar_links": _session_links(course, sessions, locale) if published else {},
+        "calendar_subscribe_url": "#course-calendar" if published else None,
+        "state": services.registration_window(course),
+        "seats_left": seats_left(course),
+        "registration": registration,
+        "closed_reason": closed_reason(course),
+        "waitlist_position": waitlist_position(registration) if registration else None,
+    }
+    if course.kind.is_event:
+        # An event lists the days that have sessions only.
+        context["timetable_days"] = [(day, found) for day, found in timetable_days if found]
+        side_events = (
+            services.published_side_events(course) if course.kind == CourseKind.CONFERENCE else []
+        )
+        return render_template(
+            "courses/event.html",
+            **context,
+            side_events=side_events,
+            side_event_spans={event.id: services.session_span(event) for event in side_events},
+            online_link_visible=can_see_online_link(current_user, course, registration),
+            programme_url=(
+                url_for("programmes.show", slug=course.programme.slug) if course.programme else None
+            ),
+        )
     return render_template(
         "courses/show.html",
-        course=course,
-        text=course.text(_locale()),
-        timetable_days=sessions_by_day(course),
+        **context,
         followup_activities=activities_in_order(course),
         followup_state=phase_state(course, _venue_today(course)),
-        state=services.registration_window(course),
-        seats_left=seats_left(course),
-        registration=registration,
-        closed_reason=closed_reason(course),
-        waitlist_position=waitlist_position(registration) if registration else None,
         editions=services.other_editions(course),
     )
 
@@ -114,6 +186,12 @@ def manage() -> str:
 
 def _details_from(form: CourseForm) -> services.CourseDetails:
     return services.CourseDetails(
+        kind=form.selected_kind,
+        is_online=form.is_online.data,
+        online_url=form.online_url.data or "",
+        registration_mode=RegistrationMode(form.registration_mode.data),
+        host_event=form.host_event,
+        programme=form.programme,
         venue=db.session.get(Venue, form.venue_id.data) if form.venue_id.data else None,
         start_date=form.start_date.data,
         days=form.days.data,
@@ -146,10 +224,16 @@ def _details_from(form: CourseForm) -> services.CourseDetails:
 
 def _fill_form(form: CourseForm, course: Course) -> None:
     """Put a course's values into the form on GET (FormField/FieldList need it done by hand)."""
+    form.kind.data = course.kind.value
+    form.is_online.data = course.is_online
+    form.online_url.data = course.online_url
+    form.registration_mode.data = course.registration_mode.value
+    form.host_event_id.data = course.host_event_id or 0
+    form.programme_id.data = course.programme_id or 0
     form.default_locale.data = course.default_locale
     form.languages.data = course.language_list
     form.slug.data = course.slug
-    form.venue_id.data = course.venue_id
+    form.venue_id.data = course.venue_id or 0
     form.start_date.data = course.start_date
     form.days.data = course.days
     form.capacity.data = course.capacity
@@ -186,14 +270,22 @@ def _fill_form(form: CourseForm, course: Course) -> None:
 @bp.route("/courses/new", methods=["GET", "POST"])
 @organiser_required
 def new() -> str | Response:
+    """A new course, or an event with ``?kind=side_event`` (any kind)."""
     form = CourseForm()
     if not form.is_submitted():
+        kind = request.args.get("kind", "")
+        form.kind.data = kind if kind in set(CourseKind) else CourseKind.COURSE.value
         form.default_locale.data = _locale()
         form.languages.data = [_locale()]
         form.status.data = CourseStatus.DRAFT.value
         turin = services.default_venue()
         if turin is not None:
             form.venue_id.data = turin.id
+        if form.selected_kind.is_event:
+            # A day, no seat limit, a simple RSVP: change them as needed.
+            form.days.data = 1
+            form.capacity.data = None
+            form.registration_mode.data = RegistrationMode.RSVP.value
     if form.validate_on_submit():
         try:
             course = services.create_course(
@@ -203,6 +295,9 @@ def new() -> str | Response:
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
+            if course.kind.is_event:
+                flash(_("The event was created. Now add its sessions."), "success")
+                return redirect(url_for("schedule.timetable", slug=course.slug))
             flash(_("The course was created. Now choose its modules."), "success")
             return redirect(url_for("courses.edit_modules", slug=course.slug))
     return render_template("courses/edit.html", form=form, course=None)
@@ -226,7 +321,10 @@ def edit(slug: str) -> str | Response:
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("The course was saved."), "success")
+            flash(
+                _("The event was saved.") if course.kind.is_event else _("The course was saved."),
+                "success",
+            )
             if moved:
                 flash(_("The timetable and the follow-up phase moved with the new dates."), "info")
             return redirect(url_for("courses.edit", slug=course.slug))
@@ -308,8 +406,15 @@ def copy(slug: str) -> str | Response:
             course, form.start_date.data, slug=form.slug.data or None, actor=current_user
         )
         db.session.commit()
-        flash(
-            _("The new edition was created as a draft. Check its dates and publish it."), "success"
-        )
+        if new.kind.is_event:
+            flash(
+                _("The copy was created as a draft. Check its title and dates and publish it."),
+                "success",
+            )
+        else:
+            flash(
+                _("The new edition was created as a draft. Check its dates and publish it."),
+                "success",
+            )
         return redirect(url_for("courses.edit", slug=new.slug))
     return render_template("courses/copy.html", form=form, course=course)

@@ -9,17 +9,22 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from flask_babel.speaklater import LazyString
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
+from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeutil import local_to_utc, shift_days_keeping_wall_time
 from app.courses.models import (
     Course,
+    CourseKind,
     CourseModule,
     CoursePartner,
     CourseStatus,
@@ -27,6 +32,8 @@ from app.courses.models import (
     CourseTranslation,
     Organisation,
     PartnerRole,
+    Programme,
+    RegistrationMode,
     TeamRole,
 )
 from app.db import now_utc
@@ -62,7 +69,7 @@ class CourseDetails:
     venue: Venue | None
     start_date: date
     days: int = 5
-    capacity: int = 30
+    capacity: int | None = 30
     default_locale: str = "en"
     languages: list[str] = field(default_factory=lambda: ["en"])
     registration_opens_on: date | None = None
@@ -76,6 +83,13 @@ class CourseDetails:
     status: CourseStatus = CourseStatus.DRAFT
     texts: dict[str, CourseText] = field(default_factory=dict)
     partners: list[tuple[str, PartnerRole]] = field(default_factory=list)
+    kind: CourseKind = CourseKind.COURSE
+    # Online: no venue (a venue given is ignored); times in UTC, shown in each viewer's zone.
+    is_online: bool = False
+    online_url: str = ""
+    registration_mode: RegistrationMode = RegistrationMode.FULL
+    host_event: Course | None = None  # a conference; events only
+    programme: Programme | None = None
 
 
 @dataclass
@@ -117,8 +131,9 @@ def unique_slug(base: str) -> str:
 
 
 def _registration_bounds(details: CourseDetails) -> tuple[datetime | None, datetime | None]:
-    """Registration opens at the start of its day and closes at the end of its day, at the venue."""
-    tz = details.venue.timezone if details.venue else "UTC"
+    """Registration opens at the start of its day and closes at the end of its day, at the venue
+    (in UTC online)."""
+    tz = details.venue.timezone if details.venue and not details.is_online else "UTC"
     opens = (
         local_to_utc(details.registration_opens_on, time(0, 0), tz)
         if details.registration_opens_on
@@ -139,18 +154,63 @@ def check_details(details: CourseDetails) -> None:
         raise CourseError(_l("Give the title in the course's main language."))
     if not 1 <= details.days <= MAX_COURSE_DAYS:
         raise CourseError(_l("A course lasts from 1 to %(max)d days.", max=MAX_COURSE_DAYS))
-    if details.capacity < 0:
+    if details.capacity is not None and details.capacity < 0:
         raise CourseError(_l("The capacity cannot be negative."))
     opens, closes = details.registration_opens_on, details.registration_closes_on
     if opens and closes and closes < opens:
         raise CourseError(_l("Registration must close after it opens."))
     if closes and closes > details.start_date:
         raise CourseError(_l("Registration must close before the course starts."))
+    if details.is_online and not is_web_link(details.online_url):
+        raise CourseError(_l("Give the link that participants join the online event with."))
+
+
+def is_web_link(url: str) -> bool:
+    """An absolute http or https address with a host."""
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def host_event_error(
+    course: Course | None, kind: CourseKind, host: Course | None
+) -> LazyString | None:
+    """Why ``host`` cannot be the host event of ``course`` (None: a new one) of ``kind``, or None
+    when it can. A host is a conference that is no side event itself; only events have one."""
+    if host is None:
+        if course is not None and course.side_events and kind != CourseKind.CONFERENCE:
+            return _l("This event hosts side events: keep it a conference.")
+        return None
+    if not kind.is_event:
+        return _l("Only events can be part of a host event.")
+    if course is not None and host.id == course.id:
+        return _l("An event cannot be its own host event.")
+    if host.kind != CourseKind.CONFERENCE or host.host_event_id is not None:
+        return _l(
+            "“%(title)s” is itself a side event: choose the conference that hosts it.",
+            title=host.title(host.default_locale),
+        )
+    if course is not None and course.side_events:
+        return _l("This event hosts side events, so it cannot be part of another event.")
+    return None
+
+
+def host_event_choices(course: Course | None) -> list[Course]:
+    """The conferences an event may be part of (not itself, not side events), latest first."""
+    stmt = sa.select(Course).where(
+        Course.kind == CourseKind.CONFERENCE, Course.host_event_id.is_(None)
+    )
+    if course is not None and course.id is not None:
+        stmt = stmt.where(Course.id != course.id)
+    return list(db.session.scalars(stmt.order_by(Course.start_date.desc(), Course.id)))
 
 
 def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> Course:
-    """A new course; the actor joins its team as organiser."""
+    """A new course or event; the actor joins its team as organiser. A course gets the usual
+    follow-up phase; events get none."""
     check_details(details)
+    error = host_event_error(None, details.kind, details.host_event)
+    if error:
+        raise CourseError(error)
     main_title = details.texts[details.default_locale].title
     course = Course(
         slug=slug or unique_slug(f"{main_title}-{details.start_date.year}"), status=details.status
@@ -158,7 +218,8 @@ def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> C
     _apply_details(course, details)
     course.team.append(CourseTeamMember(user=actor, role=TeamRole.ORGANISER))
     db.session.add(course)
-    apply_followup_defaults(course)
+    if not course.kind.is_event:
+        apply_followup_defaults(course)
     db.session.flush()
     return course
 
@@ -166,6 +227,9 @@ def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> C
 def update_course(course: Course, details: CourseDetails, *, slug: str, actor: User) -> Course:
     """Change a course's details. Moving the first day moves the whole programme with it."""
     check_details(details)
+    error = host_event_error(course, details.kind, details.host_event)
+    if error:
+        raise CourseError(error)
     shift = (details.start_date - course.start_date).days
     old_tz = course.timezone
     old_capacity = course.capacity
@@ -174,7 +238,9 @@ def update_course(course: Course, details: CourseDetails, *, slug: str, actor: U
     if shift:
         _shift_programme(course, shift, old_tz)
     set_course_status(course, details.status, actor=actor)
-    if course.capacity > old_capacity:
+    if (course.capacity is None and old_capacity is not None) or (
+        course.capacity is not None and old_capacity is not None and course.capacity > old_capacity
+    ):
         # New seats go to the waiting list at once, in order.
         registration_services.fill_free_seats(course)
     db.session.flush()
@@ -182,7 +248,11 @@ def update_course(course: Course, details: CourseDetails, *, slug: str, actor: U
 
 
 def _apply_details(course: Course, details: CourseDetails) -> None:
-    course.venue = details.venue
+    course.kind = details.kind
+    course.is_online = details.is_online
+    course.online_url = details.online_url.strip() if details.is_online else ""
+    course.venue = None if details.is_online else details.venue
+    course.registration_mode = details.registration_mode
     course.start_date = details.start_date
     course.days = details.days
     course.capacity = details.capacity
@@ -197,15 +267,23 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
     course.contact_email = details.contact_email.strip().lower()
     set_course_texts(course, details.texts)
     set_partners(course, details.partners)
+    # Last: these put a new course in the session through the other side's list (a query
+    # before it is complete would flush it half-made).
+    course.host_event = details.host_event if details.kind.is_event else None
+    course.programme = details.programme
 
 
 def set_course_status(course: Course, status: CourseStatus, *, actor: User | None) -> None:
-    """Publish, unpublish, cancel or restore a course."""
+    """Publish, unpublish, cancel or restore a course. Cancelling a published course tells
+    everyone who applied (their registrations stay, so restoring it needs no new applications)."""
     if (course.status == CourseStatus.CANCELLED) != (status == CourseStatus.CANCELLED):
         # Every calendar event of the course changes status: subscribers must see a new version.
         for item in [*course.sessions, *course.activities]:
             item.sequence += 1
+    was_published = course.status == CourseStatus.PUBLISHED
     course.status = status
+    if was_published and status == CourseStatus.CANCELLED:
+        registration_services.tell_course_cancelled(course)
 
 
 def set_course_texts(course: Course, texts: dict[str, CourseText]) -> None:
@@ -331,6 +409,12 @@ def copy_as_new_edition(
     tz = course.timezone
     new = Course(
         slug=slug or unique_slug(f"{course.title(course.default_locale)}-{start_date.year}"),
+        kind=course.kind,
+        is_online=course.is_online,
+        online_url=course.online_url,
+        registration_mode=course.registration_mode,
+        host_event=course.host_event,
+        programme=course.programme,
         default_locale=course.default_locale,
         languages=course.languages,
         venue=course.venue,
@@ -430,8 +514,19 @@ class RegistrationWindow(enum.StrEnum):
         }[self]
 
 
-def seats_left(course: Course) -> int:
+def seats_left(course: Course) -> int | None:
+    """Free seats, or None when the course sets no limit."""
     return registration_services.seats_left(course)
+
+
+class _NotCounted(enum.Enum):
+    """The default of ``registration_window(free_seats=...)``: the seats were not counted by the
+    caller (None there means "no limit")."""
+
+    NOT_COUNTED = "not_counted"
+
+
+NOT_COUNTED = _NotCounted.NOT_COUNTED
 
 
 def registration_windows(
@@ -440,16 +535,24 @@ def registration_windows(
     """The registration window of each course, counting seats for all of them in one query."""
     held = registration_services.seats_held_by_course([c.id for c in courses])
     return {
-        c.id: registration_window(c, now, free_seats=max(c.capacity - held.get(c.id, 0), 0))
+        c.id: registration_window(
+            c,
+            now,
+            free_seats=None if c.capacity is None else max(c.capacity - held.get(c.id, 0), 0),
+        )
         for c in courses
     }
 
 
 def registration_window(
-    course: Course, now: datetime | None = None, *, free_seats: int | None = None
+    course: Course,
+    now: datetime | None = None,
+    *,
+    free_seats: int | _NotCounted | None = NOT_COUNTED,
 ) -> RegistrationWindow:
     """Whether the course takes applications now. Pass ``free_seats`` when known (lists count
-    them for all their courses in one query)."""
+    them for all their courses in one query): a number, or None for a course without a limit,
+    which is never full. Nor is an event that takes no registration."""
     now = now or now_utc()
     if course.status == CourseStatus.CANCELLED:
         return RegistrationWindow.CANCELLED
@@ -459,7 +562,11 @@ def registration_window(
         return RegistrationWindow.CLOSED
     if course.registration_opens_at is None or now < course.registration_opens_at:
         return RegistrationWindow.NOT_OPEN_YET
-    if (seats_left(course) if free_seats is None else free_seats) == 0:
+    if course.registration_mode == RegistrationMode.NONE:
+        return RegistrationWindow.OPEN
+    if free_seats is NOT_COUNTED:
+        free_seats = seats_left(course)
+    if free_seats == 0:
         return RegistrationWindow.FULL
     return RegistrationWindow.OPEN
 
@@ -468,23 +575,115 @@ def registration_window(
 # The public catalogue
 
 
+class Place(enum.StrEnum):
+    """Where a course or event happens, as the catalogue filters it."""
+
+    ONLINE = "online"
+    ON_SITE = "on_site"
+
+    @property
+    def label(self) -> str:
+        return {Place.ONLINE: _l("Online"), Place.ON_SITE: _l("On site")}[self]
+
+
 @dataclass
 class CatalogueFilters:
+    """What the visitor narrowed the catalogue to. Build it from a request with
+    :func:`catalogue_filters`, which drops values the filters do not offer."""
+
     language: str | None = None
     module: str | None = None  # module code
     month: str | None = None  # YYYY-MM
     past: bool = False
+    kind: CourseKind | None = None
+    programme: str | None = None  # programme slug
+    host_event: str | None = None  # slug of a host event (a conference)
+    place: Place | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything other than upcoming or past is chosen."""
+        return any(
+            (
+                self.language,
+                self.module,
+                self.month,
+                self.kind,
+                self.programme,
+                self.host_event,
+                self.place,
+            )
+        )
+
+
+@dataclass
+class CatalogueChoices:
+    """The options of the catalogue's filters."""
+
+    languages: dict[str, str]
+    modules: list[Module]
+    programmes: list[Programme]
+    host_events: list[Course]
+    months: list[str]
+    kinds: list[CourseKind] = field(default_factory=lambda: list(CourseKind))
+    places: list[Place] = field(default_factory=lambda: list(Place))
+
+
+def catalogue_choices(locale: str) -> CatalogueChoices:
+    """The filter options: modules, the programmes and host events that have something public,
+    and the months in which public courses start. A fixed number of queries."""
+    public = Course.status != CourseStatus.DRAFT
+    modules = db.session.scalars(sa.select(Module).order_by(Module.position, Module.code)).all()
+    programmes = db.session.scalars(sa.select(Programme).where(Programme.courses.any(public))).all()
+    host_events = db.session.scalars(
+        sa.select(Course)
+        .where(Course.kind == CourseKind.CONFERENCE, public)
+        .order_by(Course.start_date.desc(), Course.id)
+    ).all()
+    return CatalogueChoices(
+        languages=dict(LANGUAGE_NAMES),
+        modules=list(modules),
+        programmes=sorted(programmes, key=lambda p: (p.title(locale).casefold(), p.id)),
+        host_events=list(host_events),
+        months=course_months(),
+    )
+
+
+def catalogue_filters(args: Mapping[str, str], choices: CatalogueChoices) -> CatalogueFilters:
+    """The filters of a catalogue request; a value the filters do not offer (a mistyped or
+    outdated link) is ignored, as if not given."""
+
+    def offered(name: str, values: Iterable[str]) -> str | None:
+        value = args.get(name, "")
+        return value if value and value in set(values) else None
+
+    kind = offered("kind", (k.value for k in choices.kinds))
+    place = offered("place", (p.value for p in choices.places))
+    month = args.get("month", "")
+    return CatalogueFilters(
+        language=offered("language", choices.languages),
+        module=offered("module", (m.code for m in choices.modules)),
+        month=month if is_month(month) else None,
+        past=args.get("when") == "past",
+        kind=CourseKind(kind) if kind else None,
+        programme=offered("programme", (p.slug for p in choices.programmes)),
+        host_event=offered("host", (c.slug for c in choices.host_events)),
+        place=Place(place) if place else None,
+    )
 
 
 def catalogue(filters: CatalogueFilters, today: date) -> list[Course]:
-    """Published and cancelled courses; upcoming (not yet ended) first by start date, or the past
-    ones, most recent first."""
+    """Published and cancelled courses and events; upcoming (not yet ended) first by start
+    date, or the past ones, most recent first. A host event filter keeps the host event and
+    its side events. What the cards show is loaded in a fixed number of queries."""
     stmt = (
         sa.select(Course)
         .where(Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CANCELLED]))
         .options(
             selectinload(Course.venue),
             selectinload(Course.focuses).joinedload(CourseModule.module),
+            selectinload(Course.host_event),
+            selectinload(Course.programme),
         )
     )
     # The end date is derived (start + days - 1); narrow by start date in SQL, using the longest
@@ -505,12 +704,24 @@ def catalogue(filters: CatalogueFilters, today: date) -> list[Course]:
         first = date(year, month, 1)
         after = date(year + month // 12, month % 12 + 1, 1)
         stmt = stmt.where(Course.start_date >= first, Course.start_date < after)
+    if filters.kind:
+        stmt = stmt.where(Course.kind == filters.kind)
+    if filters.programme:
+        stmt = stmt.where(Course.programme.has(Programme.slug == filters.programme))
+    if filters.host_event:
+        host = aliased(Course)
+        host_id = sa.select(host.id).where(host.slug == filters.host_event).scalar_subquery()
+        stmt = stmt.where(sa.or_(Course.id == host_id, Course.host_event_id == host_id))
+    if filters.place == Place.ONLINE:
+        stmt = stmt.where(Course.is_online.is_(True))
+    elif filters.place == Place.ON_SITE:
+        stmt = stmt.where(Course.is_online.is_(False))
     courses = list(db.session.scalars(stmt))
     if filters.past:
         found = [c for c in courses if c.end_date < today]
-        return sorted(found, key=lambda c: c.start_date, reverse=True)
+        return sorted(found, key=lambda c: (c.start_date, -c.id), reverse=True)
     found = [c for c in courses if c.end_date >= today]
-    return sorted(found, key=lambda c: (c.status == CourseStatus.CANCELLED, c.start_date))
+    return sorted(found, key=lambda c: (c.status == CourseStatus.CANCELLED, c.start_date, c.id))
 
 
 def course_months() -> list[str]:
@@ -553,6 +764,26 @@ def other_editions(course: Course) -> list[Course]:
         (c for c in family if c.id != course.id and c.status != CourseStatus.DRAFT),
         key=lambda c: c.start_date,
     )
+
+
+def published_side_events(course: Course) -> list[Course]:
+    """The published events a conference hosts, by date, with their venues and sessions (one
+    query each, however many there are)."""
+    stmt = (
+        sa.select(Course)
+        .where(Course.host_event_id == course.id, Course.status == CourseStatus.PUBLISHED)
+        .options(selectinload(Course.venue), selectinload(Course.sessions))
+        .order_by(Course.start_date, Course.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def session_span(course: Course) -> tuple[datetime, datetime] | None:
+    """When a course's sessions (breaks and cancelled ones left out) start and end, in UTC."""
+    held = [s for s in course.sessions if not s.is_break and not s.is_cancelled]
+    if not held:
+        return None
+    return min(s.starts_at for s in held), max(s.ends_at for s in held)
 
 
 def move_focus(focuses: list[Focus], move: str) -> list[Focus]:

@@ -19,6 +19,7 @@ from app.core.timeutil import local_to_utc
 from app.courses import services as courses
 from app.courses.models import Course, CourseStatus, PartnerRole
 from app.db import now_utc
+from app.demo.events import seed_events
 from app.extensions import db
 from app.followup.models import ActivityKind, Submission
 from app.followup.services import ActivityData, create_activity
@@ -89,6 +90,8 @@ def seed_demo(today: date) -> DemoReport:
         governing = _governing_course(venue, organiser)
         _past_participants(governing, organiser)
         report.created.append(f"course {GOVERNING_SLUG} with its participants")
+
+    report.created.extend(seed_events(organiser, [mainstreaming, governing]))
 
     upcoming = _open_edition(governing, today)
     if upcoming is None:

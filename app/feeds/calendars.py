@@ -10,19 +10,29 @@ the client quirks honoured here.
 What goes in:
 
 - On-site sessions, in the venue's zone (TZID plus a VTIMEZONE from
-  :mod:`app.feeds.timezones`). Coffee breaks and lunch are left out of course feeds: they
-  clutter a calendar and everyone knows the day has them. Cancelled sessions stay, with
-  STATUS:CANCELLED and a "Cancelled: " title prefix, so subscribers see the change.
+  :mod:`app.feeds.timezones`); sessions of an online course or event in UTC. Coffee
+  breaks and lunch are left out of course feeds: they clutter a calendar and everyone knows
+  the day has them. Cancelled sessions stay, with STATUS:CANCELLED and a "Cancelled: "
+  title prefix, so subscribers see the change.
 - Webinars: timed events in UTC, their join link as URL and in the description.
 - Assignments: a 15-minute event ending at the due time, titled "Deadline: <title>" (a
   zero-length event is badly supported, an all-day one would hide the hour).
 - Discussions: an all-day event on the local date they open; left out without a date.
+
+A host event's feed also holds its side events, a programme's feed its courses and events:
+one VTIMEZONE per zone used. Personal and organiser feeds gather the same events across
+courses. An event whose place in the reader's plans is not settled (an application still
+submitted or waitlisted, a course still in draft) is a copy marked STATUS:TENTATIVE, title
+unchanged; its DTSTAMP and LAST-MODIFIED then also count the registration's or the course's
+last change, so clients see the change when it becomes CONFIRMED.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -32,10 +42,16 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration, vText
 
 from app.core.urls import external_url
-from app.courses.models import Course, CourseStatus
+from app.courses.models import Course, CourseStatus, Programme
+from app.feeds.models import FeedKind
 from app.feeds.timezones import vtimezone
 from app.followup.models import ActivityKind, FollowupActivity
+from app.registration.models import RegistrationStatus
 from app.schedule.models import CourseSession
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.registration.models import Registration
 
 __all__ = [
     "PRODID",
@@ -43,8 +59,16 @@ __all__ = [
     "build_calendar",
     "calendar_bytes",
     "course_calendar",
+    "course_events",
+    "event_zone",
+    "organiser_calendar",
+    "organiser_calendar_name",
+    "personal_calendar",
+    "personal_calendar_name",
+    "programme_calendar",
     "session_calendar",
     "session_event",
+    "tentative_event",
 ]
 
 PRODID = "-//Atelier//Course calendar//EN"
@@ -52,6 +76,12 @@ PRODID = "-//Atelier//Course calendar//EN"
 DEADLINE_LENGTH = timedelta(minutes=15)
 # A webinar stored without an end (older rows) still needs one.
 DEFAULT_WEBINAR_LENGTH = timedelta(hours=1)
+# Personal feeds: a confirmed place shows the course's events as they are, an application
+# still open shows them TENTATIVE; cancelled and rejected ones show nothing.
+CONFIRMED_REGISTRATIONS = frozenset({RegistrationStatus.CONFIRMED})
+TENTATIVE_REGISTRATIONS = frozenset({RegistrationStatus.SUBMITTED, RegistrationStatus.WAITLISTED})
+# Subscribed feeds of several courses are re-read more often than a course's own.
+PRIVATE_REFRESH = "PT3H"
 
 
 # Small helpers -----------------------------------------------------------------------------
@@ -113,8 +143,19 @@ def _base_event(item: CourseSession | FollowupActivity, uid: str, summary: str) 
 # Events ------------------------------------------------------------------------------------
 
 
+def event_zone(course: Course) -> str:
+    """The zone a course's sessions are written in: the venue's, or UTC for an online
+    course (each viewer's calendar shows it in their own zone)."""
+    if course.is_online or course.venue is None:
+        return "UTC"
+    return course.venue.timezone
+
+
 def session_location(session: CourseSession) -> str:
-    """Room, venue, address and city, in one line."""
+    """Room, venue, address and city, in one line; "Online" for an online course (its join
+    link is not published in the feeds)."""
+    if session.course.is_online:
+        return _("Online")
     venue = session.course.venue
     parts = [session.room.name if session.room else ""]
     if venue is not None:
@@ -127,12 +168,13 @@ def session_location(session: CourseSession) -> str:
 
 
 def session_event(session: CourseSession, locale: str) -> Event:
-    """The VEVENT of one on-site session, at the venue's wall-clock time.
+    """The VEVENT of one session, at the venue's wall-clock time (in UTC when the course is
+    online).
 
     Breaks are built like any session when asked for (a single download); the course feed
     leaves them out."""
     course = session.course
-    zone = ZoneInfo(course.timezone)
+    zone = ZoneInfo(event_zone(course))
     with force_locale(locale):
         event = _base_event(session, f"session-{session.uid}", session.title)
         event.add("dtstart", session.starts_at.astimezone(zone))
@@ -308,20 +350,48 @@ def course_events(course: Course, locale: str) -> list[Event]:
 
 
 def _zones(course: Course) -> list[str]:
-    return [course.timezone] if course.venue is not None else []
+    """The venue's zone of an on-site course (written even if no event uses it)."""
+    zone = event_zone(course)
+    return [] if zone == "UTC" else [zone]
 
 
-def course_calendar(course: Course, *, locale: str) -> bytes:
+def _courses_events(courses: Iterable[Course], locale: str) -> list[Event]:
+    return [event for course in courses for event in course_events(course, locale)]
+
+
+def course_calendar(course: Course, *, locale: str, side_events: Sequence[Course] = ()) -> bytes:
     """The whole course as a calendar to subscribe to or attach: sessions at the venue (no
-    breaks) and the follow-up activities, texts in ``locale`` where we have them."""
+    breaks) and the follow-up activities, texts in ``locale`` where we have them.
+
+    A host event's feed is the umbrella of its ``side_events``: their events are in it too,
+    each in its own venue's zone (one VTIMEZONE per zone), the same VEVENTs as in their own
+    feeds."""
     with force_locale(locale):
         text = course.text(locale)
         cal = build_calendar(
             course.title(locale),
-            course_events(course, locale),
+            _courses_events([course, *side_events], locale),
             zones=_zones(course),
             description=_paragraphs(text.summary, course_url(course)),
-            timezone=course.timezone,
+            timezone=event_zone(course),
+        )
+    return calendar_bytes(cal)
+
+
+def programme_calendar(programme: Programme, courses: Sequence[Course], *, locale: str) -> bytes:
+    """A programme's feed: the events of its public ``courses`` and events, named after the
+    programme in ``locale`` (English where it has no text in it). On-site sessions are in
+    their venue's zone, one VTIMEZONE per zone; online ones in UTC."""
+    zones = sorted({zone for course in courses for zone in _zones(course)})
+    with force_locale(locale):
+        page = external_url("programmes.show", slug=programme.slug)
+        cal = build_calendar(
+            programme.title(locale),
+            _courses_events(courses, locale),
+            zones=zones,
+            description=_paragraphs(programme.text(locale).summary, page),
+            # A programme across zones has no single one for clients to assume.
+            timezone=zones[0] if len(zones) == 1 else "UTC",
         )
     return calendar_bytes(cal)
 
@@ -338,6 +408,149 @@ def session_calendar(session: CourseSession, *, locale: str) -> bytes:
             [session_event(session, locale)],
             zones=_zones(course),
             description=_paragraphs(course.text(locale).summary, course_url(course)),
-            timezone=course.timezone,
+            timezone=event_zone(course),
+        )
+    return calendar_bytes(cal)
+
+
+# Personal and organiser feeds ------------------------------------------------------------
+
+
+def feed_locale(user: User) -> str:
+    """The user's language when the site offers it, else the site's default."""
+    if user.locale in current_app.config["LANGUAGES"]:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def personal_calendar_name(user: User) -> str:
+    """The personal feed's name in calendar apps, in the user's language."""
+    with force_locale(feed_locale(user)):
+        return _("%(site)s – %(name)s", site=current_app.config["SITE_NAME"], name=user.name)
+
+
+def organiser_calendar_name(user: User) -> str:
+    """The organiser feed's name in calendar apps, in the user's language."""
+    with force_locale(feed_locale(user)):
+        return str(FeedKind.ORGANISER.label)
+
+
+def _utc_second(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _copy(event: Event) -> Event:
+    """A copy to change: properties are replaced on it, never changed in place, so sharing
+    their values with ``event`` is safe; subcomponents (alarms) are copied."""
+    copied = event.copy()
+    copied.subcomponents = [copy.deepcopy(part) for part in event.subcomponents]
+    return copied
+
+
+def tentative_event(event: Event, *, changed_at: datetime | None = None) -> Event:
+    """A copy of ``event`` marked STATUS:TENTATIVE, its title unchanged; ``event`` is left as
+    it is. A cancelled event stays cancelled. ``changed_at`` (what made it tentative, e.g. the
+    registration's last change) raises DTSTAMP and LAST-MODIFIED when later than theirs."""
+    marked = _copy(event)
+    if str(marked.get("STATUS")) != "CANCELLED":
+        marked["STATUS"] = vText("TENTATIVE")
+    if changed_at is not None:
+        _restamp(marked, changed_at)
+    return marked
+
+
+def _restamp(event: Event, changed_at: datetime) -> None:
+    changed = _utc_second(changed_at)
+    if changed > event.DTSTAMP:
+        event.DTSTAMP = changed
+        event.LAST_MODIFIED = changed
+
+
+def _restamped(event: Event, changed_at: datetime) -> Event:
+    """``event``, or a copy with DTSTAMP and LAST-MODIFIED raised to ``changed_at``."""
+    if _utc_second(changed_at) <= event.DTSTAMP:
+        return event
+    marked = _copy(event)
+    _restamp(marked, changed_at)
+    return marked
+
+
+def participant_events(registration: Registration, locale: str) -> list[Event]:
+    """The course's events as its participant's feed shows them: as they are for a confirmed
+    place, TENTATIVE while the application is submitted or waitlisted, none otherwise.
+
+    Their stamps count the registration's last change, so a place confirmed since the last
+    refresh updates the events (their SEQUENCE is the item's own, as in every feed)."""
+    status = registration.status
+    if status not in CONFIRMED_REGISTRATIONS | TENTATIVE_REGISTRATIONS:
+        return []
+    changed = registration.updated_at or registration.created_at
+    events = course_events(registration.course, locale)
+    if status in TENTATIVE_REGISTRATIONS:
+        return [tentative_event(event, changed_at=changed) for event in events]
+    return [_restamped(event, changed) for event in events]
+
+
+def personal_calendar(user: User, *, registrations: Sequence[Registration] | None = None) -> bytes:
+    """The courses ``user`` takes part in, as one calendar in their language.
+
+    ``registrations`` are all the user's (by default as
+    :func:`app.feeds.services.personal_registrations` loads them); cancelled and rejected
+    ones, and courses back in draft, give no events."""
+    if registrations is None:
+        from app.feeds.services import personal_registrations
+
+        registrations = personal_registrations(user)
+    locale = feed_locale(user)
+    site = current_app.config["SITE_NAME"]
+    with force_locale(locale):
+        events: list[Event] = []
+        for registration in registrations:
+            if registration.course.status != CourseStatus.DRAFT:
+                events.extend(participant_events(registration, locale))
+        cal = build_calendar(
+            personal_calendar_name(user),
+            events,
+            zones=(),
+            description=_(
+                "The sessions and online activities of your courses at %(site)s. Events of "
+                "applications not confirmed yet are marked tentative.",
+                site=site,
+            ),
+            refresh=PRIVATE_REFRESH,
+        )
+    return calendar_bytes(cal)
+
+
+def organiser_calendar(user: User, *, courses: Sequence[Course] | None = None) -> bytes:
+    """Every course ``user`` runs or facilitates, drafts included, as one calendar in their
+    language. Events of a draft course are TENTATIVE (nothing is announced yet).
+
+    ``courses`` default to :func:`app.feeds.services.team_courses`."""
+    if courses is None:
+        from app.feeds.services import team_courses
+
+        courses = team_courses(user)
+    locale = feed_locale(user)
+    site = current_app.config["SITE_NAME"]
+    with force_locale(locale):
+        events: list[Event] = []
+        for course in courses:
+            course_items = course_events(course, locale)
+            if course.status == CourseStatus.DRAFT:
+                course_items = [
+                    tentative_event(event, changed_at=course.updated_at) for event in course_items
+                ]
+            events.extend(course_items)
+        cal = build_calendar(
+            organiser_calendar_name(user),
+            events,
+            zones=(),
+            description=_(
+                "The sessions and online activities of the courses you run or facilitate at "
+                "%(site)s, drafts included.",
+                site=site,
+            ),
+            refresh=PRIVATE_REFRESH,
         )
     return calendar_bytes(cal)

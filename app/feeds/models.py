@@ -59,7 +59,9 @@ class ScheduleChange(db.Model):
     __tablename__ = "schedule_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
     # Kept as text so a notice can still say what happened to a session deleted since.
     session_uid: Mapped[str] = mapped_column(sa.String(36))
     session_title: Mapped[str] = mapped_column(sa.String(300))

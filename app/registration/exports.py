@@ -25,6 +25,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.registration import services
 from app.registration.models import (
+    Funding,
     Gender,
     OrganisationType,
     Registration,
@@ -38,7 +39,7 @@ S = RegistrationStatus
 # Names
 
 
-def country_name(code: str) -> str:
+def country_name(code: str | None) -> str:
     """An ISO 3166 country code as the country's name in the current language."""
     if not code:
         return ""
@@ -112,9 +113,12 @@ def waitlist_positions(course: Course) -> dict[int, int]:
 
 
 def course_countries(course: Course) -> list[tuple[str, str]]:
-    """(code, localised name) of the countries the course's applicants live in, by name."""
+    """(code, localised name) of the countries the course's applicants live in, by name (an
+    RSVP asks for none)."""
     codes = db.session.scalars(
-        sa.select(Registration.country).where(Registration.course_id == course.id).distinct()
+        sa.select(Registration.country)
+        .where(Registration.course_id == course.id, Registration.country.is_not(None))
+        .distinct()
     ).all()
     return sorted(((code, country_name(code)) for code in codes), key=lambda item: item[1])
 
@@ -133,6 +137,11 @@ def safe_cell(value: str) -> str:
 
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
+
+
+def _label(value: OrganisationType | Gender | Funding | None) -> str:
+    """An optional choice's label; empty when not given (an RSVP asks fewer questions)."""
+    return str(value.label) if value is not None else ""
 
 
 @dataclass(frozen=True)
@@ -159,14 +168,14 @@ COLUMNS: list[Column] = [
     Column(_l("Country of residence"), lambda r, c: country_name(r.country)),
     Column(_l("Nationality"), lambda r, c: country_name(r.nationality)),
     Column(_l("Organisation"), lambda r, c: r.organisation),
-    Column(_l("Type of organisation"), lambda r, c: str(r.organisation_type.label)),
+    Column(_l("Type of organisation"), lambda r, c: _label(r.organisation_type)),
     Column(_l("Job title"), lambda r, c: r.job_title),
-    Column(_l("Gender"), lambda r, c: str(r.gender.label) if r.gender else ""),
+    Column(_l("Gender"), lambda r, c: _label(r.gender)),
     Column(_l("Language for mail"), lambda r, c: language_name(r.language)),
     Column(_l("Dietary needs"), lambda r, c: r.diet),
     Column(_l("Accessibility needs"), lambda r, c: r.accessibility),
     Column(_l("Motivation"), lambda r, c: r.motivation),
-    Column(_l("Funding"), lambda r, c: str(r.funding.label)),
+    Column(_l("Funding"), lambda r, c: _label(r.funding)),
     Column(_l("Consents to data processing"), lambda r, c: _yes_no(r.consent_data)),
     Column(_l("On the participant list"), lambda r, c: _yes_no(r.consent_listing)),
     Column(_l("Status"), lambda r, c: str(r.status.label)),
@@ -279,28 +288,38 @@ def _shares(rows: list[tuple[str, str, int]], total: int) -> list[Share]:
     return sorted(shares, key=lambda s: (-s.count, s.label))
 
 
-def participant_summary(course: Course) -> ParticipantSummary:
-    """Confirmed participants by country, organisation type and gender, with shares.
-    Gender is optional on the form: those who gave none are counted as "not given", last."""
-    by_country = _confirmed_counts(course, Registration.country)
-    total = sum(count for _key, count in by_country)
-    by_type = _confirmed_counts(course, Registration.organisation_type)
-    by_gender = _confirmed_counts(course, Registration.gender)
-    given = [(g, n) for g, n in by_gender if g is not None]
-    not_given = sum(n for g, n in by_gender if g is None)
-    gender_shares = _shares([(Gender(g).value, str(Gender(g).label), n) for g, n in given], total)
+def _shares_with_not_given(
+    rows: list[tuple[Any, int]], label: Callable[[Any], str], total: int
+) -> list[Share]:
+    """Shares of the values given, largest first, then those who gave none as "not given"."""
+    shares = _shares([(str(key), label(key), n) for key, n in rows if key is not None], total)
+    not_given = sum(n for key, n in rows if key is None)
     if not_given:
-        gender_shares.append(
+        shares.append(
             Share(key="", label=_("Not given"), count=not_given, fraction=not_given / total)
         )
+    return shares
+
+
+def participant_summary(course: Course) -> ParticipantSummary:
+    """Confirmed participants by country, organisation type and gender, with shares.
+    Gender is optional on the full application, and an event's RSVP asks none of the three:
+    those who gave none are counted as "not given", last."""
+    by_country = _confirmed_counts(course, Registration.country)
+    total = sum(count for _key, count in by_country)
     return ParticipantSummary(
         total=total,
-        by_country=_shares([(c, country_name(c), n) for c, n in by_country], total),
-        by_organisation_type=_shares(
-            [(OrganisationType(t).value, str(OrganisationType(t).label), n) for t, n in by_type],
+        by_country=_shares_with_not_given(by_country, country_name, total),
+        by_organisation_type=_shares_with_not_given(
+            _confirmed_counts(course, Registration.organisation_type),
+            lambda t: str(OrganisationType(t).label),
             total,
         ),
-        by_gender=gender_shares,
+        by_gender=_shares_with_not_given(
+            _confirmed_counts(course, Registration.gender),
+            lambda g: str(Gender(g).label),
+            total,
+        ),
     )
 
 

@@ -171,6 +171,29 @@ def _enum_select(label: Any, required: Any) -> SelectField:
     )
 
 
+def _email(description: Any) -> EmailField:
+    return EmailField(
+        _l("Email address"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("This email address is too long.")),
+            Email(message=_l("Enter a valid email address, such as name@example.org.")),
+        ],
+        description=description,
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def _organisation() -> StringField:
+    return _line(
+        _l("Organisation"),
+        ORGANISATION_MAX,
+        required=_l("Enter the name of your organisation."),
+        render_kw={"autocomplete": "organization"},
+    )
+
+
 # ---------------------------------------------------------------------------
 # Forms
 
@@ -210,17 +233,7 @@ class ApplicationForm(SpecialNeedsFields, FlaskForm):
         required=_l("Enter your name as it should appear on your certificate."),
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        _l("Email address"),
-        filters=[_strip],
-        validators=[
-            DataRequired(message=_l("Enter your email address.")),
-            Length(max=EMAIL_MAX, message=_l("This email address is too long.")),
-            Email(message=_l("Enter a valid email address, such as name@example.org.")),
-        ],
-        description=_l("We write to you about this application at this address."),
-        render_kw={"autocomplete": "email"},
-    )
+    email = _email(_l("We write to you about this application at this address."))
     country = SelectField(
         _l("Country of residence"),
         validators=[DataRequired(message=_l("Choose the country where you live."))],
@@ -232,12 +245,7 @@ class ApplicationForm(SpecialNeedsFields, FlaskForm):
         validators=[DataRequired(message=_l("Choose your nationality."))],
         invalid_choice_message=_l("Choose a country from the list."),
     )
-    organisation = _line(
-        _l("Organisation"),
-        ORGANISATION_MAX,
-        required=_l("Enter the name of your organisation."),
-        render_kw={"autocomplete": "organization"},
-    )
+    organisation = _organisation()
     organisation_type = _enum_select(
         _l("Type of organisation"),
         _l("Choose the type of your organisation."),
@@ -329,16 +337,10 @@ class ApplicationForm(SpecialNeedsFields, FlaskForm):
         )
 
 
-class SignupApplicationForm(ApplicationForm):
-    """The same application from a visitor without an account: the account is created with it.
-    Its email address is the account's too."""
+class AccountFields:
+    """The account a visitor creates with their registration, in the same form. The form's
+    email address is the account's too; ``signup_name`` gives the account's name."""
 
-    account_name = _line(
-        _l("Your name"),
-        NAME_MAX,
-        required=_l("Enter your name."),
-        render_kw={"autocomplete": "name"},
-    )
     password = PasswordField(
         _l("Choose a password"),
         validators=[
@@ -362,17 +364,96 @@ class SignupApplicationForm(ApplicationForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField(_l("Create my account and apply"))
 
     # Set when the email belongs to an account: the page then offers to log in first.
     email_has_account = False
+    account_exists_message: Any = _l(
+        "An account with this email address exists already: log in first, then apply."
+    )
+
+    def signup_name(self) -> str:
+        raise NotImplementedError
 
     def validate_email(self, field: EmailField) -> None:
         if not field.errors and find_user_by_email(field.data) is not None:
             self.email_has_account = True
-            raise ValidationError(
-                _l("An account with this email address exists already: log in first, then apply.")
-            )
+            raise ValidationError(self.account_exists_message)
+
+
+class SignupApplicationForm(AccountFields, ApplicationForm):
+    """The same application from a visitor without an account: the account is created with it."""
+
+    account_name = _line(
+        _l("Your name"),
+        NAME_MAX,
+        required=_l("Enter your name."),
+        render_kw={"autocomplete": "name"},
+    )
+    submit = SubmitField(_l("Create my account and apply"))
+
+    def signup_name(self) -> str:
+        return str(self.account_name.data)
+
+
+class RsvpForm(FlaskForm):
+    """The simple registration of an event (``RegistrationMode.RSVP``), signed in."""
+
+    certificate_name = _line(
+        _l("Your name"),
+        NAME_MAX,
+        required=_l("Enter your name."),
+        description=_l("As it should appear, for example on the attendance list."),
+        render_kw={"autocomplete": "name"},
+    )
+    email = _email(_l("We write to you about your registration at this address."))
+    organisation = _organisation()
+    language = SelectField(
+        _l("Preferred language"),
+        validators=[InputRequired(message=_l("Choose a language."))],
+        invalid_choice_message=_l("Choose one of the languages in the list."),
+        description=_l("The language of the emails we send you about your registration."),
+    )
+    consent_data = BooleanField(
+        _l("I agree that my data are processed to handle my registration and the event."),
+        validators=[
+            DataRequired(message=_l("Your consent is needed to process your registration."))
+        ],
+        description=_l(
+            "The organisers use these details only to run the event and send you messages about it."
+        ),
+    )
+    consent_listing = BooleanField(
+        _l("Show my name and organisation in the list of participants."),
+        description=_l("Optional. The list is shared with the other participants."),
+    )
+    submit = SubmitField(_l("Register"))
+
+    def __init__(self, *args: Any, locale: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+
+    def application_data(self) -> ApplicationData:
+        return ApplicationData(
+            certificate_name=self.certificate_name.data,
+            email=self.email.data,
+            organisation=self.organisation.data,
+            language=self.language.data,
+            consent_data=bool(self.consent_data.data),
+            consent_listing=bool(self.consent_listing.data),
+        )
+
+
+class SignupRsvpForm(AccountFields, RsvpForm):
+    """The same RSVP from a visitor without an account: the account is created with it, under
+    the name given for the registration."""
+
+    submit = SubmitField(_l("Create my account and register"))
+    account_exists_message = _l(
+        "An account with this email address exists already: log in first, then register."
+    )
+
+    def signup_name(self) -> str:
+        return " ".join(str(self.certificate_name.data).split())  # as the registration stores it
 
 
 class SpecialNeedsForm(SpecialNeedsFields, FlaskForm):

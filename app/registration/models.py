@@ -106,17 +106,20 @@ class Registration(db.Model):
 
     certificate_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254))
-    country: Mapped[str] = mapped_column(sa.String(2))  # of residence, ISO 3166-1 alpha-2
-    nationality: Mapped[str] = mapped_column(sa.String(2))
+    # The fields below the organisation are asked by the full application, not by an RSVP.
     organisation: Mapped[str] = mapped_column(sa.String(200))
-    organisation_type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, 30))
-    job_title: Mapped[str] = mapped_column(sa.String(200))
+    country: Mapped[str | None] = mapped_column(sa.String(2))  # of residence, ISO 3166-1 alpha-2
+    nationality: Mapped[str | None] = mapped_column(sa.String(2))
+    organisation_type: Mapped[OrganisationType | None] = mapped_column(
+        str_enum(OrganisationType, 30)
+    )
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
     gender: Mapped[Gender | None] = mapped_column(str_enum(Gender))
     language: Mapped[str] = mapped_column(sa.String(5))  # for mail about this registration
     diet: Mapped[str] = mapped_column(sa.String(500), default="")
     accessibility: Mapped[str] = mapped_column(sa.String(1000), default="")
     motivation: Mapped[str] = mapped_column(sa.Text, default="")
-    funding: Mapped[Funding] = mapped_column(str_enum(Funding))
+    funding: Mapped[Funding | None] = mapped_column(str_enum(Funding))
     consent_data: Mapped[bool] = mapped_column(default=False)
     consent_listing: Mapped[bool] = mapped_column(default=False)
 

@@ -9,7 +9,7 @@ from app.mail.services import Attachment, queue_mail
 from app.registration.models import Registration
 
 # Messages that carry the course's programme as an .ics file.
-WITH_PROGRAMME = {"confirmed", "promoted"}
+WITH_PROGRAMME = {"confirmed", "promoted", "schedule_changed"}
 
 
 def programme_attachment(registration: Registration) -> Attachment:

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.certificates.services import Eligibility, certificate_eligibility, course_end_utc
-from app.courses.models import Course, CourseTeamMember
+from app.courses.models import Course, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
 from app.extensions import db
@@ -29,9 +29,12 @@ from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
 from app.registration import services
 from app.registration.forms import (
+    AccountFields,
     ApplicationForm,
     ConfirmForm,
+    RsvpForm,
     SignupApplicationForm,
+    SignupRsvpForm,
     SpecialNeedsForm,
     country_name,
 )
@@ -84,14 +87,21 @@ def _closed_page(course: Course, reason: RegistrationClosedReason, status: int) 
 
 
 def _already_applied(registration: Registration) -> Response:
+    is_event = registration.course.kind.is_event
     if registration.status == S.CANCELLED:
-        flash(
-            _(
+        if is_event:
+            message = _(
+                "You have cancelled your registration for this event. To register again, write "
+                "to the organisers."
+            )
+        else:
+            message = _(
                 "You have cancelled your registration for this course. To apply again, write "
                 "to the course team."
-            ),
-            "info",
-        )
+            )
+        flash(message, "info")
+    elif is_event:
+        flash(_("You have already registered for this event: here is your registration."), "info")
     else:
         flash(_("You have already applied to this course: here is your registration."), "info")
     return _my_courses(registration)
@@ -105,6 +115,13 @@ def _outcome_message(registration: Registration, title: str) -> str:
             course=title,
         )
     if registration.status == S.WAITLISTED:
+        if registration.course.kind.is_event:
+            return _(
+                "“%(course)s” is full: you are number %(position)d on the waiting list. We "
+                "will write to you if a place becomes free.",
+                course=title,
+                position=services.waitlist_position(registration) or 0,
+            )
         return _(
             "The course “%(course)s” is full: you are number %(position)d on the waiting list. "
             "We will write to you if a seat becomes free.",
@@ -118,9 +135,30 @@ def _outcome_message(registration: Registration, title: str) -> str:
     )
 
 
+def _registration_form(course: Course, *, anonymous: bool) -> ApplicationForm | RsvpForm:
+    """The event's simple RSVP or the full application, with the account fields for a
+    visitor who is not signed in; prefilled from the user's account on first display."""
+    form: ApplicationForm | RsvpForm
+    if course.registration_mode == RegistrationMode.RSVP:
+        form = (SignupRsvpForm if anonymous else RsvpForm)(locale=_locale())
+    else:
+        form = (SignupApplicationForm if anonymous else ApplicationForm)(locale=_locale())
+    if not form.is_submitted():
+        form.language.data = _locale()
+        if not anonymous:
+            form.certificate_name.data = current_user.name
+            form.email.data = current_user.email
+            if isinstance(form, RsvpForm):
+                form.organisation.data = services.latest_organisation(_user())
+    return form
+
+
 @bp.route("/courses/<slug>/register", methods=["GET", "POST"])
 def apply(slug: str) -> Response | str | tuple[str, int]:
     course = get_course_or_404(slug)
+    if course.registration_mode == RegistrationMode.NONE:
+        # Open to all: there is nothing to register for (the course page says so).
+        abort(404)
     title = course.title(_locale())
     if current_user.is_authenticated:
         existing = services.find_registration(course, _user())
@@ -131,20 +169,14 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
         return _closed_page(course, reason, 409 if request.method == "POST" else 200)
 
     anonymous = not current_user.is_authenticated
-    form_class = SignupApplicationForm if anonymous else ApplicationForm
-    form = form_class(locale=_locale())
-    if not form.is_submitted():
-        form.language.data = _locale()
-        if not anonymous:
-            form.certificate_name.data = current_user.name
-            form.email.data = current_user.email
+    form = _registration_form(course, anonymous=anonymous)
 
     if form.validate_on_submit():
         try:
             if anonymous:
-                assert isinstance(form, SignupApplicationForm)
+                assert isinstance(form, AccountFields)
                 user = accounts.sign_up(
-                    name=form.account_name.data,
+                    name=form.signup_name(),
                     email=form.email.data,
                     password=form.password.data,
                     locale=form.language.data,
@@ -155,11 +187,9 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
         except accounts.EmailTaken:
             # Someone created the account between the form's check and ours.
             db.session.rollback()
-            assert isinstance(form, SignupApplicationForm)
+            assert isinstance(form, AccountFields)
             form.email_has_account = True
-            form.email.errors.append(
-                _("An account with this email address exists already: log in first, then apply.")
-            )
+            form.email.errors.append(str(form.account_exists_message))
         except services.AlreadyRegistered as exc:
             db.session.rollback()
             return _already_applied(exc.existing)
@@ -177,7 +207,7 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
             return _my_courses(registration)
 
     return render_template(
-        "registration/apply.html",
+        "registration/rsvp.html" if isinstance(form, RsvpForm) else "registration/apply.html",
         form=form,
         course=course,
         course_title=title,
@@ -229,7 +259,7 @@ def _my_course(registration: Registration, locale: str) -> MyCourse:
         followup_activities=activities_in_order(course) if confirmed and followup_near else [],
         certificate=(
             certificate_eligibility(registration)
-            if confirmed and now_utc() >= course_end_utc(course)
+            if confirmed and not course.kind.is_event and now_utc() >= course_end_utc(course)
             else None
         ),
     )

@@ -3,8 +3,10 @@
 Capacity is a hard invariant: confirmed registrations plus seats held by open offers never
 exceed the course's capacity. Every change that can take a seat first locks the course row
 (``lock_seats``), so two workers cannot both take the last seat; the count is then read
-inside the lock. Services flush, never commit; mail goes to the outbox in the same
-transaction, so a message exists only if the change it describes does.
+inside the lock. Without a capacity (None) there is no limit and nobody waits for a seat. An
+event may also take no registration at all (``RegistrationMode.NONE``): ``apply`` refuses it.
+Services flush, never commit; mail goes to the outbox in the same transaction, so a message
+exists only if the change it describes does.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.core.timeutil import local_to_utc
-from app.courses.models import Course, CourseStatus
+from app.courses.models import Course, CourseStatus, RegistrationMode
 from app.db import now_utc
 from app.extensions import db
 from app.registration.models import (
@@ -76,6 +78,7 @@ class OfferExpired(RegistrationError):
 class RegistrationClosedReason(enum.StrEnum):
     NOT_PUBLISHED = "not_published"
     CANCELLED = "cancelled"
+    NO_REGISTRATION = "no_registration"  # an event open to all (RegistrationMode.NONE)
     NOT_OPEN_YET = "not_open_yet"
     DEADLINE_PASSED = "deadline_passed"
     STARTED = "started"
@@ -87,6 +90,7 @@ class RegistrationClosedReason(enum.StrEnum):
             RegistrationClosedReason.CANCELLED: _l(
                 "This course has been cancelled: registration is closed."
             ),
+            RegistrationClosedReason.NO_REGISTRATION: _l("Open to all: no registration needed."),
             RegistrationClosedReason.NOT_OPEN_YET: _l(
                 "Registration for this course is not open yet."
             ),
@@ -96,6 +100,24 @@ class RegistrationClosedReason(enum.StrEnum):
             RegistrationClosedReason.STARTED: _l("The course has already started."),
         }[self]
 
+    def message_for(self, course: Course) -> Any:
+        """The message in the words of the course's kind (an event is not a course)."""
+        if not course.kind.is_event:
+            return self.message
+        return {
+            RegistrationClosedReason.NOT_PUBLISHED: _l("This event is not open to the public."),
+            RegistrationClosedReason.CANCELLED: _l(
+                "This event has been cancelled: registration is closed."
+            ),
+            RegistrationClosedReason.NOT_OPEN_YET: _l(
+                "Registration for this event is not open yet."
+            ),
+            RegistrationClosedReason.DEADLINE_PASSED: _l(
+                "The closing date for registration has passed."
+            ),
+            RegistrationClosedReason.STARTED: _l("The event has already started."),
+        }.get(self, self.message)
+
 
 # ---------------------------------------------------------------------------
 # What an application holds
@@ -103,17 +125,20 @@ class RegistrationClosedReason(enum.StrEnum):
 
 @dataclass
 class ApplicationData:
+    """What a registration form hands to ``apply``. The first fields are asked by every form
+    (the RSVP of an event asks only these); the full application also fills the others."""
+
     certificate_name: str
     email: str
-    country: str
-    nationality: str
     organisation: str
-    organisation_type: OrganisationType
-    job_title: str
     language: str
-    funding: Funding
     consent_data: bool
     consent_listing: bool = False
+    country: str | None = None
+    nationality: str | None = None
+    organisation_type: OrganisationType | None = None
+    job_title: str = ""
+    funding: Funding | None = None
     gender: Gender | None = None
     diet: str = ""
     accessibility: str = ""
@@ -136,6 +161,8 @@ def closed_reason(course: Course, now: datetime | None = None) -> RegistrationCl
         return RegistrationClosedReason.CANCELLED
     if course.status != CourseStatus.PUBLISHED:
         return RegistrationClosedReason.NOT_PUBLISHED
+    if course.registration_mode == RegistrationMode.NONE:
+        return RegistrationClosedReason.NO_REGISTRATION
     if now >= course_start_utc(course):
         return RegistrationClosedReason.STARTED
     if course.registration_closes_at is not None and now >= course.registration_closes_at:
@@ -171,7 +198,10 @@ def seats_held_by_course(course_ids: list[int]) -> dict[int, int]:
     return {course_id: count for course_id, count in db.session.execute(stmt)}
 
 
-def seats_left(course: Course) -> int:
+def seats_left(course: Course) -> int | None:
+    """Free seats, or None when the course sets no limit."""
+    if course.capacity is None:
+        return None
     return max(course.capacity - seats_held(course), 0)
 
 
@@ -180,6 +210,20 @@ def find_registration(course: Course, user: User) -> Registration | None:
         sa.select(Registration).where(
             Registration.course_id == course.id, Registration.user_id == user.id
         )
+    )
+
+
+def latest_organisation(user: User) -> str:
+    """The organisation the user gave in their latest registration ("" if none), to prefill
+    the next form."""
+    return (
+        db.session.scalar(
+            sa.select(Registration.organisation)
+            .where(Registration.user_id == user.id)
+            .order_by(Registration.created_at.desc(), Registration.id.desc())
+            .limit(1)
+        )
+        or ""
     )
 
 
@@ -339,8 +383,8 @@ def registration_fields(data: ApplicationData) -> dict[str, Any]:
     return {
         "certificate_name": " ".join(data.certificate_name.split()),
         "email": data.email.strip().lower(),
-        "country": data.country,
-        "nationality": data.nationality,
+        "country": data.country or None,
+        "nationality": data.nationality or None,
         "organisation": data.organisation.strip(),
         "organisation_type": data.organisation_type,
         "job_title": data.job_title.strip(),
@@ -363,7 +407,7 @@ def confirm(registration: Registration, *, actor: User) -> None:
     lock_seats(course)
     db.session.refresh(registration)
     held_by_self = 1 if registration.has_offer else 0
-    if seats_held(course) - held_by_self >= course.capacity:
+    if course.capacity is not None and seats_held(course) - held_by_self >= course.capacity:
         raise CourseFull()
     was_waiting = registration.status == S.WAITLISTED
     _set_status(registration, S.CONFIRMED, actor=actor, action="confirmed")
@@ -420,7 +464,9 @@ def fill_free_seats(course: Course, *, now: datetime | None = None) -> list[Regi
     if course.status != CourseStatus.PUBLISHED or now >= course_start_utc(course):
         return []
     changed: list[Registration] = []
-    free = course.capacity - seats_held(course)
+    free = (
+        len(waitlist(course)) if course.capacity is None else course.capacity - seats_held(course)
+    )
     for registration in waitlist(course):
         if free <= 0:
             break
@@ -516,3 +562,16 @@ def update_special_needs(
     registration.accessibility = accessibility.strip()
     _record(registration, "needs_updated", actor=actor, before=registration.status)
     db.session.flush()
+
+
+def tell_course_cancelled(course: Course) -> int:
+    """Mail everyone with a live application that the course is cancelled; returns how many."""
+    live = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.course_id == course.id,
+            Registration.status.in_([S.SUBMITTED, S.CONFIRMED, S.WAITLISTED]),
+        )
+    ).all()
+    for registration in live:
+        _notify(registration, "course_cancelled")
+    return len(live)

@@ -51,7 +51,8 @@ def _room_choices(course: Course, current: Room | None = None) -> list[tuple[int
 
 
 class SessionForm(FlaskForm):
-    """One session. Day and times are the venue's local ones; the rules live in services."""
+    """One session. Day and times are wall-clock times in ``zone``: the venue's, or for an
+    online activity the organiser's own (``display_timezone``); the rules live in services."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(_l("Kind"), coerce=_as_kind, default=SessionKind.PLENARY)
@@ -71,18 +72,25 @@ class SessionForm(FlaskForm):
     submit = SubmitField(_l("Save the session"))
 
     def __init__(
-        self, *args: Any, course: Course, session: CourseSession | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        course: Course,
+        session: CourseSession | None = None,
+        zone: str | None = None,
+        **kwargs: Any,
     ) -> None:
+        zone = zone or course.timezone
         if session is not None and "data" not in kwargs:
-            kwargs["data"] = session_form_data(session)
+            kwargs["data"] = session_form_data(session, zone)
         super().__init__(*args, **kwargs)
         self.course = course
         self.session = session
+        self.zone = zone
         locale = get_locale()
         self.kind.choices = [(kind, str(kind.label)) for kind in SessionKind]
-        days = list(course.day_dates)
+        days = services.course_days(course, zone)
         if session is not None:
-            current_day = services.local_times(session)[0]
+            current_day = services.local_times(session, zone)[0]
             if current_day not in days:
                 days = sorted([*days, current_day])
         self.day.choices = [
@@ -101,7 +109,7 @@ class SessionForm(FlaskForm):
         if self.day.errors or self.start.errors or self.end.errors:
             return False
         errors = services.session_time_errors(
-            self.course, self.day.data, self.start.data, self.end.data
+            self.course, self.day.data, self.start.data, self.end.data, self.zone
         )
         for name, message in errors.items():
             getattr(self, name).errors.append(message)
@@ -121,8 +129,8 @@ class SessionForm(FlaskForm):
         )
 
 
-def session_form_data(session: CourseSession) -> dict[str, Any]:
-    day, start, end = services.local_times(session)
+def session_form_data(session: CourseSession, zone: str | None = None) -> dict[str, Any]:
+    day, start, end = services.local_times(session, zone)
     return {
         "title": session.title,
         "kind": session.kind,

@@ -2,6 +2,10 @@
 
 Every handler loads the course (404), checks that the visitor manages it (403), validates the
 form, calls a service, commits once, flashes and redirects.
+
+Times are shown and typed in ``display_timezone(course, current_user)``: the venue's zone on
+site; for an online activity the organiser's own zone (their account's), else UTC. Events
+get their sessions one by one: the proposal of a five-day week is a course tool.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.core.templating import localdate, localtime
+from app.core.timeutil import display_timezone
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
@@ -27,6 +32,13 @@ bp = Blueprint("schedule", __name__)
 bp.add_app_template_global(services.sessions_by_day, "timetable_sessions_by_day")
 bp.add_app_template_global(services.day_focuses, "timetable_day_focuses")
 bp.add_app_template_global(services.zone_label, "timetable_zone_label")
+bp.add_app_template_global(services.zone_note, "timetable_zone_note")
+bp.add_app_template_global(services.entry_zone_hint, "timetable_entry_hint")
+
+
+def _zone(course: Course) -> str:
+    """The zone the current organiser sees and types this course's times in."""
+    return display_timezone(course, current_user)
 
 
 def _get_session_or_404(course: Course, session_id: int) -> CourseSession:
@@ -41,18 +53,21 @@ def _timetable_url(course: Course, day: date | None = None) -> str:
     return url_for("schedule.timetable", slug=course.slug, _anchor=anchor)
 
 
-def _render_timetable(course: Course, propose_form: ProposeForm) -> str:
+def _render_timetable(course: Course, propose_form: ProposeForm | None) -> str:
+    tz = _zone(course)
     return render_template(
         "schedule/timetable.html",
         course=course,
-        timetable_days=services.sessions_by_day(course),
+        tz=tz,
+        course_days=services.course_days(course, tz),
+        timetable_days=services.sessions_by_day(course, tz),
         overlaps=services.find_room_overlaps(course),
         propose_form=propose_form,
     )
 
 
 def _flash_overlaps(session: CourseSession) -> None:
-    tz = session.course.timezone
+    tz = _zone(session.course)
     for other in services.overlapping_sessions(session):
         flash(
             _(
@@ -71,13 +86,15 @@ def _flash_overlaps(session: CourseSession) -> None:
 @login_required
 def timetable(slug: str) -> str:
     course = get_managed_course_or_403(slug)
-    return _render_timetable(course, ProposeForm(course=course))
+    return _render_timetable(course, None if course.kind.is_event else ProposeForm(course=course))
 
 
 @bp.post("/courses/<slug>/timetable/propose")
 @login_required
 def propose(slug: str) -> Response | str:
     course = get_managed_course_or_403(slug)
+    if course.kind.is_event:
+        abort(404)  # a five-day course tool: events get their sessions one by one
     form = ProposeForm(course=course)
     if not form.validate():
         return _render_timetable(course, form)
@@ -112,14 +129,15 @@ def propose(slug: str) -> Response | str:
 @login_required
 def new_session(slug: str) -> Response | str:
     course = get_managed_course_or_403(slug)
-    form = SessionForm(course=course)
+    tz = _zone(course)
+    form = SessionForm(course=course, zone=tz)
     if not form.is_submitted():
         chosen = request.args.get("day", "")
         try:
             day = date.fromisoformat(chosen)
         except ValueError:
             day = None
-        if day in course.day_dates:
+        if day in services.course_days(course, tz):
             form.day.data = day
     if form.validate_on_submit():
         try:
@@ -140,7 +158,7 @@ def new_session(slug: str) -> Response | str:
 def edit_session(slug: str, session_id: int) -> Response | str:
     course = get_managed_course_or_403(slug)
     session = _get_session_or_404(course, session_id)
-    form = SessionForm(course=course, session=session)
+    form = SessionForm(course=course, session=session, zone=_zone(course))
     if form.validate_on_submit():
         try:
             services.update_session(session, form.to_data(), actor=current_user)
@@ -162,7 +180,7 @@ def edit_session(slug: str, session_id: int) -> Response | str:
 def delete_session(slug: str, session_id: int) -> Response:
     course = get_managed_course_or_403(slug)
     session = _get_session_or_404(course, session_id)
-    title, day = session.title, services.local_times(session)[0]
+    title, day = session.title, services.local_times(session, _zone(course))[0]
     services.delete_session(session, actor=current_user)
     db.session.commit()
     flash(_("The session “%(title)s” has been deleted.", title=title), "success")
@@ -180,11 +198,11 @@ def cancel_session(slug: str, session_id: int) -> Response:
         _(
             "The session “%(title)s” on %(day)s is marked as cancelled.",
             title=session.title,
-            day=localdate(session.starts_at, course.timezone),
+            day=localdate(session.starts_at, _zone(course)),
         ),
         "success",
     )
-    return redirect(_timetable_url(course, services.local_times(session)[0]))
+    return redirect(_timetable_url(course, services.local_times(session, _zone(course))[0]))
 
 
 @bp.post("/courses/<slug>/sessions/<int:session_id>/restore")
@@ -196,4 +214,4 @@ def restore_session(slug: str, session_id: int) -> Response:
     db.session.commit()
     flash(_("The session “%(title)s” is back in the timetable.", title=session.title), "success")
     _flash_overlaps(session)
-    return redirect(_timetable_url(course, services.local_times(session)[0]))
+    return redirect(_timetable_url(course, services.local_times(session, _zone(course))[0]))

@@ -3,13 +3,19 @@
 Times of day are wall-clock times at the venue (``course.timezone``); they are converted to UTC
 here, at the edge, with :mod:`app.core.timeutil`, so 09:00 stays 09:00 on both sides of a
 daylight-saving change. Services flush and never commit; the caller commits once.
+
+Online activities have no venue: their days are UTC days (``start_date`` to ``end_date``), and
+each person sees and enters their times in their own zone (``User.timezone``, else UTC; see
+:func:`app.core.timeutil.display_timezone`). An organiser in Tokyo types 22:00 on the 20th for
+a session at 13:00 UTC on the 20th; the session must start and end within the activity's UTC
+days, so the days offered to them are the local dates those UTC days overlap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_babel import force_locale
@@ -18,10 +24,19 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.core.templating import daterange, tzname
-from app.core.timeutil import NonexistentLocalTime, local_date, local_to_utc, to_local
+from app.core.timeutil import (
+    NonexistentLocalTime,
+    display_timezone,
+    local_date,
+    local_to_utc,
+    to_local,
+    user_timezone,
+)
 from app.courses.models import Course, CourseModule
 from app.courses.permissions import can_manage_course
+from app.db import now_utc
 from app.extensions import db
+from app.feeds import notices
 from app.modules.models import Module
 from app.schedule.models import CourseSession, SessionKind, SessionStatus
 from app.venues.models import Room
@@ -117,15 +132,37 @@ def _sorted(sessions: Sequence[CourseSession]) -> list[CourseSession]:
     return sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.id or 0))
 
 
-def sessions_by_day(course: Course) -> list[tuple[date, list[CourseSession]]]:
-    """Sessions grouped by the venue's local date, sorted by start.
+def course_days(course: Course, tz: str | None = None) -> list[date]:
+    """The dates the course's sessions may fall on, seen in ``tz`` (default: the course's own
+    zone): the course week at the venue; for an online activity seen from another zone than
+    UTC, the local dates its UTC days overlap (a day more on one side)."""
+    tz = tz or course.timezone
+    if tz == course.timezone:
+        return course.day_dates
+    first_utc, after_utc = utc_window(course)
+    first = local_date(first_utc, tz)
+    last = local_date(after_utc - timedelta(minutes=1), tz)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def utc_window(course: Course) -> tuple[datetime, datetime]:
+    """Midnight UTC of an online activity's first day, and of the day after its last."""
+    start = datetime.combine(course.start_date, time(0, 0), UTC)
+    return start, start + timedelta(days=course.days)
+
+
+def sessions_by_day(
+    course: Course, tz: str | None = None
+) -> list[tuple[date, list[CourseSession]]]:
+    """Sessions grouped by their local date in ``tz`` (default: the venue's zone; pass
+    :func:`~app.core.timeutil.display_timezone` for an online activity), sorted by start.
 
     Every day of the course week is listed, empty or not; a session that falls outside the
     week (the dates of the course moved) gets a day of its own, so nothing is hidden. One
     query: rooms and modules are joined to the sessions.
     """
-    tz = course.timezone
-    days: dict[date, list[CourseSession]] = {day: [] for day in course.day_dates}
+    tz = tz or course.timezone
+    days: dict[date, list[CourseSession]] = {day: [] for day in course_days(course, tz)}
     for session in _sorted(course.sessions):
         days.setdefault(local_date(session.starts_at, tz), []).append(session)
     return sorted(days.items())
@@ -173,6 +210,26 @@ def zone_label(course: Course) -> str:
     return _("%(timezone)s time (%(zone)s)", timezone=course.timezone, zone=zone)
 
 
+def zone_note(course: Course, user: Any) -> str:
+    """The sentence beside a timetable that says which zone its times are in, for ``user``."""
+    if not course.is_online:
+        return _("Times are in %(zone)s.", zone=zone_label(course))
+    zone = user_timezone(user)
+    if zone:
+        return _("Times in your time zone (%(zone)s).", zone=zone)
+    return _("Times in UTC.")
+
+
+def entry_zone_hint(course: Course, user: Any) -> str:
+    """The hint beside the time fields of the session forms: which zone ``user`` types in."""
+    if not course.is_online:
+        return _("Local time at the venue: %(zone)s.", zone=zone_label(course))
+    zone = user_timezone(user)
+    if zone:
+        return _("In your time zone (%(zone)s); stored in UTC.", zone=zone)
+    return _("In UTC. Choose your time zone in your account to type local times.")
+
+
 def find_room_overlaps(course: Course) -> list[tuple[CourseSession, CourseSession]]:
     """Pairs of sessions that share a room at the same time, earlier session first.
 
@@ -212,22 +269,35 @@ def _lazy_week(course: Course) -> LazyString:
     return LazyString(lambda: daterange(course.start_date, course.end_date))
 
 
-def session_time_errors(course: Course, day: date, start: time, end: time) -> dict[str, Any]:
+def session_time_errors(
+    course: Course, day: date, start: time, end: time, tz: str | None = None
+) -> dict[str, Any]:
     """Problems with a session's day and times, by form field ("day", "start", "end").
 
-    The session must end after it starts, on a day of the course week (the venue's local
-    dates), at times that exist at the venue (not in the hour skipped when daylight saving
-    starts). Messages are lazy strings: translated when shown.
+    The times are wall-clock times in ``tz`` (default: the course's zone; the session forms
+    pass :func:`~app.core.timeutil.display_timezone` for the person typing). The session must
+    end after it starts, on a day of the course week (the venue's local dates; for an online
+    activity, within its UTC days), at times that exist in ``tz`` (not in the hour skipped
+    when daylight saving starts). Messages are lazy strings: translated when shown.
     """
+    tz = tz or course.timezone
     errors: dict[str, Any] = {}
-    if not course.start_date <= day <= course.end_date:
-        errors["day"] = _l(
-            "The session must take place during the course week (%(dates)s).",
-            dates=_lazy_week(course),
+    if day not in course_days(course, tz):
+        errors["day"] = (
+            _l(
+                "The session must take place on the event's days (%(dates)s).",
+                dates=_lazy_week(course),
+            )
+            if course.kind.is_event
+            else _l(
+                "The session must take place during the course week (%(dates)s).",
+                dates=_lazy_week(course),
+            )
         )
+    instants: dict[str, datetime] = {}
     for field, value in (("start", start), ("end", end)):
         try:
-            local_to_utc(day, value, course.timezone)
+            instants[field] = local_to_utc(day, value, tz)
         except NonexistentLocalTime:
             errors[field] = _l(
                 "%(time)s does not exist on that day at the venue: the clocks go forward "
@@ -236,15 +306,25 @@ def session_time_errors(course: Course, day: date, start: time, end: time) -> di
             )
     if end <= start and "end" not in errors:
         errors["end"] = _l("The session must end after it starts.")
+    if course.is_online and "day" not in errors and len(instants) == 2:
+        first, after = utc_window(course)
+        if not (first <= instants["start"] and instants["end"] <= after):
+            errors["day"] = _l(
+                "In UTC this session falls outside the event's days (%(dates)s).",
+                dates=_lazy_week(course),
+            )
     return errors
 
 
-def session_times(course: Course, day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """The UTC start and end of a session, or :class:`InvalidSession`."""
-    errors = session_time_errors(course, day, start, end)
+def session_times(
+    course: Course, day: date, start: time, end: time, tz: str | None = None
+) -> tuple[datetime, datetime]:
+    """The UTC start and end of a session typed in ``tz`` (default: the course's zone), or
+    :class:`InvalidSession`."""
+    tz = tz or course.timezone
+    errors = session_time_errors(course, day, start, end, tz)
     if errors:
         raise InvalidSession(errors)
-    tz = course.timezone
     return local_to_utc(day, start, tz), local_to_utc(day, end, tz)
 
 
@@ -282,13 +362,17 @@ def _apply(session: CourseSession, data: SessionData, times: tuple[datetime, dat
 
 
 def create_session(course: Course, data: SessionData, *, actor: User | None) -> CourseSession:
-    """A new session of ``course``; raises :class:`InvalidSession` or :class:`NotAllowed`."""
+    """A new session of ``course``; raises :class:`InvalidSession` or :class:`NotAllowed`.
+    The times are the actor's (:func:`~app.core.timeutil.display_timezone`): the venue's on
+    site; for an online activity the actor's own zone, or UTC."""
     _check_actor(actor, course)
     _check_room(course, data.room)
-    times = session_times(course, data.day, data.start, data.end)
+    times = session_times(course, data.day, data.start, data.end, display_timezone(course, actor))
     session = CourseSession(course=course)
     _apply(session, data, times)
     db.session.add(session)
+    db.session.flush()
+    notices.record_session_added(session)
     db.session.flush()
     return session
 
@@ -296,18 +380,21 @@ def create_session(course: Course, data: SessionData, *, actor: User | None) -> 
 def update_session(session: CourseSession, data: SessionData, *, actor: User | None) -> bool:
     """Change a session. Its calendar ``sequence`` goes up when the title, the times, the room
     or the status change (calendar clients then update their copy); not for other edits.
-    Returns whether the sequence went up."""
+    Participants of a published course are told of new times or rooms (:mod:`app.feeds.notices`),
+    not of a new title alone. Returns whether the sequence went up."""
     course = session.course
     _check_actor(actor, course)
     if data.room is not None and data.room.id != session.room_id:
         _check_room(course, data.room)
-    times = session_times(course, data.day, data.start, data.end)
+    times = session_times(course, data.day, data.start, data.end, display_timezone(course, actor))
     before = _calendar_fields(session)
+    seen = notices.snapshot(session)
     _apply(session, data, times)
     db.session.flush()
     bumped = _calendar_fields(session) != before
     if bumped:
         session.sequence += 1
+        notices.record_session_changed(session, seen)
         db.session.flush()
     return bumped
 
@@ -317,9 +404,13 @@ def _calendar_fields(session: CourseSession) -> tuple[Any, ...]:
 
 
 def delete_session(session: CourseSession, *, actor: User | None) -> None:
+    """Delete a session. The course counts as changed (feeds' Last-Modified moves), and the
+    participants of a published course are told."""
     course = session.course
     _check_actor(actor, course)
+    notices.record_session_deleted(session)
     course.sessions.remove(session)
+    course.updated_at = now_utc()
     db.session.flush()
 
 
@@ -327,8 +418,10 @@ def _set_status(session: CourseSession, status: SessionStatus, actor: User | Non
     _check_actor(actor, session.course)
     if session.status == status:
         return False
+    seen = notices.snapshot(session)
     session.status = status
     session.sequence += 1
+    notices.record_session_changed(session, seen)
     db.session.flush()
     return True
 
@@ -558,8 +651,9 @@ def propose_timetable(
     return _sorted(created)
 
 
-def local_times(session: CourseSession) -> tuple[date, time, time]:
-    """A session's day and start and end times at the venue, as a form shows them."""
-    tz = session.course.timezone
+def local_times(session: CourseSession, tz: str | None = None) -> tuple[date, time, time]:
+    """A session's day and start and end times in ``tz`` (default: at the venue), as a form
+    shows them."""
+    tz = tz or session.course.timezone
     start, end = to_local(session.starts_at, tz), to_local(session.ends_at, tz)
     return start.date(), start.time().replace(tzinfo=None), end.time().replace(tzinfo=None)

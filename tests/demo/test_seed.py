@@ -37,8 +37,8 @@ def test_seed_demo_creates_the_turin_courses_and_accounts(app):
         "M4",
         "M5",
     ]
-    [venue] = db.session.scalars(sa.select(Venue)).all()
-    assert venue.timezone == "Europe/Rome"
+    zones = {v.city: v.timezone for v in db.session.scalars(sa.select(Venue))}
+    assert zones == {"Turin": "Europe/Rome", "Quito": "America/Guayaquil"}
 
     governing = db.session.scalar(sa.select(Course).where(Course.slug == GOVERNING_SLUG))
     assert (governing.start_date, governing.end_date) == (date(2017, 11, 20), date(2017, 11, 24))
@@ -103,3 +103,33 @@ def test_demo_participants_can_be_certified_and_the_open_edition_has_applicants(
         sa.select(Registration).where(Registration.course == upcoming)
     ).all()
     assert len(applied) == 4 and all(r.status == RegistrationStatus.CONFIRMED for r in applied)
+
+
+def test_demo_events_and_programme(app):
+    from app.courses.models import CourseKind, Programme
+    from app.demo.events import HABITAT_SLUG, PROGRAMME_SLUG, WEBINAR_SLUG
+
+    seed_demo(date(2026, 11, 22))
+    habitat = db.session.scalar(sa.select(Course).where(Course.slug == HABITAT_SLUG))
+    assert habitat.kind == CourseKind.CONFERENCE
+    assert habitat.venue.timezone == "America/Guayaquil"
+    assert sorted(e.kind.value for e in habitat.side_events) == [
+        "side_event",
+        "side_event",
+        "special_session",
+    ]
+    toolbox = next(e for e in habitat.side_events if "toolbox" in e.slug)
+    assert [str(p.organisation) for p in toolbox.partners] == [
+        "UN Joint Migration and Development Initiative (JMDI)",
+        "United Cities and Local Governments (UCLG)",
+    ]
+    # 11:00 in Quito (UTC-5) is 16:00 UTC.
+    assert toolbox.sessions[0].starts_at.hour == 16
+
+    webinar = db.session.scalar(sa.select(Course).where(Course.slug == WEBINAR_SLUG))
+    assert webinar.is_online and webinar.venue is None and webinar.kind == CourseKind.WEBINAR
+
+    programme = db.session.scalar(sa.select(Programme).where(Programme.slug == PROGRAMME_SLUG))
+    assert programme.country_list == ["BD", "EC", "JM", "KG", "MD", "MA", "RS", "TN"]
+    assert {c.slug for c in programme.courses} >= {GOVERNING_SLUG, MAINSTREAMING_SLUG}
+    assert str(programme.funder) == "Swiss Agency for Development and Cooperation (SDC)"

@@ -1,4 +1,4 @@
-"""Shared set-up for the registration tests: a course whose registration is open."""
+"""Shared set-up for the registration tests: a course (or event) whose registration is open."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.courses.models import Course
+from app.accounts.models import User
+from app.courses.models import Course, CourseKind, RegistrationMode
 from app.db import now_utc
-from tests.factories import make_course
+from app.registration.models import Registration, RegistrationStatus
+from tests.factories import make_course, make_registration
 
 
 def open_course(**kwargs: object) -> Course:
@@ -18,6 +20,44 @@ def open_course(**kwargs: object) -> Course:
     course.registration_opens_at = now - timedelta(days=1)
     course.registration_closes_at = now + timedelta(days=30)
     return course
+
+
+def open_event(
+    *,
+    capacity: int | None = None,
+    mode: RegistrationMode = RegistrationMode.RSVP,
+    kind: CourseKind = CourseKind.SIDE_EVENT,
+    title: str = "Launch of the migration toolbox",
+    **kwargs: object,
+) -> Course:
+    """A one-day published event two months ahead, taking simple RSVPs (no limit unless
+    ``capacity`` is given) since yesterday."""
+    event = open_course(capacity=capacity, title=title, **kwargs)
+    event.kind = kind
+    event.registration_mode = mode
+    event.days = 1
+    return event
+
+
+def make_rsvp(
+    course: Course,
+    user: User | None = None,
+    *,
+    status: RegistrationStatus = RegistrationStatus.CONFIRMED,
+    **overrides: object,
+) -> Registration:
+    """A registration as the RSVP form leaves it: the full application's fields empty."""
+    values: dict[str, object] = {
+        "country": None,
+        "nationality": None,
+        "organisation_type": None,
+        "job_title": "",
+        "funding": None,
+        "organisation": "City of Quito",
+        "consent_listing": False,
+    }
+    values.update(overrides)
+    return make_registration(course, user, status=status, **values)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Capacity under fire: many people apply in the same instant, each in their own worker
-(thread, connection and transaction), against the real database (SQLite or PostgreSQL)."""
+"""Capacity under fire: many people apply (or RSVP to an event) in the same instant, each in
+their own worker (thread, connection and transaction), against the real database (SQLite or
+PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from flask import Flask
 from app.accounts.models import User
 from app.courses.models import Course
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.registration import services
 from app.registration.models import Registration, RegistrationStatus
 from tests.factories import application_data, make_user
-from tests.registration.conftest import open_course
+from tests.registration.conftest import open_course, open_event
 
 CAPACITY = 5
 APPLICANTS = 24
@@ -99,3 +101,107 @@ def test_concurrent_double_submission_by_one_person_keeps_one(app):
     assert all(o == "confirmed" or "AlreadyRegistered" in o for o in outcomes), outcomes
     count = db.session.scalar(sa.select(sa.func.count()).where(Registration.course_id == course.id))
     assert count == 1
+
+
+# ---------------------------------------------------------------------------
+# RSVPs to an event, through the form: half the guests signed in, half creating their account
+
+RSVP_CAPACITY = 3
+GUESTS = 12
+
+
+def _rsvp_in_own_client(
+    app: Flask, slug: str, n: int, user_id: int | None, barrier: threading.Barrier, outcomes: list
+) -> None:
+    """One guest's browser: its own test client (so its own request, app context, session
+    and connection), posting the RSVP at the same instant as the others."""
+    client = app.test_client()
+    try:
+        data = {
+            "certificate_name": f"Guest {n}",
+            "email": f"guest{n}@example.org",
+            "organisation": "City of Quito",
+            "language": "en",
+            "consent_data": "y",
+        }
+        if user_id is None:
+            data.update(password="a long passphrase", confirm="a long passphrase")
+        else:
+            with client.session_transaction() as sess:
+                sess["_user_id"] = str(user_id)
+                sess["_fresh"] = True
+        barrier.wait(timeout=30)
+        response = client.post(f"/courses/{slug}/register", data=data)
+        outcomes.append(response.status_code)
+    except Exception as exc:  # recorded and asserted on below
+        outcomes.append(f"error: {type(exc).__name__}: {exc}")
+
+
+def _fire_rsvps(app: Flask, slug: str, user_ids: list[int | None]) -> list:
+    barrier = threading.Barrier(len(user_ids))
+    outcomes: list = []
+    threads = [
+        threading.Thread(target=_rsvp_in_own_client, args=(app, slug, n, uid, barrier, outcomes))
+        for n, uid in enumerate(user_ids)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def _stored_statuses(course_id: int) -> Counter:
+    db.session.expire_all()
+    return Counter(
+        db.session.scalars(
+            sa.select(Registration.status).where(Registration.course_id == course_id)
+        )
+    )
+
+
+def test_concurrent_rsvps_fill_an_event_with_a_capacity_and_the_rest_wait(app):
+    event = open_event(capacity=RSVP_CAPACITY)
+    # Even guests are signed in; odd ones create their account with the RSVP.
+    user_ids = [
+        make_user(email=f"guest{n}@example.org").id if n % 2 == 0 else None for n in range(GUESTS)
+    ]
+    db.session.commit()
+
+    outcomes = _fire_rsvps(app, event.slug, user_ids)
+
+    assert outcomes == [302] * GUESTS, outcomes
+    stored = _stored_statuses(event.id)
+    assert stored == {
+        RegistrationStatus.CONFIRMED: RSVP_CAPACITY,
+        RegistrationStatus.WAITLISTED: GUESTS - RSVP_CAPACITY,
+    }, stored
+    positions = db.session.scalars(
+        sa.select(Registration.waitlist_position).where(
+            Registration.course_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+    ).all()
+    assert len(set(positions)) == GUESTS - RSVP_CAPACITY
+    # One message each, matching what happened.
+    subjects = Counter(
+        subject.split(":")[0] for subject in db.session.scalars(sa.select(OutboxMessage.subject))
+    )
+    assert subjects == {
+        "Your place is confirmed": RSVP_CAPACITY,
+        "You are on the waiting list": GUESTS - RSVP_CAPACITY,
+    }, subjects
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == GUESTS
+
+
+def test_concurrent_rsvps_to_an_event_without_a_capacity_are_all_confirmed(app):
+    event = open_event(capacity=None)
+    user_ids = [
+        make_user(email=f"guest{n}@example.org").id if n % 2 == 0 else None for n in range(GUESTS)
+    ]
+    db.session.commit()
+
+    outcomes = _fire_rsvps(app, event.slug, user_ids)
+
+    assert outcomes == [302] * GUESTS, outcomes
+    assert _stored_statuses(event.id) == {RegistrationStatus.CONFIRMED: GUESTS}

@@ -248,3 +248,20 @@ def test_moving_on_the_waiting_list(course):
     assert services.waitlist_position(a) == 1
     services.move_on_waitlist(a, "down", actor=organiser)
     assert [r.id for r in services.waitlist(course)] == [c.id, a.id, b.id]
+
+
+def test_cancelling_a_published_course_tells_everyone_who_applied(course):
+    from app.courses.services import set_course_status
+
+    confirmed, _second, waiting = apply(course), apply(course), apply(course)
+    rejected = make_registration(course, status=S.REJECTED)
+    before = {r.email: len(mails_to(r.email)) for r in (confirmed, waiting, rejected)}
+
+    set_course_status(course, CourseStatus.CANCELLED, actor=make_user(Role.ORGANISER))
+
+    assert len(mails_to(confirmed.email)) == before[confirmed.email] + 1
+    assert len(mails_to(waiting.email)) == before[waiting.email] + 1
+    assert len(mails_to(rejected.email)) == before[rejected.email]
+    assert mails_to(confirmed.email)[-1].startswith("Cancelled: ")
+    # Registrations are kept: restoring the course needs no new applications.
+    assert confirmed.status == S.CONFIRMED

@@ -1,0 +1,1 @@
+"""Programmes: funded initiatives that group courses and events (pages, administration)."""
