@@ -7,6 +7,7 @@ redirects. The rules live in :mod:`app.registration.services`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -292,42 +293,19 @@ def my_courses() -> str:
     )
 
 
-@bp.post("/my/registrations/<int:registration_id>/cancel")
-@login_required
-def cancel(registration_id: int) -> Response:
+def _change_own(
+    registration_id: int,
+    change: Callable[[Registration], None],
+    done: Callable[[str], str],
+) -> Response:
+    """Apply a participant's own change (cancel, accept or decline an offer) and report it."""
     registration = get_own_registration_or_404(registration_id)
     if not ConfirmForm().validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
         return _my_courses(registration)
     title = registration.course.title(_locale())
     try:
-        services.cancel(registration, actor=_user())
-    except services.RegistrationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _my_courses(registration)
-    db.session.commit()
-    flash(
-        _(
-            "Your registration for “%(course)s” is cancelled. We have sent you a confirmation "
-            "by email.",
-            course=title,
-        ),
-        "success",
-    )
-    return _my_courses(registration)
-
-
-@bp.post("/my/registrations/<int:registration_id>/accept")
-@login_required
-def accept_offer(registration_id: int) -> Response:
-    registration = get_own_registration_or_404(registration_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form has expired. Please try again."), "error")
-        return _my_courses(registration)
-    title = registration.course.title(_locale())
-    try:
-        services.accept_offer(registration, actor=_user())
+        change(registration)
     except services.OfferExpired as exc:
         # The offer has been withdrawn and passed on: that change stands.
         db.session.commit()
@@ -338,41 +316,50 @@ def accept_offer(registration_id: int) -> Response:
         flash(str(exc), "error")
         return _my_courses(registration)
     db.session.commit()
-    flash(
-        _(
+    flash(done(title), "success")
+    return _my_courses(registration)
+
+
+@bp.post("/my/registrations/<int:registration_id>/cancel")
+@login_required
+def cancel(registration_id: int) -> Response:
+    return _change_own(
+        registration_id,
+        lambda registration: services.cancel(registration, actor=_user()),
+        lambda title: _(
+            "Your registration for “%(course)s” is cancelled. We have sent you a confirmation "
+            "by email.",
+            course=title,
+        ),
+    )
+
+
+@bp.post("/my/registrations/<int:registration_id>/accept")
+@login_required
+def accept_offer(registration_id: int) -> Response:
+    return _change_own(
+        registration_id,
+        lambda registration: services.accept_offer(registration, actor=_user()),
+        lambda title: _(
             "You have accepted the seat: your place on “%(course)s” is confirmed. We have sent "
             "you an email with the practical details.",
             course=title,
         ),
-        "success",
     )
-    return _my_courses(registration)
 
 
 @bp.post("/my/registrations/<int:registration_id>/decline")
 @login_required
 def decline_offer(registration_id: int) -> Response:
-    registration = get_own_registration_or_404(registration_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form has expired. Please try again."), "error")
-        return _my_courses(registration)
-    title = registration.course.title(_locale())
-    try:
-        services.decline_offer(registration, actor=_user())
-    except services.RegistrationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _my_courses(registration)
-    db.session.commit()
-    flash(
-        _(
+    return _change_own(
+        registration_id,
+        lambda registration: services.decline_offer(registration, actor=_user()),
+        lambda title: _(
             "You have declined the seat on “%(course)s”; it goes to the next person waiting. "
             "Thank you for letting us know.",
             course=title,
         ),
-        "success",
     )
-    return _my_courses(registration)
 
 
 @bp.route("/my/registrations/<int:registration_id>/needs", methods=["GET", "POST"])
