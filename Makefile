@@ -11,6 +11,7 @@ help:
 	@echo "make run    set up, migrate, seed the demo data and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   set up with the dev tools and run the whole test suite"
 	@echo "make lint   ruff"
+	@echo "make bench  the benchmarks (bench/README.md); make bench-load: the load benchmark only"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +37,17 @@ run: $(VENV)/.installed translations
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Feed benchmarks (bench/, pytest-benchmark); not part of `make test`.
-.PHONY: bench
+# Benchmarks (bench/, see bench/README.md); not part of `make test`. `make bench` runs the feed
+# timings (pytest-benchmark), then the load benchmark against gunicorn on SQLite and, when it
+# answers on 127.0.0.1:5432, PostgreSQL. BENCH_LOAD_ARGS="--scale 0.1 --duration 5" for a
+# quick run.
+.PHONY: bench bench-load
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest bench -q --benchmark-only
+	$(BIN)/python -m bench.load $(BENCH_LOAD_ARGS)
+
+bench-load: $(VENV)/.installed translations
+	$(BIN)/python -m bench.load $(BENCH_LOAD_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -15,9 +15,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     load_config(app, config)
 
+    from app.db import retry_connect
     from app.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            retry_connect(engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
 
@@ -29,6 +33,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     login_manager.init_app(app)
     init_login(login_manager)
+
+    from app.core import security
+
+    security.init_rate_limits(app)
+    security.register(app)
 
     _import_models()
     _register_blueprints(app)

@@ -32,11 +32,33 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "Atelier <no-reply@atelier.example.org>",
     # Where copies of outgoing mail are written as .eml files (development); None turns it off.
     "MAIL_EML_DIR": None,
+    # Production (ATELIER_ENV=production or PRODUCTION=1): a real secret key is required, debug
+    # is refused, cookies go over HTTPS only and browsers are told to keep to HTTPS (HSTS).
+    "PRODUCTION": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": False,
     "WTF_CSRF_TIME_LIMIT": None,
+    # Rate limits on log-in, password reset and registration (Flask-Limiter). Counters are kept
+    # in memory unless RATELIMIT_STORAGE_URI (or REDIS_URL) names a shared store: with several
+    # worker processes, use Redis so that they count together.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": None,
+    "RATELIMIT_KEY_PREFIX": "atelier",
+    "REDIS_URL": None,
+    # How many reverse proxies stand in front of the app: their X-Forwarded-For, -Proto and
+    # -Host headers are then believed (the rate limits count by the client's real address).
+    "TRUSTED_PROXIES": 0,
 }
+
+# Secret keys that tutorials and templates hand out: never good enough in production.
+KNOWN_DEFAULT_KEYS = frozenset(
+    {"dev", "development", "secret", "secret-key", "change-me", "changeme", "test-secret-key"}
+)
+MIN_SECRET_KEY_LENGTH = 32
 
 # Environment variables read on start, with the type each is parsed as.
 ENVIRONMENT: dict[str, type] = {
@@ -51,6 +73,11 @@ ENVIRONMENT: dict[str, type] = {
     "MAIL_DEFAULT_SENDER": str,
     "MAIL_EML_DIR": str,
     "SESSION_COOKIE_SECURE": bool,
+    "PRODUCTION": bool,
+    "RATELIMIT_ENABLED": bool,
+    "RATELIMIT_STORAGE_URI": str,
+    "REDIS_URL": str,
+    "TRUSTED_PROXIES": int,
 }
 
 
@@ -92,6 +119,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     for name, kind in ENVIRONMENT.items():
         if name in os.environ:
             app.config[name] = _parse(kind, os.environ[name])
+    if os.environ.get("ATELIER_ENV", "").strip().lower() == "production":
+        app.config["PRODUCTION"] = True
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
 
@@ -101,5 +130,39 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    if not app.config.get("SECRET_KEY"):
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+
+    if app.config["PRODUCTION"]:
+        _check_production(app)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance_path)
+
+
+def _check_production(app: Flask) -> None:
+    """Refuse to start in production with a guessable secret key or with the debugger on.
+
+    The key must come from the environment or ``instance/config.py``: a key generated into
+    ``instance/`` on first run is for development only (it would change with every fresh
+    container and is easily copied along with the instance folder).
+    """
+    key = app.config.get("SECRET_KEY")
+    fix = (
+        "Set SECRET_KEY in the environment or in instance/config.py to a random value of at "
+        f"least {MIN_SECRET_KEY_LENGTH} characters, for example the output of "
+        "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+    )
+    if not key:
+        raise RuntimeError(f"Production configuration: SECRET_KEY is not set. {fix}")
+    text = key.decode() if isinstance(key, bytes) else str(key)
+    if text.strip().lower() in KNOWN_DEFAULT_KEYS:
+        raise RuntimeError(f"Production configuration: SECRET_KEY is a known default. {fix}")
+    if len(text) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(f"Production configuration: SECRET_KEY is too short. {fix}")
+    if app.debug:
+        raise RuntimeError(
+            "Production configuration: debug mode is on, which lets anyone who reaches an error "
+            "page run code on the server. Unset FLASK_DEBUG and DEBUG."
+        )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +29,33 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+# How long a new connection waits, step by step, for a database server that is restarting or
+# failing over before the error reaches the request (which then answers 503): about two seconds.
+CONNECT_RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0)
+
+
+def retry_connect(engine: sa.Engine, delays: Sequence[float] = CONNECT_RETRY_DELAYS) -> None:
+    """Retry opening a connection to a server that refuses it for a moment.
+
+    Safe because nothing has been sent yet: no statement can run twice. A connection that dies
+    inside a transaction is not retried (the request fails and is rolled back); dead pooled
+    connections are replaced on checkout thanks to ``pool_pre_ping``, through this same path.
+    SQLite opens a file and is left alone.
+    """
+    if engine.dialect.name == "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        for delay in delays:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError:
+                time.sleep(delay)
+        # The last attempt is the engine's own: its error goes to the caller.
+        return None
 
 
 class Base(DeclarativeBase):

@@ -65,6 +65,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "MAIL_SERVER": None,
             "SITE_URL": "http://atelier.test",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "RATELIMIT_ENABLED": False,
         }
     )
     app.test_client_class = Client

@@ -30,6 +30,7 @@ from wtforms.validators import (
 
 from app.accounts.models import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from app.core.forms import PlainText
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeutil import is_timezone, timezone_names
 
@@ -79,7 +80,7 @@ def _confirmation(field: str) -> PasswordField:
 def _name() -> StringField:
     return StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=200), PlainText()],
         render_kw={"autocomplete": "name"},
     )
 
@@ -119,7 +120,7 @@ class LoginForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
         filters=[_strip],
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(), Length(max=254), PlainText()],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
@@ -171,7 +172,7 @@ class ResetRequestForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
         filters=[_strip],
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(), Length(max=254), PlainText()],
         render_kw={"autocomplete": "email"},
     )
     submit = SubmitField(_l("Send me a link"))

@@ -27,12 +27,18 @@ from app.accounts.forms import (
 )
 from app.accounts.models import Role, User
 from app.core.urls import safe_next
-from app.extensions import db
+from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
 # Reset links carry a secret in the URL: never pass it on to another site in a Referer header.
 NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+# Posts per client address: enough for a person who mistypes, too few for guessing passwords,
+# flooding someone's inbox with reset mail or creating accounts in bulk. Pages are not limited.
+LOGIN_LIMIT = "10/minute;50/hour"
+RESET_REQUEST_LIMIT = "5/minute;20/hour"
+SIGNUP_LIMIT = "10/minute"
 
 
 def _home() -> str:
@@ -43,6 +49,7 @@ def _home() -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
 def signup() -> Response | str:
     if current_user.is_authenticated:
         return redirect(_home())
@@ -71,6 +78,7 @@ def signup() -> Response | str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or _home())
@@ -144,6 +152,7 @@ def change_password() -> Response | str:
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(RESET_REQUEST_LIMIT, methods=["POST"])
 def reset_request() -> Response | str:
     form = ResetRequestForm()
     if form.validate_on_submit():

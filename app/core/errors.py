@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import contextlib
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db
+from app.extensions import db, limiter, login_manager
+
+# How long a client is asked to wait when the database does not answer (it is restarting,
+# failing over or briefly out of connections).
+DATABASE_RETRY_AFTER = 5
 
 
 def _wants_json() -> bool:
@@ -18,10 +29,21 @@ def _wants_json() -> bool:
     )
 
 
-def _render(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _render(  # type: ignore[no-untyped-def]
+    code: int, title: str, message: str, headers: dict[str, str] | None = None
+):
     if _wants_json():
-        return jsonify(error=title, message=message), code
-    return render_template("core/error.html", code=code, title=title, message=message), code
+        return jsonify(error=title, message=message), code, headers or {}
+    page = render_template("core/error.html", code=code, title=title, message=message)
+    return page, code, headers or {}
+
+
+def _seconds_until_reset() -> int:
+    """How long until the breached limit lets this client in again (at least a second)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, current.reset_at - int(time.time()))
 
 
 def register(app: Flask) -> None:
@@ -36,6 +58,56 @@ def register(app: Flask) -> None:
                 "of date. Go back, reload the page and try again."
             ),
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(error: RateLimitExceeded):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        wait = _seconds_until_reset()
+        return _render(
+            429,
+            _("Too many attempts"),
+            _(
+                "This form has been sent too many times from your connection in a short "
+                "while. Please wait %(wait)s and try again.",
+                wait=format_timedelta(timedelta(seconds=wait), threshold=1),
+            ),
+            {"Retry-After": str(wait)},
+        )
+
+    @app.teardown_appcontext
+    def end_session(error: BaseException | None) -> None:
+        """End the transaction before Flask-SQLAlchemy removes the session. When the database
+        went away after the response was ready (a restart), ending it fails; the pool has
+        already dropped the dead connection, so log it and let the response stand instead of
+        turning it into a 500. (Runs first: teardowns run in reverse order of registration.)"""
+        try:
+            db.session.close()
+        except sa.exc.SQLAlchemyError as exc:
+            current_app.logger.warning("database connection lost at the end of a request: %s", exc)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.DisconnectionError)
+    def database_unavailable(error: sa.exc.SQLAlchemyError):  # type: ignore[no-untyped-def]
+        """The database did not answer (restart, failover, lost connection, lock timeout).
+        The transaction is rolled back; a dead connection has already been dropped by the
+        pool, so the next request connects afresh. This one is answered 503 without touching
+        the database again."""
+        current_app.logger.error("database unavailable, answered 503: %s", error)
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
+        # The page must not load the signed-in user (or anything else) from the database.
+        g._login_user = login_manager.anonymous_user()
+        title = _("Try again in a moment")
+        message = _(
+            "The service is briefly unavailable and your request could not be completed. "
+            "Please try again in a moment."
+        )
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        try:
+            return _render(503, title, message, headers)
+        except Exception:
+            current_app.logger.exception("the 503 page could not be rendered")
+            return f"{title}\n\n{message}\n", 503, {**headers, "Content-Type": "text/plain"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -35,6 +35,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import PlainText, SensibleDate, one_line_break
 from app.core.i18n import LANGUAGE_NAMES
 from app.courses.models import (
     Course,
@@ -58,6 +59,13 @@ from app.modules.models import Module
 from app.venues.models import Venue
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# Ids are 32-bit integers in PostgreSQL: a larger number posted names no row (rather than
+# failing the query).
+MAX_ID = 2**31 - 1
+
+
+def _get(model: type[Any], row_id: int | None) -> Any:
+    return db.session.get(model, row_id) if row_id and 0 < row_id <= MAX_ID else None
 
 
 def slug_field(description: str) -> StringField:
@@ -70,6 +78,7 @@ def slug_field(description: str) -> StringField:
             Regexp(
                 SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only.")
             ),
+            PlainText(),
         ],
         description=description,
     )
@@ -81,17 +90,24 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class CourseTextForm(Form):
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=300), PlainText()])
     summary = TextAreaField(
         _l("Summary"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), Length(max=2000), PlainText(multiline=True)],
+        filters=[one_line_break],
         description=_l("One or two sentences for the catalogue."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=20000), PlainText(multiline=True)],
+        filters=[one_line_break],
+    )
 
 
 class PartnerForm(Form):
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    organisation = StringField(
+        _l("Organisation"), validators=[Optional(), Length(max=200), PlainText()]
+    )
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(r.value, r.label) for r in PartnerRole],
@@ -127,10 +143,10 @@ class CourseForm(FlaskForm):
     )
     online_url = StringField(
         _l("Link to join online"),
-        validators=[Length(max=500)],  # required when online: validate_online_url
+        validators=[Length(max=500), PlainText()],  # required when online: validate_online_url
         description=_l("An http or https address, shown on the page (see the registration mode)."),
     )
-    start_date = DateField(_l("First on-site day"), validators=[InputRequired()])
+    start_date = DateField(_l("First on-site day"), validators=[InputRequired(), SensibleDate()])
     days = IntegerField(
         _l("Number of on-site days"),
         default=5,
@@ -147,10 +163,12 @@ class CourseForm(FlaskForm):
         choices=[SelectChoice(m.value, m.label) for m in RegistrationMode],
         default=RegistrationMode.FULL.value,
     )
-    registration_opens_on = DateField(_l("Registration opens on"), validators=[Optional()])
+    registration_opens_on = DateField(
+        _l("Registration opens on"), validators=[Optional(), SensibleDate()]
+    )
     registration_closes_on = DateField(
         _l("Registration closes on"),
-        validators=[Optional()],
+        validators=[Optional(), SensibleDate()],
         description=_l("Usually three to four weeks before the start."),
     )
     requires_approval = BooleanField(
@@ -171,9 +189,11 @@ class CourseForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=MAX_COURSE_DAYS)],
         description=_l("Leave empty for all days but one."),
     )
-    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    contact_name = StringField(
+        _l("Contact person"), validators=[Optional(), Length(max=200), PlainText()]
+    )
     contact_email = StringField(
-        _l("Contact email"), validators=[Optional(), Email(), Length(max=254)]
+        _l("Contact email"), validators=[Optional(), Email(), Length(max=254), PlainText()]
     )
     status = SelectField(
         _l("Status"), choices=[SelectChoice(s.value, s.label) for s in CourseStatus]
@@ -219,17 +239,18 @@ class CourseForm(FlaskForm):
 
     @property
     def host_event(self) -> Course | None:
-        return db.session.get(Course, self.host_event_id.data) if self.host_event_id.data else None
+        return _get(Course, self.host_event_id.data)
 
     @property
     def programme(self) -> Programme | None:
-        return db.session.get(Programme, self.programme_id.data) if self.programme_id.data else None
+        return _get(Programme, self.programme_id.data)
 
     def text_forms(self) -> list[tuple[str, FormField]]:
         return [("en", self.text_en), ("fr", self.text_fr), ("es", self.text_es)]
 
     def validate_slug(self, field: StringField) -> None:
-        if field.data and slug_taken(field.data, excluding=self.course):
+        # Only a well-formed address is looked up (WTForms runs this after a failed check too).
+        if field.data and not field.errors and slug_taken(field.data, excluding=self.course):
             raise ValidationError(_l("Another course already uses this address."))
 
     def validate_online_url(self, field: StringField) -> None:
@@ -276,7 +297,9 @@ class CourseForm(FlaskForm):
 
 class FocusForm(Form):
     module_id = SelectField(_l("Module"), coerce=int)
-    theme = StringField(_l("…or a theme of its own"), validators=[Optional(), Length(max=300)])
+    theme = StringField(
+        _l("…or a theme of its own"), validators=[Optional(), Length(max=300), PlainText()]
+    )
 
 
 class CourseModulesForm(FlaskForm):
@@ -311,7 +334,9 @@ class TeamMemberForm(FlaskForm):
 
 
 class EditionForm(FlaskForm):
-    start_date = DateField(_l("First on-site day of the new edition"), validators=[InputRequired()])
+    start_date = DateField(
+        _l("First on-site day of the new edition"), validators=[InputRequired(), SensibleDate()]
+    )
     slug = slug_field(_l("Leave empty to make one from the title and year."))
     submit = SubmitField(_l("Create the new edition"))
 
@@ -323,7 +348,7 @@ class EditionForm(FlaskForm):
             self.start_date.data = course.start_date + timedelta(weeks=52)
 
     def validate_slug(self, field: StringField) -> None:
-        if field.data and slug_taken(field.data):
+        if field.data and not field.errors and slug_taken(field.data):
             raise ValidationError(_l("Another course already uses this address."))
 
     def validate_start_date(self, field: DateField) -> None:

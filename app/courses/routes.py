@@ -76,7 +76,7 @@ def index() -> str:
     courses = services.catalogue(filters, today=today)
     recent = []
     if not filters.past:
-        recent = services.catalogue(replace(filters, past=True), today=today)[:4]
+        recent = services.catalogue(replace(filters, past=True), today=today, limit=4)
     return render_template(
         "courses/index.html",
         courses=courses,

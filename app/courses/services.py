@@ -7,6 +7,7 @@ Services flush, never commit, and take the acting user as an argument.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -672,19 +673,13 @@ def catalogue_filters(args: Mapping[str, str], choices: CatalogueChoices) -> Cat
     )
 
 
-def catalogue(filters: CatalogueFilters, today: date) -> list[Course]:
+def catalogue(filters: CatalogueFilters, today: date, *, limit: int | None = None) -> list[Course]:
     """Published and cancelled courses and events; upcoming (not yet ended) first by start
-    date, or the past ones, most recent first. A host event filter keeps the host event and
-    its side events. What the cards show is loaded in a fixed number of queries."""
-    stmt = (
-        sa.select(Course)
-        .where(Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CANCELLED]))
-        .options(
-            selectinload(Course.venue),
-            selectinload(Course.focuses).joinedload(CourseModule.module),
-            selectinload(Course.host_event),
-            selectinload(Course.programme),
-        )
+    date, or the past ones, most recent first (only the first ``limit`` of them if given). A
+    host event filter keeps the host event and its side events. What the cards show is loaded
+    in a fixed number of queries."""
+    stmt = sa.select(Course).where(
+        Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CANCELLED])
     )
     # The end date is derived (start + days - 1); narrow by start date in SQL, using the longest
     # course allowed, and finish in Python.
@@ -716,12 +711,36 @@ def catalogue(filters: CatalogueFilters, today: date) -> list[Course]:
         stmt = stmt.where(Course.is_online.is_(True))
     elif filters.place == Place.ON_SITE:
         stmt = stmt.where(Course.is_online.is_(False))
-    courses = list(db.session.scalars(stmt))
+    if filters.past and limit is not None:
+        # Years of past courses: choose the newest few on bare columns, load only those.
+        stmt = stmt.where(Course.id.in_(_newest_ended(stmt, today, limit)))
+    courses = list(
+        db.session.scalars(
+            stmt.options(
+                selectinload(Course.venue),
+                selectinload(Course.focuses).joinedload(CourseModule.module),
+                selectinload(Course.host_event),
+                selectinload(Course.programme),
+            )
+        )
+    )
     if filters.past:
         found = [c for c in courses if c.end_date < today]
         return sorted(found, key=lambda c: (c.start_date, -c.id), reverse=True)
     found = [c for c in courses if c.end_date >= today]
     return sorted(found, key=lambda c: (c.status == CourseStatus.CANCELLED, c.start_date, c.id))
+
+
+def _newest_ended(stmt: sa.Select[tuple[Course]], today: date, limit: int) -> list[int]:
+    """The ids of the first ``limit`` courses of ``stmt`` that ended before ``today``, in the
+    past catalogue's order (latest start first)."""
+    rows = db.session.execute(
+        stmt.with_only_columns(Course.id, Course.start_date, Course.days).order_by(
+            Course.start_date.desc(), Course.id
+        )
+    )
+    ended = (i for i, start, days in rows if start + timedelta(days=days - 1) < today)
+    return list(itertools.islice(ended, limit))
 
 
 def course_months() -> list[str]:
@@ -745,25 +764,31 @@ def default_venue() -> Venue | None:
 
 
 def other_editions(course: Course) -> list[Course]:
-    """Public editions of the same course (copied from it, or it from them), by date."""
-    root = course
-    seen = {course.id}
-    while root.edition_of is not None and root.edition_of.id not in seen:
-        root = root.edition_of
-        seen.add(root.id)
-    family: list[Course] = []
-    frontier = [root]
-    while frontier:
-        current = frontier.pop()
-        family.append(current)
-        children = db.session.scalars(
-            sa.select(Course).where(Course.edition_of_id == current.id)
-        ).all()
-        frontier.extend(c for c in children if c not in family)
-    return sorted(
-        (c for c in family if c.id != course.id and c.status != CourseStatus.DRAFT),
-        key=lambda c: c.start_date,
+    """Public editions of the same course (copied from it, or it from them, at any remove), by
+    date. One query however many editions there are: a recursive CTE follows the copies both
+    ways (UNION drops rows seen before, so even a cycle of copies ends)."""
+    family = (
+        sa.select(Course.id, Course.edition_of_id)
+        .where(Course.id == course.id)
+        .cte("family", recursive=True)
     )
+    linked = aliased(Course)
+    family = family.union(
+        sa.select(linked.id, linked.edition_of_id).join(
+            family,
+            sa.or_(linked.edition_of_id == family.c.id, linked.id == family.c.edition_of_id),
+        )
+    )
+    stmt = (
+        sa.select(Course)
+        .where(
+            Course.id.in_(sa.select(family.c.id)),
+            Course.id != course.id,
+            Course.status != CourseStatus.DRAFT,
+        )
+        .order_by(Course.start_date, Course.id)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def published_side_events(course: Course) -> list[Course]:

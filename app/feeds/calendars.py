@@ -30,6 +30,7 @@ last change, so clients see the change when it becomes CONFIRMED.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -121,8 +122,31 @@ def _is_cancelled(item: CourseSession | FollowupActivity) -> bool:
     return own or item.course.status == CourseStatus.CANCELLED
 
 
+# C0 and C1 control characters; line breaks and tabs are kept apart.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    """``text`` as a calendar may carry it: "\\n" as the only line break, no control characters.
+
+    The forms refuse those, but older rows, imports or the shell may hold some, and a NUL or
+    an escape code in one title makes strict readers refuse the whole feed. icalendar escapes
+    the rest (backslashes, ``;``, ``,`` and line breaks)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
 def _paragraphs(*parts: str) -> str:
-    return "\n\n".join(part.strip() for part in parts if part and part.strip())
+    cleaned = (plain_text(part).strip() for part in parts if part)
+    return "\n\n".join(part for part in cleaned if part)
+
+
+def _web_link(link: str) -> str | None:
+    """``link`` if it is fit for URL: a URI value is not escaped like text, so it must have
+    no space, line break or control character."""
+    if not link or _CONTROL_CHARACTERS.search(link) or any(c.isspace() for c in link):
+        return None
+    return link
 
 
 def _base_event(item: CourseSession | FollowupActivity, uid: str, summary: str) -> Event:
@@ -135,6 +159,7 @@ def _base_event(item: CourseSession | FollowupActivity, uid: str, summary: str) 
     event.add("last-modified", changed)
     # Cancelling or restoring the whole course raises every item's sequence (courses.services).
     event.add("sequence", item.sequence)
+    summary = plain_text(summary)
     event.add("summary", _("Cancelled: %(title)s", title=summary) if cancelled else summary)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
@@ -179,7 +204,7 @@ def session_event(session: CourseSession, locale: str) -> Event:
         event = _base_event(session, f"session-{session.uid}", session.title)
         event.add("dtstart", session.starts_at.astimezone(zone))
         event.add("dtend", session.ends_at.astimezone(zone))
-        location = session_location(session)
+        location = plain_text(session_location(session))
         if location:
             event.add("location", location)
         details = [f"{_('Kind')}: {session.kind.label}"]
@@ -240,7 +265,8 @@ def activity_event(activity: FollowupActivity, locale: str) -> Event | None:
                 str(kind.label), activity.description, link, f"{course.title(locale)}\n{page}"
             ),
         )
-        event.add("url", activity.link if kind == ActivityKind.WEBINAR and activity.link else page)
+        link_url = _web_link(activity.link) if kind == ActivityKind.WEBINAR else None
+        event.add("url", link_url or page)
         event.add("categories", [str(kind.label)])
     return event
 
@@ -303,6 +329,7 @@ def build_calendar(
     cal.add("method", "PUBLISH")
     # Typed explicitly: icalendar 7.3 stores NAME and X- properties as raw values, which
     # would let a title's ";" through unescaped (and a newline crash the writer).
+    name, description = plain_text(name), plain_text(description)
     for prop in ("name", "x-wr-calname"):
         cal.add(prop, vText(name))
     if description:

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
+from app.core.forms import PlainText
 from app.feeds.models import FeedKind
 from app.feeds.services import MAX_LABEL_LENGTH
 
@@ -32,7 +33,7 @@ class FeedLinkForm(FlaskForm):
     )
     label = StringField(
         _l("Name of the link"),
-        validators=[Length(max=MAX_LABEL_LENGTH)],
+        validators=[Length(max=MAX_LABEL_LENGTH), PlainText()],
         filters=[_strip],
         description=_l(
             "Where you will use it, e.g. “Phone” or “Outlook at work”, so you know which link "

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields import URLField
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.core.forms import PlainText, SensibleDate, one_line_break
 from app.courses.models import Course
 from app.followup.models import ActivityKind
 from app.followup.services import (
@@ -61,10 +62,10 @@ def add_service_errors(form: FlaskForm, exc: FollowupError) -> None:
 
 
 class FollowupPhaseForm(FlaskForm):
-    opens_on = DateField(_l("Opens on"), validators=[InputRequired()])
+    opens_on = DateField(_l("Opens on"), validators=[InputRequired(), SensibleDate()])
     closes_on = DateField(
         _l("Closes on"),
-        validators=[InputRequired()],
+        validators=[InputRequired(), SensibleDate()],
         description=_l("The last day of the phase (included)."),
     )
     submit = SubmitField(_l("Save the dates"))
@@ -96,12 +97,16 @@ class ActivityForm(FlaskForm):
         coerce=ActivityKind,
         validators=[InputRequired()],
     )
-    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    day = DateField(_l("Date"), validators=[Optional()])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300), PlainText()])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=5000), PlainText(multiline=True)],
+        filters=[one_line_break],
+    )
+    day = DateField(_l("Date"), validators=[Optional(), SensibleDate()])
     start_time = TimeField(_l("Starts at"), validators=[Optional()], format=TIME_FORMATS)
     end_time = TimeField(_l("Ends at"), validators=[Optional()], format=TIME_FORMATS)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = DateField(_l("Due date"), validators=[Optional(), SensibleDate()])
     due_time = TimeField(
         _l("Due time"),
         validators=[Optional()],
@@ -110,7 +115,7 @@ class ActivityForm(FlaskForm):
     )
     link = URLField(
         _l("Link"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=500), PlainText()],
         description=_l("The webinar room, discussion forum or assignment page (https://…)."),
     )
     is_required = BooleanField(
@@ -189,12 +194,13 @@ class SubmissionForm(FlaskForm):
 
     text = TextAreaField(
         _l("Your text"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=5000), PlainText(multiline=True)],
+        filters=[one_line_break],
         description=_l("At most 5,000 characters."),
     )
     link = URLField(
         _l("Link to your work"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=500), PlainText()],
         description=_l("A document or page on the web (https://…)."),
     )
     submit = SubmitField(_l("Submit my work"))

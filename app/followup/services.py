@@ -300,6 +300,10 @@ def check_activity(course: Course, data: ActivityData) -> ResolvedActivity:
     if link and (not _is_web_link(link) or len(link) > LINK_MAX_LENGTH):
         errors.add("link", _l("The link must be a web address starting with https:// or http://."))
 
+    # Times are converted on days inside the phase only: another day may be any date at all.
+    opens_on, closes_on = followup_window(course)
+    phase_day = data.due_date if data.kind == ActivityKind.ASSIGNMENT else data.day
+    in_phase = phase_day is not None and opens_on <= phase_day <= closes_on
     starts_at = ends_at = due_at = None
     if data.kind == ActivityKind.WEBINAR:
         if data.day is None:
@@ -316,6 +320,7 @@ def check_activity(course: Course, data: ActivityData) -> ResolvedActivity:
             errors.add("end_time", _l("The webinar must end after it starts."))
         if (
             data.day is not None
+            and in_phase
             and data.start_time is not None
             and data.end_time is not None
             and not errors.has("end_time")
@@ -325,26 +330,21 @@ def check_activity(course: Course, data: ActivityData) -> ResolvedActivity:
             if starts_at and ends_at and ends_at <= starts_at:
                 # Only when the clocks go back in between.
                 errors.add("end_time", _l("The webinar must end after it starts."))
-        phase_day = data.day
     elif data.kind == ActivityKind.ASSIGNMENT:
         if data.due_date is None:
             errors.add("due_date", _l("Enter the date the assignment is due."))
-        else:
+        elif in_phase:
             due_at = _to_utc(
                 data.due_date, data.due_time or DEFAULT_DUE_TIME, tz, "due_time", errors
             )
-        phase_day = data.due_date
     else:
         if data.start_time is not None and data.day is None:
             errors.add("day", _l("Enter the date the discussion opens, or leave the time empty."))
-        if data.day is not None:
+        if data.day is not None and in_phase:
             starts_at = _to_utc(data.day, data.start_time or time(0, 0), tz, "start_time", errors)
-        phase_day = data.day
 
-    if phase_day is not None:
-        opens_on, closes_on = followup_window(course)
-        if not opens_on <= phase_day <= closes_on:
-            errors.add(*_outside_phase(data.kind, opens_on, closes_on))
+    if phase_day is not None and not in_phase:
+        errors.add(*_outside_phase(data.kind, opens_on, closes_on))
 
     if errors.found:
         raise InvalidActivity(errors.found)

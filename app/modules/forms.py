@@ -18,6 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.core.forms import PlainText, one_line_break
 from app.modules.models import Module
 from app.modules.services import LOCALES, ModuleData, ModuleText, code_taken, normalise_code
 
@@ -39,19 +40,27 @@ def _code(value: str | None) -> str | None:
 class ModuleTextForm(Form):
     """A module's texts in one language (a sub-form: the outer form carries the CSRF token)."""
 
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)], filters=[_strip])
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)], filters=[_strip])
+    title = StringField(
+        _l("Title"), validators=[Optional(), Length(max=300), PlainText()], filters=[_strip]
+    )
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[Length(max=2000), PlainText(multiline=True)],
+        filters=[one_line_break, _strip],
+    )
     objectives = TextAreaField(
         _l("Learning objectives"),
         description=_l("One objective per line."),
-        validators=[Length(max=5000)],
+        validators=[Length(max=5000), PlainText(multiline=True)],
+        filters=[one_line_break],
     )
     outline = TextAreaField(
         _l("Suggested outline of the day"),
         description=_l(
             "Four session titles, one per line: two in the morning, then two in the afternoon."
         ),
-        validators=[Length(max=2000)],
+        validators=[Length(max=2000), PlainText(multiline=True)],
+        filters=[one_line_break],
     )
 
     def validate_outline(self, field: TextAreaField) -> None:
@@ -78,7 +87,11 @@ class EnglishTextForm(ModuleTextForm):
     # English is every other language's fallback, so its title cannot be left out.
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(_l("Give the module a title in English.")), Length(max=300)],
+        validators=[
+            DataRequired(_l("Give the module a title in English.")),
+            Length(max=300),
+            PlainText(),
+        ],
         filters=[_strip],
     )
 
@@ -95,6 +108,7 @@ class ModuleForm(FlaskForm):
                 r"^[A-Z0-9][A-Z0-9_-]*$",
                 message=_l("Use letters, digits, hyphens or underscores only, e.g. M6."),
             ),
+            PlainText(),
         ],
         filters=[_code],
         description=_l("Short and unique, such as M6. It is part of the module's address."),
@@ -139,7 +153,8 @@ class ModuleForm(FlaskForm):
         return [(locale, self[locale]) for locale in LOCALES]
 
     def validate_code(self, field: StringField) -> None:
-        if field.data and code_taken(field.data, module=self.module):
+        # Only a well-formed code is looked up (WTForms runs this after a failed check too).
+        if field.data and not field.errors and code_taken(field.data, module=self.module):
             raise ValidationError(
                 _("Another module already uses the code %(code)s.", code=field.data)
             )

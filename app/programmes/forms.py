@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields import URLField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
+from app.core.forms import PlainText, one_line_break
 from app.courses.models import Programme
 from app.programmes.services import (
     LOCALES,
@@ -39,9 +40,13 @@ def _strip(value: str | None) -> str | None:
 class ProgrammeTextForm(Form):
     """The title and summary in one language (a sub-form: the outer form has the token)."""
 
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)], filters=[_strip])
+    title = StringField(
+        _l("Title"), validators=[Optional(), Length(max=300), PlainText()], filters=[_strip]
+    )
     summary = TextAreaField(
-        _l("Summary"), validators=[Optional(), Length(max=5000)], filters=[_strip]
+        _l("Summary"),
+        validators=[Optional(), Length(max=5000), PlainText(multiline=True)],
+        filters=[one_line_break, _strip],
     )
 
 
@@ -55,6 +60,7 @@ class ProgrammeForm(FlaskForm):
                 f"^{SLUG_PATTERN.pattern}$",
                 message=_l("Use lower-case letters, digits and single hyphens only."),
             ),
+            PlainText(),
         ],
         filters=[_strip],
         description=_l("The last part of the programme's address, e.g. joint-programme-migration."),
@@ -64,7 +70,7 @@ class ProgrammeForm(FlaskForm):
     text_es = FormField(ProgrammeTextForm, label=_l("In Spanish"))
     funder = StringField(
         _l("Funder"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=200), PlainText()],
         filters=[_strip],
         description=_l(
             "The organisation that funds the programme, e.g. Swiss Agency for Development and "
@@ -86,6 +92,7 @@ class ProgrammeForm(FlaskForm):
                 f"^{URL_PATTERN.pattern}$",
                 message=_l("Give a full web address starting with https:// or http://."),
             ),
+            PlainText(),
         ],
         filters=[_strip],
     )
@@ -126,7 +133,8 @@ class ProgrammeForm(FlaskForm):
     def validate_slug(self, field: StringField) -> None:
         if field.data in RESERVED_SLUGS:
             raise ValidationError(_l("This address is reserved. Choose another one."))
-        if field.data and slug_taken(field.data, excluding=self.programme):
+        # Only a well-formed address is looked up (WTForms runs this after a failed check too).
+        if field.data and not field.errors and slug_taken(field.data, excluding=self.programme):
             raise ValidationError(_l("Another programme already uses this address."))
 
     def validate(self, extra_validators: Any = None) -> bool:

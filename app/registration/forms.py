@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    Field,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -33,6 +32,7 @@ from wtforms.validators import (
 
 from app.accounts.forms import MAX_PASSWORD_LENGTH, PASSWORD_HINT
 from app.accounts.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from app.core.forms import PlainText
 from app.core.i18n import LANGUAGE_NAMES
 from app.registration.models import Funding, Gender, OrganisationType
 from app.registration.services import ApplicationData
@@ -53,10 +53,6 @@ MOTIVATION_MAX = 2000
 NOT_COUNTRIES = frozenset(
     {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
 )
-
-# Bidirectional overrides and isolates: invisible, and able to make a name read backwards.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
 
 # ---------------------------------------------------------------------------
 # Countries
@@ -109,36 +105,6 @@ def _strip_text(value: str | None) -> str | None:
     if not isinstance(value, str):
         return value
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _is_control(char: str, *, multiline: bool) -> bool:
-    if multiline and char in "\n\t":
-        return False
-    return unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS
-
-
-class PlainText:
-    """Refuse control characters (NUL, escape codes, bidirectional overrides…); line breaks
-    and tabs only in multi-line text. What people type stays plain text, shown escaped."""
-
-    def __init__(self, *, multiline: bool = False) -> None:
-        self.multiline = multiline
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        if isinstance(field.data, str) and any(
-            _is_control(c, multiline=self.multiline) for c in field.data
-        ):
-            if self.multiline:
-                message = _l(
-                    "This text contains invisible control characters. Type it again "
-                    "or paste it as plain text."
-                )
-            else:
-                message = _l(
-                    "This text contains line breaks, tabs or invisible control characters. "
-                    "Type it again on one line."
-                )
-            raise ValidationError(message)
 
 
 def _max_length(n: int) -> Length:

@@ -25,7 +25,7 @@ from app.certificates.services import Eligibility, certificate_eligibility, cour
 from app.courses.models import Course, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
-from app.extensions import db
+from app.extensions import db, limiter
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
 from app.registration import services
@@ -45,6 +45,8 @@ from app.registration.services import RegistrationClosedReason
 
 bp = Blueprint("registration", __name__)
 
+# Applications and RSVPs per client address (each may create an account too); pages are free.
+APPLY_LIMIT = "10/minute"
 # The follow-up activities appear on "My courses" this long before the phase opens.
 FOLLOWUP_SHOWN_BEFORE = timedelta(days=14)
 # States in which a participant may still withdraw or change their needs (the services decide;
@@ -155,6 +157,7 @@ def _registration_form(course: Course, *, anonymous: bool) -> ApplicationForm | 
 
 
 @bp.route("/courses/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(APPLY_LIMIT, methods=["POST"])
 def apply(slug: str) -> Response | str | tuple[str, int]:
     course = get_course_or_404(slug)
     if course.registration_mode == RegistrationMode.NONE:

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from app.core.forms import PlainText, one_line_break
 from app.courses.models import Course
 from app.extensions import db
 from app.modules.models import Module
@@ -29,6 +30,8 @@ from app.venues.models import Room
 
 # Browsers send HH:MM, or HH:MM:SS when a step below a minute is set.
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+# As long as a follow-up activity's: a session's description is a note, not a document.
+DESCRIPTION_MAX_LENGTH = 5000
 
 
 def _as_date(value: Any) -> date:
@@ -54,7 +57,7 @@ class SessionForm(FlaskForm):
     """One session. Day and times are wall-clock times in ``zone``: the venue's, or for an
     online activity the organiser's own (``display_timezone``); the rules live in services."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300), PlainText()])
     kind = SelectField(_l("Kind"), coerce=_as_kind, default=SessionKind.PLENARY)
     day = SelectField(
         _l("Day"), coerce=_as_date, validate_choice=False, validators=[InputRequired()]
@@ -65,10 +68,14 @@ class SessionForm(FlaskForm):
     module = SelectField(_l("Module"), coerce=int, default=0)
     facilitators = StringField(
         _l("Facilitators"),
-        validators=[Length(max=500)],
+        validators=[Length(max=500), PlainText()],
         description=_l("Names as they should be printed, separated by commas."),
     )
-    description = TextAreaField(_l("Description"))
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=DESCRIPTION_MAX_LENGTH), PlainText(multiline=True)],
+        filters=[one_line_break],
+    )
     submit = SubmitField(_l("Save the session"))
 
     def __init__(

@@ -296,6 +296,8 @@ def session_time_errors(
         )
     instants: dict[str, datetime] = {}
     for field, value in (("start", start), ("end", end)):
+        if "day" in errors:
+            break  # a day outside the course is not converted: it may be any date at all
         try:
             instants[field] = local_to_utc(day, value, tz)
         except NonexistentLocalTime:

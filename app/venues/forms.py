@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core.forms import PlainText, one_line_break
 from app.venues.models import Venue
 from app.venues.services import RoomData, VenueData, canonical_timezone, room_usage
 
@@ -60,7 +61,7 @@ class RoomRowForm(Form):
     """One room in the venue form (a sub-form: the outer form carries the CSRF token)."""
 
     room_id = HiddenField()
-    name = StringField(_l("Room name"), validators=[Length(max=100)], filters=[_strip])
+    name = StringField(_l("Room name"), validators=[Length(max=100), PlainText()], filters=[_strip])
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=5000)])
     remove = BooleanField(_l("Remove this room"))
 
@@ -69,9 +70,15 @@ class VenueForm(FlaskForm):
     """Create or edit a venue, with its rooms as rows: rename or resize in place, tick to
     remove, fill an empty row to add."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    address = TextAreaField(_l("Address"), validators=[Length(max=1000)], filters=[_strip])
-    city = StringField(_l("City"), validators=[Length(max=100)], filters=[_strip])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=200), PlainText()], filters=[_strip]
+    )
+    address = TextAreaField(
+        _l("Address"),
+        validators=[Length(max=1000), PlainText(multiline=True)],
+        filters=[one_line_break, _strip],
+    )
+    city = StringField(_l("City"), validators=[Length(max=100), PlainText()], filters=[_strip])
     country = SelectField(_l("Country"), validators=[Optional()], validate_choice=True)
     timezone = StringField(
         _l("Time zone"),

@@ -147,6 +147,23 @@ def test_copy_as_new_edition_moves_the_programme_keeping_local_times():
     assert new.translations[0].title == course.translations[0].title
 
 
+def test_other_editions_follow_the_copies_both_ways():
+    """The whole family of copies, however it branches, public ones only, by date."""
+    first = make_course(slug="first", start=date(2015, 11, 16))
+    second = make_course(slug="second", start=date(2016, 11, 14))
+    third = make_course(slug="third", start=date(2017, 11, 20))
+    branch = make_course(slug="branch", start=date(2017, 3, 6))
+    draft = make_course(slug="draft", start=date(2018, 11, 19), status=CourseStatus.DRAFT)
+    stranger = make_course(slug="stranger", start=date(2016, 1, 11))
+    second.edition_of, third.edition_of, branch.edition_of = first, second, first
+    draft.edition_of = third
+    db.session.flush()
+
+    assert [c.slug for c in services.other_editions(third)] == ["first", "second", "branch"]
+    assert [c.slug for c in services.other_editions(branch)] == ["first", "second", "third"]
+    assert services.other_editions(stranger) == []
+
+
 def test_moving_the_first_day_moves_the_programme():
     organiser = make_user(Role.ORGANISER)
     course = services.create_course(details(make_venue()), slug=None, actor=organiser)
@@ -214,6 +231,21 @@ def test_catalogue_lists_upcoming_first_and_filters():
         and not services.is_month("2026-13")
         and not services.is_month("x")
     )
+
+
+def test_past_catalogue_limited_to_the_latest_that_ended():
+    today = date(2026, 11, 22)
+    make_course(title="Running", start=date(2026, 11, 19))  # started, but ends on 23 Nov
+    short = make_course(title="Short", start=date(2026, 11, 20))
+    short.days = 1
+    older = [make_course(title=f"Y{year}", start=date(year, 5, 4)) for year in range(2019, 2026)]
+    same_day = make_course(title="Same day", start=date(2025, 5, 4))
+    db.session.flush()
+
+    recent = services.catalogue(services.CatalogueFilters(past=True), today, limit=3)
+    everything = services.catalogue(services.CatalogueFilters(past=True), today)
+    assert recent == everything[:3] == [short, older[-1], same_day]
+    assert len(everything) == 9
 
 
 def test_adding_seats_moves_the_waiting_list():

@@ -204,7 +204,11 @@ def test_the_sign_in_sheet_lists_the_confirmed_participants(client, course, faci
     assert "Waiting Person" not in html
     assert "Tuesday, November 21, 2017" in html
     assert "Signature" in html
-    assert "size: A4" in html
+    # The print styles are a static file (the Content-Security-Policy allows no inline styles).
+    assert "/static/css/desk.css" in html
+    styles = client.get("/static/css/desk.css")
+    assert "size: A4" in styles.text
+    styles.close()
 
 
 def test_the_sign_in_sheet_speaks_the_viewers_language(client, course, facilitator, ana):

@@ -244,7 +244,7 @@ def test_special_needs_lists_confirmed_participants_with_a_need(client, organise
     html = response.get_data(as_text=True)
     assert "Vegetarian, no nuts" in html and "Wheelchair access to the rooms" in html
     assert "Plain Person" not in html and "Halal" not in html
-    assert "@media print" in html
+    assert "/static/css/desk.css" in html  # with the print styles
 
 
 def test_a_facilitator_may_download_but_a_stranger_may_not(client, course):

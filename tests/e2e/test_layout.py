@@ -1,0 +1,25 @@
+"""The public pages fit a phone's screen: nothing wider than the viewport."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.a11y import check_a11y
+
+pytestmark = pytest.mark.e2e
+
+
+def test_pages_fit_a_phone_screen(new_page):
+    page = new_page(viewport={"width": 375, "height": 740})
+    page.goto("/")
+    # The open edition of the demo course, with its five-day timetable.
+    course = (
+        page.locator(".course-list")
+        .first.get_by_role("link", name="Governing migration at the local level")
+        .get_attribute("href")
+    )
+    for path in ("/", course, "/modules/", "/programmes/", "/login", "/signup"):
+        page.goto(path)
+        check_a11y(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path} is {overflow}px wider than the phone"

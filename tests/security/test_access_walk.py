@@ -1,0 +1,505 @@
+"""Walks every route of the app, from its URL map, as seven people, and checks each answer
+against the table below.
+
+The world is one finished course with everything a URL can name (a timetable, a follow-up
+activity, registrations, a certificate, a feed link…). Each role's walk builds it once; each
+request's writes are flushed, never committed, and rolled back after the checks, so every
+request meets the same world whatever the one before it did. Where the table refuses a
+request, the request must neither commit nor leave any row of any table changed.
+
+A route missing from the table fails the walk: ``add <endpoint> to EXPECTED``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
+
+from app.accounts.models import PasswordResetToken, Role, User
+from app.certificates.services import format_code, issue_certificate
+from app.courses.models import Course, CourseStatus
+from app.db import now_utc
+from app.extensions import db
+from app.feeds.models import FeedKind
+from app.feeds.services import create_feed_token
+from app.followup import submissions as work
+from app.followup.models import ActivityKind
+from app.followup.services import ActivityData, apply_followup_defaults, create_activity
+from app.registration.models import Attendance, RegistrationStatus
+from app.schedule.services import propose_timetable
+from tests.conftest import login
+from tests.factories import make_course, make_module, make_registration, make_user, make_venue
+from tests.programmes.factories import make_programme
+
+# --- What an answer may be ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The statuses a request may answer; ``to_login``: its 302 must lead to the log-in page."""
+
+    name: str
+    statuses: frozenset[int]
+    to_login: bool = False
+    success: bool = False  # the person may do this: the request may change things
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# 302: post/redirect/get after a POST, or a page sending someone where they belong.
+OK = Allowed("OK", frozenset({200, 302}), success=True)
+PUBLIC = Allowed("PUBLIC", frozenset({200}), success=True)
+LOGIN = Allowed("LOGIN", frozenset({302}), to_login=True)
+FORBIDDEN = Allowed("FORBIDDEN", frozenset({403}))
+HIDDEN = Allowed("HIDDEN", frozenset({404}))  # someone else's: not even its existence shows
+CLOSED = Allowed("CLOSED", frozenset({409}))  # registration is closed: nothing to apply to
+
+ROLES = (
+    "anonymous",
+    "participant",
+    "other participant",
+    "facilitator",
+    "other organiser",
+    "organiser",
+    "admin",
+)
+
+
+def row(*allowed: Allowed) -> dict[str, Allowed]:
+    """One line of the table, in the order of ROLES."""
+    assert len(allowed) == len(ROLES)
+    return dict(zip(ROLES, allowed, strict=True))
+
+
+# The usual lines. Columns: anonymous, participant, other participant, facilitator, other
+# organiser, organiser, admin.
+EVERYONE = row(PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC)
+ANYONE = row(OK, OK, OK, OK, OK, OK, OK)  # log-in and sign-up send signed-in people home
+SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK)
+ADMINS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+ORGANISERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)  # who may create courses
+MANAGERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)  # of this course
+TEAM = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK)  # facilitators too
+OWNER = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)  # the participant's own
+OWNER_AND_MANAGERS = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, OK, OK)
+CONFIRMED_AND_TEAM = row(LOGIN, OK, FORBIDDEN, OK, FORBIDDEN, OK, OK)
+CONFIRMED_ONLY = row(LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+
+
+class ByMethod(dict[str, dict[str, Allowed]]):
+    """Lines that differ by method: ``ByMethod(GET=..., POST=...)`` (HEAD follows GET)."""
+
+
+# Every endpoint but ``static``: one line for all its methods, or ``ByMethod(...)``.
+EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
+    "accounts.change_password": SIGNED_IN,
+    "accounts.change_role": ADMINS,
+    "accounts.deactivate_user": ADMINS,
+    "accounts.login": ANYONE,
+    "accounts.logout": ANYONE,
+    "accounts.profile": SIGNED_IN,
+    "accounts.reactivate_user": ADMINS,
+    "accounts.reset_password": EVERYONE,  # the token in the URL is the key
+    "accounts.reset_request": EVERYONE,
+    "accounts.signup": ANYONE,
+    "accounts.users": ADMINS,
+    "certificates.course_overview": MANAGERS,
+    "certificates.download": OWNER_AND_MANAGERS,
+    "certificates.lookup": EVERYONE,
+    "certificates.verify": EVERYONE,  # the code is the secret
+    "core.healthz": EVERYONE,
+    "core.set_language": ANYONE,
+    "courses.copy": MANAGERS,
+    "courses.edit": MANAGERS,
+    "courses.edit_modules": MANAGERS,
+    "courses.index": EVERYONE,
+    "courses.manage": ORGANISERS,
+    "courses.new": ORGANISERS,
+    "courses.remove_team_member": MANAGERS,
+    "courses.show": EVERYONE,
+    "courses.team": MANAGERS,
+    "desk.act": MANAGERS,
+    "desk.attendance": TEAM,
+    "desk.bulk": MANAGERS,
+    "desk.export_csv": TEAM,
+    "desk.export_xlsx": TEAM,
+    "desk.index": TEAM,
+    "desk.public_list": CONFIRMED_AND_TEAM,
+    "desk.show": TEAM,
+    "desk.sign_in_sheet": TEAM,
+    "desk.special_needs": TEAM,
+    "desk.summary": TEAM,
+    "feeds.course": EVERYONE,
+    "feeds.links": SIGNED_IN,
+    "feeds.private": EVERYONE,  # the token is the secret
+    "feeds.programme": EVERYONE,
+    "feeds.revoke": OWNER,
+    "feeds.session": EVERYONE,
+    "followup.delete_activity": MANAGERS,
+    "followup.edit_activity": MANAGERS,
+    "followup.manage": MANAGERS,
+    "followup.move_activity": MANAGERS,
+    "followup.my_work": CONFIRMED_ONLY,
+    "followup.new_activity": MANAGERS,
+    "followup.reset_phase": MANAGERS,
+    "followup.set_completion": MANAGERS,
+    "followup.submissions": MANAGERS,
+    "followup.submit_work": CONFIRMED_ONLY,
+    "modules.edit": ADMINS,
+    "modules.index": EVERYONE,
+    "modules.new": ADMINS,
+    "modules.restore": ADMINS,
+    "modules.retire": ADMINS,
+    "modules.show": EVERYONE,
+    "programmes.delete": ADMINS,
+    "programmes.edit": ADMINS,
+    "programmes.index": EVERYONE,
+    "programmes.new": ADMINS,
+    "programmes.show": EVERYONE,
+    "registration.accept_offer": OWNER,
+    # The course is over: the registered are sent to their registration, others told it closed.
+    "registration.apply": ByMethod(
+        GET=row(PUBLIC, OK, OK, PUBLIC, PUBLIC, PUBLIC, PUBLIC),
+        POST=row(CLOSED, OK, OK, CLOSED, CLOSED, CLOSED, CLOSED),
+    ),
+    "registration.cancel": OWNER,
+    "registration.decline_offer": OWNER,
+    "registration.my_courses": SIGNED_IN,
+    "registration.needs": OWNER,
+    "schedule.cancel_session": MANAGERS,
+    "schedule.delete_session": MANAGERS,
+    "schedule.edit_session": MANAGERS,
+    "schedule.new_session": MANAGERS,
+    "schedule.propose": MANAGERS,
+    "schedule.restore_session": MANAGERS,
+    "schedule.timetable": MANAGERS,
+    "venues.edit": ADMINS,
+    "venues.index": ADMINS,
+    "venues.new": ADMINS,
+}
+
+SKIPPED = {"static"}
+
+
+def expected(endpoint: str, method: str, role: str) -> Allowed:
+    line = EXPECTED[endpoint]
+    if isinstance(line, ByMethod):
+        line = line["GET" if method == "HEAD" else method]
+    return line[role]
+
+
+# --- The world ----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    user_ids: dict[str, int]
+    # The value of each URL argument by its name, and where a name means something else in
+    # some blueprint or endpoint (``slug`` of a programme, ``code`` of a certificate).
+    arguments: dict[str, Any]
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Minimal valid forms, so a request that slipped through would really change something.
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def values(self, rule: Rule) -> dict[str, Any]:
+        blueprint = rule.endpoint.partition(".")[0]
+        found = {}
+        for name in rule.arguments:
+            for source in (
+                self.overrides.get(rule.endpoint, {}),
+                self.overrides.get(blueprint, {}),
+                self.arguments,
+            ):
+                if name in source:
+                    found[name] = source[name]
+                    break
+            else:
+                pytest.fail(f"nothing in the world for <{name}> of {rule.endpoint}: add it")
+        return found
+
+
+RESET_TOKEN = "a-reset-link-of-the-participant"
+OTHER_SLUG = "other-course"
+COURSE_TITLE = "Walkabout course on local migration governance"
+
+
+def build_world() -> World:
+    organiser = make_user(Role.ORGANISER, name="Olga Organiser")
+    facilitator = make_user(Role.PARTICIPANT, name="Fatou Facilitator")
+    other_organiser = make_user(Role.ORGANISER, name="Otto Other-Organiser")
+    participant = make_user(Role.PARTICIPANT, name="Ana Participant")
+    other_participant = make_user(Role.PARTICIPANT, name="Bruno Other-Participant")
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+
+    module = make_module("M1", title="Migration and local development")
+    programme = make_programme("joint-programme")
+    course = make_course(
+        slug="governing-2017",
+        title=COURSE_TITLE,
+        start=date(2017, 11, 20),
+        venue=make_venue("Europe/Rome"),
+        organisers=(organiser,),
+        facilitators=(facilitator,),
+        modules=(module,),
+    )
+    course.programme = programme
+    apply_followup_defaults(course)
+    sessions = propose_timetable(course, room=course.venue.rooms[0])
+    make_course(slug=OTHER_SLUG, title="Another course", organisers=(other_organiser,))
+    assignment = create_activity(
+        course,
+        ActivityData(
+            kind=ActivityKind.ASSIGNMENT,
+            title="Local action plan",
+            due_date=date(2017, 12, 20),
+            is_required=True,
+        ),
+        actor=organiser,
+    )
+
+    registration = make_registration(course, participant)
+    waitlisted = make_registration(course, other_participant, status=RegistrationStatus.WAITLISTED)
+    for day in course.day_dates[:4]:
+        registration.attendance.append(Attendance(day=day, is_present=True))
+    work.mark_complete(work.ensure_submission(registration, assignment), actor=organiser)
+    certificate = issue_certificate(registration, actor=organiser)
+    feed_token, raw_feed_token = create_feed_token(participant, FeedKind.PERSONAL, "Phone")
+    db.session.add(
+        PasswordResetToken(
+            user=participant,
+            token_hash=hashlib.sha256(RESET_TOKEN.encode()).hexdigest(),
+            expires_at=now_utc() + timedelta(hours=1),
+        )
+    )
+    [facilitator_member] = [m for m in course.team if m.user_id == facilitator.id]
+    db.session.commit()
+
+    return World(
+        user_ids={
+            "participant": participant.id,
+            "other participant": other_participant.id,
+            "facilitator": facilitator.id,
+            "other organiser": other_organiser.id,
+            "organiser": organiser.id,
+            "admin": admin.id,
+        },
+        arguments={
+            "slug": course.slug,
+            "session_id": sessions[1].id,
+            "activity_id": assignment.id,
+            "registration_id": registration.id,
+            "member_id": facilitator_member.id,
+            "day": course.start_date,
+            "user_id": participant.id,
+            "venue_id": course.venue_id,
+            "code": module.code,
+            "token_id": feed_token.id,
+        },
+        overrides={
+            "programmes": {"slug": programme.slug},
+            "feeds.programme": {"slug": programme.slug},
+            "certificates.verify": {"code": format_code(certificate.code)},
+            "feeds.private": {"token": raw_feed_token},
+            "accounts.reset_password": {"token": RESET_TOKEN},
+        },
+        forms={
+            "accounts.change_role": {"role": Role.ADMIN.value},
+            "courses.team": {"email": participant.email, "role": "organiser"},
+            "courses.copy": {"start_date": "2018-11-19", "slug": "governing-2018"},
+            "desk.act": {"action": "cancel"},
+            "desk.bulk": {"action": "cancel", "registration_ids": [registration.id, waitlisted.id]},
+            "feeds.links": {"kind": FeedKind.PERSONAL.value, "label": "Laptop"},
+            "followup.move_activity": {"direction": "down"},
+            "followup.set_completion": {"state": "incomplete"},
+            "followup.submit_work": {f"activity-{assignment.id}-text": "My plan"},
+            "registration.needs": {"diet": "Vegetarian", "accessibility": "Step-free access"},
+        },
+    )
+
+
+def _row_text(table: sa.Table) -> sa.ColumnElement[str]:
+    """A row of ``table`` as one string (NULL spelled out), so that rows compare as text."""
+    parts = [sa.func.coalesce(sa.cast(column, sa.Text), "<null>") for column in table.columns]
+    return functools.reduce(lambda left, right: left + "|" + right, parts)
+
+
+@functools.cache
+def _all_rows() -> sa.CompoundSelect:
+    """(table name, row as text) of every row of every table, in one query; built once."""
+    return sa.union_all(
+        *(
+            sa.select(sa.literal_column(f"'{table.name}'").label("name"), _row_text(table))
+            for table in db.metadata.sorted_tables
+        )
+    )
+
+
+def snapshot() -> dict[str, list[str]]:
+    """Every row of every table, as text (the walk takes hundreds of these)."""
+    found: dict[str, list[str]] = {table.name: [] for table in db.metadata.sorted_tables}
+    for name, text in db.session.execute(_all_rows()):
+        found[name].append(text)
+    return {name: sorted(texts) for name, texts in found.items()}
+
+
+def changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+# --- The walk -----------------------------------------------------------------------------------
+
+
+def walked_rules(app: Flask) -> Iterator[Rule]:
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if rule.endpoint not in SKIPPED:
+            yield rule
+
+
+def methods(rule: Rule) -> list[str]:
+    return sorted((rule.methods or set()) - {"OPTIONS"})
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in walked_rules(app)}
+    missing = sorted(endpoints - EXPECTED.keys())
+    assert not missing, "; ".join(f"add {endpoint} to EXPECTED" for endpoint in missing)
+    stale = sorted(EXPECTED.keys() - endpoints)
+    assert not stale, f"no route any more for {stale}: remove them from EXPECTED"
+
+
+class Walker:
+    """Sends the walk's requests as one role and collects what differs from the table.
+
+    While it walks, ``db.session.commit`` only flushes (and is counted) and every request is
+    rolled back afterwards: each request meets the world as built."""
+
+    def __init__(self, app: Flask, world: World, role: str, monkeypatch: pytest.MonkeyPatch):
+        self.app = app
+        self.world = world
+        self.role = role
+        self.adapter = app.url_map.bind("atelier.test")
+        self.before = snapshot()
+        self.commits = 0
+        self.requests = 0
+        self.failures: list[str] = []
+        flush = db.session.flush
+
+        def commit() -> None:
+            self.commits += 1
+            flush()
+
+        monkeypatch.setattr(db.session, "commit", commit)
+
+    def path(self, rule: Rule, **replaced: Any) -> str:
+        return self.adapter.build(rule.endpoint, {**self.world.values(rule), **replaced})
+
+    def check(self, rule: Rule, method: str, path: str, allowed: Allowed) -> TestResponse:
+        client = self.app.test_client()
+        if self.role != "anonymous":
+            login(client, db.session.get_one(User, self.world.user_ids[self.role]))
+        self.commits = 0
+        data = self.world.forms.get(rule.endpoint, {}) if method == "POST" else None
+        response = client.open(path, method=method, data=data)
+        self.requests += 1
+        where = f"{self.role}: {method} {path} ({rule.endpoint})"
+        status = response.status_code
+        location = urlsplit(response.headers.get("Location", "")).path
+        if status not in allowed.statuses:
+            self.failures.append(f"{where} answered {status}, expected {allowed!r}")
+        elif status == 302 and allowed.to_login != (location == "/login"):
+            self.failures.append(f"{where} redirected to {location!r}, expected {allowed!r}")
+        if not allowed.success and self.commits:
+            self.failures.append(f"{where} committed although refused")
+        if not allowed.success and method == "POST":
+            changed = changes(self.before, snapshot())
+            if changed:
+                self.failures.append(f"{where} changed {', '.join(changed)} although refused")
+        db.session.rollback()
+        return response
+
+    def report(self) -> None:
+        assert self.requests, "nothing was walked"
+        assert not self.failures, f"{len(self.failures)} of {self.requests} requests:\n" + (
+            "\n".join(self.failures)
+        )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_answers_each_role_as_the_table_says(app, monkeypatch, role):
+    walker = Walker(app, build_world(), role, monkeypatch)
+    for rule in walked_rules(app):
+        if rule.endpoint not in EXPECTED:
+            walker.failures.append(f"add {rule.endpoint} to EXPECTED")
+            continue
+        path = walker.path(rule)
+        for method in methods(rule):
+            walker.check(rule, method, path, expected(rule.endpoint, method, role))
+    walker.report()
+
+
+def course_rules(app: Flask, world: World) -> Iterator[Rule]:
+    """The rules whose ``<slug>`` is the course's."""
+    for rule in walked_rules(app):
+        if "slug" in rule.arguments and world.values(rule)["slug"] == world.arguments["slug"]:
+            yield rule
+
+
+OUTSIDERS = ["anonymous", "participant", "other participant", "other organiser"]
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_a_draft_course_does_not_exist_outside_its_team(app, monkeypatch, role):
+    """Unpublished, the course is "not found" for anyone outside its team, even for those who
+    were registered (anonymous visitors are asked to log in first where the page needs it),
+    and the public pages elsewhere (catalogue, module, programme, feeds) do not show it."""
+    world = build_world()
+    course = db.session.scalar(sa.select(Course).where(Course.slug == world.arguments["slug"]))
+    course.status = CourseStatus.DRAFT
+    db.session.commit()
+    walker = Walker(app, world, role, monkeypatch)
+    for rule in course_rules(app, world):
+        path = walker.path(rule)
+        for method in methods(rule):
+            anonymous = expected(rule.endpoint, method, "anonymous")
+            allowed = LOGIN if role == "anonymous" and anonymous is LOGIN else HIDDEN
+            walker.check(rule, method, path, allowed)
+    at_its_address = {rule.endpoint for rule in course_rules(app, world)}
+    for rule in walked_rules(app):
+        # A certificate it issued still proves what it proves: its code is the secret.
+        if rule.endpoint in at_its_address or rule.endpoint == "certificates.verify":
+            continue
+        if "GET" in methods(rule) and expected(rule.endpoint, "GET", role) is PUBLIC:
+            response = walker.check(rule, "GET", walker.path(rule), PUBLIC)
+            if COURSE_TITLE in response.get_data(as_text=True):
+                walker.failures.append(f"{role}: {rule.endpoint} shows the draft")
+    walker.report()
+
+
+# A manager of the other course is no participant there: "my work" refuses before it looks up.
+ANOTHER_COURSE_EXCEPTIONS = {"followup.submit_work": FORBIDDEN}
+
+
+@pytest.mark.parametrize("role", ["other organiser", "admin"])
+def test_this_course_s_things_are_not_found_at_another_course_s_address(app, monkeypatch, role):
+    """The other course's organiser (or an administrator) may manage it; naming this course's
+    sessions, activities, registrations or team members under its address finds nothing."""
+    walker = Walker(app, build_world(), role, monkeypatch)
+    for rule in course_rules(app, walker.world):
+        if not rule.arguments & {"session_id", "activity_id", "registration_id", "member_id"}:
+            continue
+        path = walker.path(rule, slug=OTHER_SLUG)
+        for method in methods(rule):
+            walker.check(rule, method, path, ANOTHER_COURSE_EXCEPTIONS.get(rule.endpoint, HIDDEN))
+    walker.report()
