@@ -842,7 +842,20 @@ def measure(
             result.note += f" {result.requests} answered 302 but {stored} registrations stored"
         results.append(result)
         print(f"    registration POST: {result.summary()}", flush=True)
+        if any(r.errors for r in results):
+            show_server_errors(workdir / "gunicorn.log")
     return results
+
+
+def show_server_errors(log: Path, most: int = 5) -> None:
+    """The server's own account of the errors: its distinct ERROR lines."""
+    seen: list[str] = []
+    for text in log.read_text(errors="replace").splitlines():
+        message = text.split("] ", 3)[-1]
+        if " ERROR" in text and message not in seen:
+            seen.append(message)
+    for message in seen[:most]:
+        print(f"    server: {message[:300]}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
