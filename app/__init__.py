@@ -39,7 +39,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_rate_limits(app)
     security.register(app)
 
+    from app.core.urls import register_converters
+
     _import_models()
+    register_converters(app)
     _register_blueprints(app)
 
     from app.core import errors, templating

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, UnicodeConverter
+
+# Row ids are 32-bit integers in PostgreSQL.
+MAX_ID = 2**31 - 1
 
 
 def safe_next(target: str | None) -> str | None:
@@ -31,3 +36,39 @@ def external_url(endpoint: str, **values: object) -> str:
             return url_for(endpoint, _external=True, **values)
     # url_for includes the script root; SITE_URL is the site's origin (and any prefix).
     return current_app.config["SITE_URL"].rstrip("/") + path[len(request.script_root) :]
+
+
+# URL converters --------------------------------------------------------------------------------
+# What a URL's parts may be before a view sees them: a part that cannot name a row does not
+# match (404), rather than reaching the database and failing there (500).
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>``: a row id, so at most :data:`MAX_ID`."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    """``<…>`` and ``<string:…>``: any text but "/" and control characters (PostgreSQL cannot
+    even compare a NUL)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", r"[^/\x00-\x1f\x7f]", 1)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any blueprint: rules pick their converters when they are added.
+
+    ``<unchecked:…>`` takes any text but "/", for a view that checks the part itself before
+    any query and answers in its own way (a feed's secret token: plain text, never HTML)."""
+    converters: dict[str, type[BaseConverter]] = {
+        "int": IdConverter,
+        "default": TextConverter,
+        "string": TextConverter,
+        "unchecked": UnicodeConverter,
+    }
+    app.url_map.converters.update(converters)

@@ -37,6 +37,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import PlainText, SensibleDate, one_line_break
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.urls import MAX_ID
 from app.courses.models import (
     Course,
     CourseKind,
@@ -59,13 +60,16 @@ from app.modules.models import Module
 from app.venues.models import Venue
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-# Ids are 32-bit integers in PostgreSQL: a larger number posted names no row (rather than
-# failing the query).
-MAX_ID = 2**31 - 1
 
 
 def _get(model: type[Any], row_id: int | None) -> Any:
+    """The row a posted id names, or None: a number past :data:`MAX_ID` names no row (rather
+    than failing the query in PostgreSQL)."""
     return db.session.get(model, row_id) if row_id and 0 < row_id <= MAX_ID else None
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
 
 
 def slug_field(description: str) -> StringField:
@@ -80,6 +84,8 @@ def slug_field(description: str) -> StringField:
             ),
             PlainText(),
         ],
+        # " " would pass Optional() and then be taken as the address.
+        filters=[_strip],
         description=description,
     )
 

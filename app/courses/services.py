@@ -814,7 +814,8 @@ def session_span(course: Course) -> tuple[datetime, datetime] | None:
 def move_focus(focuses: list[Focus], move: str) -> list[Focus]:
     """Apply a "up:3" or "down:0" button press to the ordered focuses."""
     direction, _, index_text = move.partition(":")
-    if not index_text.isdigit():
+    # ASCII digits only: int() refuses "²" (a digit to isdigit()) and 5,000 nines.
+    if not (index_text.isascii() and index_text.isdigit()) or len(index_text) > 4:
         return focuses
     i = int(index_text)
     j = i - 1 if direction == "up" else i + 1

@@ -136,6 +136,23 @@ def plain_text(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text)
 
 
+class Text(vText):
+    r"""A TEXT value escaped as RFC 5545 §3.3.11 says. icalendar's own escaping first turns a
+    typed "\N" into a line break (a path such as "\\server\Notes" would lose it); here a
+    backslash is only ever a backslash."""
+
+    def to_ical(self) -> bytes:
+        escaped = (
+            str(self)
+            .replace("\\", "\\\\")
+            .replace(";", "\\;")
+            .replace(",", "\\,")
+            .replace("\r\n", "\\n")
+            .replace("\n", "\\n")
+        )
+        return escaped.encode(self.encoding)
+
+
 def _paragraphs(*parts: str) -> str:
     cleaned = (plain_text(part).strip() for part in parts if part)
     return "\n\n".join(part for part in cleaned if part)
@@ -160,7 +177,7 @@ def _base_event(item: CourseSession | FollowupActivity, uid: str, summary: str) 
     # Cancelling or restoring the whole course raises every item's sequence (courses.services).
     event.add("sequence", item.sequence)
     summary = plain_text(summary)
-    event.add("summary", _("Cancelled: %(title)s", title=summary) if cancelled else summary)
+    event.add("summary", Text(_("Cancelled: %(title)s", title=summary) if cancelled else summary))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
 
@@ -206,7 +223,7 @@ def session_event(session: CourseSession, locale: str) -> Event:
         event.add("dtend", session.ends_at.astimezone(zone))
         location = plain_text(session_location(session))
         if location:
-            event.add("location", location)
+            event.add("location", Text(location))
         details = [f"{_('Kind')}: {session.kind.label}"]
         if session.module is not None:
             module = session.module
@@ -214,10 +231,10 @@ def session_event(session: CourseSession, locale: str) -> Event:
         if session.facilitators:
             details.append(f"{_('Facilitators')}: {session.facilitators}")
         url = course_url(course)
-        event.add(
-            "description",
-            _paragraphs("\n".join(details), session.description, f"{course.title(locale)}\n{url}"),
+        description = _paragraphs(
+            "\n".join(details), session.description, f"{course.title(locale)}\n{url}"
         )
+        event.add("description", Text(description))
         event.add("url", url)
         categories = [str(session.kind.label)]
         if session.module is not None:
@@ -259,12 +276,10 @@ def activity_event(activity: FollowupActivity, locale: str) -> Event | None:
         page = course_url(course)
         link_label = _("Join link") if kind == ActivityKind.WEBINAR else _("Link")
         link = f"{link_label}: {activity.link}" if activity.link else ""
-        event.add(
-            "description",
-            _paragraphs(
-                str(kind.label), activity.description, link, f"{course.title(locale)}\n{page}"
-            ),
+        description = _paragraphs(
+            str(kind.label), activity.description, link, f"{course.title(locale)}\n{page}"
         )
+        event.add("description", Text(description))
         link_url = _web_link(activity.link) if kind == ActivityKind.WEBINAR else None
         event.add("url", link_url or page)
         event.add("categories", [str(kind.label)])
@@ -331,10 +346,10 @@ def build_calendar(
     # would let a title's ";" through unescaped (and a newline crash the writer).
     name, description = plain_text(name), plain_text(description)
     for prop in ("name", "x-wr-calname"):
-        cal.add(prop, vText(name))
+        cal.add(prop, Text(name))
     if description:
-        cal.add("description", vText(description))
-        cal.add("x-wr-caldesc", vText(description))
+        cal.add("description", Text(description))
+        cal.add("x-wr-caldesc", Text(description))
     x_timezone = timezone or (wanted[0] if wanted else None)
     if x_timezone:
         cal.add("x-wr-timezone", vText(x_timezone))

@@ -189,7 +189,7 @@ def session(slug: str, session_id: int) -> Response:
 # Private feeds -------------------------------------------------------------------------------
 
 
-@bp.get("/feeds/<token>.ics")
+@bp.get("/feeds/<unchecked:token>.ics")
 @calendar_view(private=True)
 def private(token: str) -> Response:
     """A personal or organiser feed behind a secret link."""

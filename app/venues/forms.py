@@ -198,4 +198,7 @@ class VenueForm(FlaskForm):
 
 
 def _room_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    # ASCII digits only: "²" passes isdigit() and 5,000 nines pass it too, but int() refuses both.
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 10:
+        return int(raw)
+    return None

@@ -259,6 +259,26 @@ def test_a_course_title_cannot_inject_properties_either(course):
     )
 
 
+def test_a_backslash_is_only_a_backslash(course):
+    """A typed "\\N" stays two characters (icalendar's own escaping makes it a line break)."""
+    title = "Shared drive \\\\itc\\Notes\\New"
+    session = add_session(course, title, DST_WEEK_START, time(18), time(19))
+    session.description = "Path: C:\\Notes, \\n is not a line break"
+    db.session.flush()
+    raw = course_calendar(course, locale="en")
+
+    assert "SUMMARY:Shared drive \\\\\\\\itc\\\\Notes\\\\New" in unfolded(raw)
+    event = _by_uid(raw, f"session-{session.uid}")
+    assert str(event["SUMMARY"]) == title
+    assert session.description in str(event["DESCRIPTION"])
+    [strict] = [
+        e
+        for e in IcsCalendarStream.calendar_from_ics(raw.decode()).events
+        if e.uid.startswith(f"session-{session.uid}")
+    ]
+    assert strict.summary == title
+
+
 def test_a_cancelled_session_stays_marked_cancelled(course):
     session = next(s for s in course.sessions if not s.is_break)
     assert cancel_session(session, actor=None)
