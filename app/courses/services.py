@@ -270,7 +270,14 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
     set_partners(course, details.partners)
     # Last: these put a new course in the session through the other side's list (a query
     # before it is complete would flush it half-made).
-    course.host_event = details.host_event if details.kind.is_event else None
+    host_event = details.host_event if details.kind.is_event else None
+    # A course leaving a host event or programme leaves no row of its own in that group's
+    # feed, so the group itself is dated: its subscribers' next poll is not answered 304.
+    if course.host_event is not None and course.host_event is not host_event:
+        course.host_event.updated_at = now_utc()
+    if course.programme is not None and course.programme is not details.programme:
+        course.programme.updated_at = now_utc()
+    course.host_event = host_event
     course.programme = details.programme
 
 

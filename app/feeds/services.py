@@ -258,7 +258,7 @@ def _latest(*stamps: datetime | None) -> datetime | None:
 def host_feed_last_modified(host: Course, side_events: Iterable[Course]) -> datetime | None:
     """The Last-Modified of a host event's feed: the host, its public side events, and any
     side event taken back to draft. (A side event moved to another host leaves no trace
-    here: what moves it must touch the old host.)"""
+    here: :func:`app.courses.services.update_course` dates the old host.)"""
     return _latest(
         feed_last_modified([host, *side_events]),
         _drafts_changed_at(Course.host_event_id == host.id),
@@ -270,7 +270,7 @@ def programme_feed_last_modified(
 ) -> datetime | None:
     """The Last-Modified of a programme's feed: the programme (its name), its public courses
     and events, and any taken back to draft. (One moved to another programme leaves no trace
-    here: what moves it must touch the old programme.)"""
+    here: :func:`app.courses.services.update_course` dates the old programme.)"""
     return _latest(
         programme.updated_at,
         feed_last_modified(courses),

@@ -266,10 +266,16 @@ def lock_seats(course: Course) -> None:
 
     PostgreSQL: a row lock on the course (SELECT … FOR UPDATE). SQLite has no row locks; a
     no-op UPDATE of the course row takes the database's write lock at once, so a concurrent
-    writer waits (busy timeout) instead of reading a count that is about to change.
+    writer waits (busy timeout) instead of reading a count that is about to change. It sets
+    ``updated_at`` to itself, or the column's onupdate would date the course (and its feeds'
+    Last-Modified) by every application.
     """
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(Course).where(Course.id == course.id).values(id=Course.id))
+        db.session.execute(
+            sa.update(Course)
+            .where(Course.id == course.id)
+            .values(id=Course.id, updated_at=Course.updated_at)
+        )
     else:
         db.session.execute(sa.select(Course.id).where(Course.id == course.id).with_for_update())
 

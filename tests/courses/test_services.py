@@ -7,11 +7,12 @@ import pytest
 from app.accounts.models import Role
 from app.core.timeutil import local_to_utc, to_local
 from app.courses import services
-from app.courses.models import CourseStatus, PartnerRole, TeamRole
+from app.courses.models import CourseKind, CourseStatus, PartnerRole, TeamRole
 from app.extensions import db
 from app.followup.models import ActivityKind, FollowupActivity
 from app.schedule.models import CourseSession, SessionKind
 from tests.factories import make_course, make_module, make_user, make_venue
+from tests.programmes.factories import make_event, make_programme
 
 
 def details(venue, **overrides):
@@ -284,3 +285,36 @@ def test_adding_seats_moves_the_waiting_list():
         actor=organiser,
     )
     assert waiting.status == RegistrationStatus.CONFIRMED
+
+
+def test_leaving_a_programme_or_host_event_dates_the_group_it_left():
+    """The group's feed loses the course's events, so its Last-Modified must move (or
+    subscribers polling with If-Modified-Since keep them)."""
+    organiser = make_user(Role.ORGANISER)
+    joint = make_programme("joint")
+    host = make_event(CourseKind.CONFERENCE, title="Habitat III", start=date(2018, 11, 19))
+    side = services.create_course(
+        details(
+            make_venue(),
+            kind=CourseKind.SIDE_EVENT,
+            days=1,
+            host_event=host,
+            programme=joint,
+        ),
+        slug=None,
+        actor=organiser,
+    )
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    host.updated_at = joint.updated_at = long_ago
+    db.session.flush()
+
+    services.update_course(
+        side,
+        details(side.venue, kind=CourseKind.SIDE_EVENT, days=1),
+        slug=side.slug,
+        actor=organiser,
+    )
+    db.session.flush()
+    assert side.host_event is None and side.programme is None
+    assert host.updated_at > long_ago
+    assert joint.updated_at > long_ago

@@ -265,3 +265,14 @@ def test_cancelling_a_published_course_tells_everyone_who_applied(course):
     assert mails_to(confirmed.email)[-1].startswith("Cancelled: ")
     # Registrations are kept: restoring the course needs no new applications.
     assert confirmed.status == S.CONFIRMED
+
+
+def test_applying_does_not_date_the_course(course):
+    """Taking a seat locks the course row but changes nothing in it, so its feeds keep their
+    Last-Modified (SQLite takes the lock with an UPDATE that must not touch updated_at)."""
+    db.session.commit()
+    stamp = course.updated_at
+    apply(course)
+    db.session.commit()
+    db.session.expire(course)
+    assert course.updated_at == stamp
