@@ -37,6 +37,8 @@ NO_REFERRER = {"Referrer-Policy": "no-referrer"}
 # Posts per client address: enough for a person who mistypes, too few for guessing passwords,
 # flooding someone's inbox with reset mail or creating accounts in bulk. Pages are not limited.
 LOGIN_LIMIT = "10/minute;50/hour"
+# Also for forms that check a password or a reset link: the same guessing, another door.
+PASSWORD_LIMIT = LOGIN_LIMIT
 RESET_REQUEST_LIMIT = "5/minute;20/hour"
 SIGNUP_LIMIT = "10/minute"
 
@@ -128,6 +130,7 @@ def profile() -> Response | str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
 def change_password() -> Response | str:
     user: User = current_user._get_current_object()
     form = ChangePasswordForm()
@@ -173,6 +176,7 @@ def reset_request() -> Response | str:
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
 def reset_password(token: str) -> Response | tuple[str, int, dict[str, str]]:
     try:
         services.find_reset_token(token)

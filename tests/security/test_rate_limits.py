@@ -17,6 +17,7 @@ from app import create_app
 from app.accounts import routes as account_routes
 from app.extensions import db as _db
 from app.registration import routes as registration_routes
+from tests.conftest import login
 from tests.factories import PASSWORD, make_user
 from tests.registration.conftest import open_course, open_event
 
@@ -109,6 +110,38 @@ def test_password_reset_requests_are_limited(limited):
     assert client.get("/reset-password").status_code == 200
 
 
+def test_choosing_a_new_password_from_a_link_is_limited(limited):
+    client = limited.test_client()
+    url = "/reset-password/not-a-real-link"
+    data = {"password": "a new passphrase", "confirm": "a new passphrase"}
+    assert post_times(client, url, 10, data) == [400] * 10
+    assert_blocked(client.post(url, data=data))
+    # The page itself still opens (and still says the link is not valid).
+    assert client.get(url).status_code == 400
+
+
+def test_changing_the_password_is_limited(limited, db):
+    user = make_user(email="ana@example.org")
+    db.session.commit()
+    client = login(limited.test_client(), user)
+    wrong = {
+        "current_password": "not it",
+        "password": "a new passphrase",
+        "confirm": "a new passphrase",
+    }
+    assert post_times(client, "/account/password", 10, wrong) == [200] * 10
+    right = {
+        "current_password": PASSWORD,
+        "password": "a new passphrase",
+        "confirm": "a new passphrase",
+    }
+    assert_blocked(client.post("/account/password", data=right))
+    assert client.get("/account/password").status_code == 200
+    # The password did not change.
+    _db.session.expire_all()
+    assert user.check_password(PASSWORD)
+
+
 def test_sign_ups_are_limited(limited):
     client = limited.test_client()
 
@@ -185,6 +218,7 @@ def test_the_limits_are_the_documented_ones():
     assert account_routes.LOGIN_LIMIT == "10/minute;50/hour"
     assert account_routes.RESET_REQUEST_LIMIT == "5/minute;20/hour"
     assert account_routes.SIGNUP_LIMIT == "10/minute"
+    assert account_routes.PASSWORD_LIMIT == "10/minute;50/hour"
     assert registration_routes.APPLY_LIMIT == "10/minute"
 
 
