@@ -73,17 +73,20 @@ def index() -> str:
     choices = services.catalogue_choices(_locale())
     filters = services.catalogue_filters(request.args, choices)
     today = _venue_today()
-    courses = services.catalogue(filters, today=today)
+    page = services.catalogue_page(filters, today, request.args.get("page", 1, type=int))
     recent = []
-    if not filters.past:
+    if not filters.past and not page.has_next:
+        # Under the last page of what is coming, a glimpse of what was held.
         recent = services.catalogue(replace(filters, past=True), today=today, limit=4)
     return render_template(
         "courses/index.html",
-        courses=courses,
+        courses=page.courses,
+        page=page,
+        page_args={k: v for k, v in request.args.items() if k != "page" and v},
         recent=recent,
         filters=filters,
         choices=choices,
-        windows=services.registration_windows(courses + recent),
+        windows=services.registration_windows(page.courses + recent),
     )
 
 

@@ -7,7 +7,6 @@ Services flush, never commit, and take the acting user as an argument.
 from __future__ import annotations
 
 import enum
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -680,12 +679,66 @@ def catalogue_filters(args: Mapping[str, str], choices: CatalogueChoices) -> Cat
     )
 
 
-def catalogue(filters: CatalogueFilters, today: date, *, limit: int | None = None) -> list[Course]:
+CATALOGUE_PER_PAGE = 30
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    """One page of the catalogue: its courses and where it stands among the pages."""
+
+    courses: list[Course]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def catalogue(
+    filters: CatalogueFilters, today: date, *, limit: int | None = None, offset: int = 0
+) -> list[Course]:
     """Published and cancelled courses and events; upcoming (not yet ended) first by start
-    date, or the past ones, most recent first (only the first ``limit`` of them if given). A
-    host event filter keeps the host event and its side events. What the cards show is loaded
-    in a fixed number of queries."""
-    stmt = sa.select(Course).where(
+    date, cancelled ones last, or the past ones, most recent first; ``limit`` of them from
+    ``offset`` if given. A host event filter keeps the host event and its side events. What
+    the cards show is loaded in a fixed number of queries, whatever the number of courses."""
+    ids = _catalogue_ids(filters, today)
+    return _load_cards(ids[offset : None if limit is None else offset + limit])
+
+
+def catalogue_page(
+    filters: CatalogueFilters, today: date, page: int, per_page: int = CATALOGUE_PER_PAGE
+) -> CataloguePage:
+    """Page ``page`` (from 1) of :func:`catalogue`; a page past the last shows the last."""
+    ids = _catalogue_ids(filters, today)
+    pages = max(1, -(-len(ids) // per_page))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    return CataloguePage(
+        courses=_load_cards(ids[start : start + per_page]),
+        page=page,
+        pages=pages,
+        total=len(ids),
+    )
+
+
+def _catalogue_ids(filters: CatalogueFilters, today: date) -> list[int]:
+    """The ids of the catalogue's courses in its order, chosen on bare columns: years of
+    courses cost a list of numbers, and only a page of them is loaded whole."""
+    stmt = sa.select(Course.id, Course.start_date, Course.days, Course.status).where(
         Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CANCELLED])
     )
     # The end date is derived (start + days - 1); narrow by start date in SQL, using the longest
@@ -718,36 +771,32 @@ def catalogue(filters: CatalogueFilters, today: date, *, limit: int | None = Non
         stmt = stmt.where(Course.is_online.is_(True))
     elif filters.place == Place.ON_SITE:
         stmt = stmt.where(Course.is_online.is_(False))
-    if filters.past and limit is not None:
-        # Years of past courses: choose the newest few on bare columns, load only those.
-        stmt = stmt.where(Course.id.in_(_newest_ended(stmt, today, limit)))
-    courses = list(
-        db.session.scalars(
-            stmt.options(
-                selectinload(Course.venue),
-                selectinload(Course.focuses).joinedload(CourseModule.module),
-                selectinload(Course.host_event),
-                selectinload(Course.programme),
-            )
-        )
-    )
+    rows = db.session.execute(stmt).all()
     if filters.past:
-        found = [c for c in courses if c.end_date < today]
-        return sorted(found, key=lambda c: (c.start_date, -c.id), reverse=True)
-    found = [c for c in courses if c.end_date >= today]
-    return sorted(found, key=lambda c: (c.status == CourseStatus.CANCELLED, c.start_date, c.id))
+        ended = [r for r in rows if r.start_date + timedelta(days=r.days - 1) < today]
+        ended.sort(key=lambda r: (r.start_date, -r.id), reverse=True)
+        return [r.id for r in ended]
+    ahead = [r for r in rows if r.start_date + timedelta(days=r.days - 1) >= today]
+    ahead.sort(key=lambda r: (r.status == CourseStatus.CANCELLED, r.start_date, r.id))
+    return [r.id for r in ahead]
 
 
-def _newest_ended(stmt: sa.Select[tuple[Course]], today: date, limit: int) -> list[int]:
-    """The ids of the first ``limit`` courses of ``stmt`` that ended before ``today``, in the
-    past catalogue's order (latest start first)."""
-    rows = db.session.execute(
-        stmt.with_only_columns(Course.id, Course.start_date, Course.days).order_by(
-            Course.start_date.desc(), Course.id
+def _load_cards(ids: list[int]) -> list[Course]:
+    """The courses of ``ids``, in that order, with what their cards show."""
+    if not ids:
+        return []
+    found = db.session.scalars(
+        sa.select(Course)
+        .where(Course.id.in_(ids))
+        .options(
+            selectinload(Course.venue),
+            selectinload(Course.focuses).joinedload(CourseModule.module),
+            selectinload(Course.host_event),
+            selectinload(Course.programme),
         )
     )
-    ended = (i for i, start, days in rows if start + timedelta(days=days - 1) < today)
-    return list(itertools.islice(ended, limit))
+    by_id = {course.id: course for course in found}
+    return [by_id[i] for i in ids]
 
 
 def course_months() -> list[str]:
