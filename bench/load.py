@@ -104,7 +104,11 @@ class Result:
         cpu = f", app CPU {_ms(self.app_cpu_ms)} ms/req"
         if self.database == "postgresql":
             cpu += f", db CPU {_ms(self.db_cpu_ms)} ms/req"
-        return f"{self.rps:.1f}/s, p50 {self.percentile(50):.0f} ms{cpu}, {self.describe_errors()}"
+        note = f"; {self.note.strip()}" if self.note else ""
+        return (
+            f"{self.rps:.1f}/s, p50 {self.percentile(50):.0f} ms{cpu}, "
+            f"{self.describe_errors()}{note}"
+        )
 
     def describe_errors(self) -> str:
         if not self.errors:
@@ -506,10 +510,11 @@ class CpuMeter:
         self.postgres = postgres
         self.works = Path("/proc/self/stat").exists()
 
-    def __call__(self) -> tuple[float, float] | None:
+    def __call__(self) -> CpuReading | None:
         if not self.works:
             return None
         app = db = 0
+        pids: set[int] = set()
         marker = f" {PG_DATABASE} ".encode()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -519,11 +524,22 @@ class CpuMeter:
                 ticks = int(fields[11]) + int(fields[12])  # utime + stime
                 if int(entry.name) == self.server_pid or int(fields[1]) == self.server_pid:
                     app += ticks
+                    pids.add(int(entry.name))
                 elif self.postgres and marker in (entry / "cmdline").read_bytes():
                     db += ticks
+                    pids.add(int(entry.name))
             except (OSError, IndexError, ValueError):
                 continue  # gone meanwhile, or not ours to read
-        return app / self.TICK, db / self.TICK
+        return CpuReading(app / self.TICK, db / self.TICK, frozenset(pids))
+
+
+@dataclass(frozen=True)
+class CpuReading:
+    app: float
+    db: float
+    # A process that ends takes its CPU time with it: the figures of two readings only
+    # compare when the same processes were there both times.
+    pids: frozenset[int]
 
 
 # ---------------------------------------------------------------------------
@@ -547,7 +563,7 @@ def hammer(
     duration: float,
     warmup: int,
     result: Result,
-    meter: Callable[[], tuple[float, float] | None] = lambda: None,
+    meter: Callable[[], CpuReading | None] = lambda: None,
 ) -> Result:
     """``clients`` threads, each with its own keep-alive connection, send ``next_request()``
     for ``duration`` seconds (or until the requests run out). Each first sends ``warmup``
@@ -556,7 +572,7 @@ def hammer(
     deadline = [0.0]
     began = [0.0]
 
-    cpu: list[tuple[float, float] | None] = []
+    cpu: list[CpuReading | None] = []
 
     def start_clock() -> None:
         cpu.append(meter())
@@ -622,9 +638,16 @@ def hammer(
     result.seconds = time.perf_counter() - began[0]
     cpu.append(meter())
     sent = result.requests + result.errors
-    if cpu[0] is not None and cpu[1] is not None and sent:
-        result.app_cpu_ms = (cpu[1][0] - cpu[0][0]) / sent * 1000
-        result.db_cpu_ms = (cpu[1][1] - cpu[0][1]) / sent * 1000
+    first, last = cpu
+    if first is not None and last is not None and sent:
+        if first.pids == last.pids:
+            result.app_cpu_ms = (last.app - first.app) / sent * 1000
+            result.db_cpu_ms = (last.db - first.db) / sent * 1000
+        else:
+            result.note += (
+                f" CPU not measured: {len(first.pids - last.pids)} server processes ended"
+                f" and {len(last.pids - first.pids)} started during the run"
+            )
     return result
 
 
@@ -836,23 +859,28 @@ def measure(
             meter=meter,
         )
         if result.requests + result.errors >= len(browsers) * len(targets):
-            result.note = "stopped early: every (participant, course) pair was used"
+            result.note += " stopped early: every (participant, course) pair was used"
         stored = in_app(env, lambda: count_registrations(targets))
         if stored != result.requests:
             result.note += f" {result.requests} answered 302 but {stored} registrations stored"
         results.append(result)
         print(f"    registration POST: {result.summary()}", flush=True)
-        if any(r.errors for r in results):
+        if any(r.errors or "CPU not measured" in r.note for r in results):
             show_server_errors(workdir / "gunicorn.log")
     return results
 
 
+LOG_LEVELS = ("ERROR", "CRITICAL", "WARNING")
+
+
 def show_server_errors(log: Path, most: int = 5) -> None:
-    """The server's own account of the errors: its distinct ERROR lines."""
+    """The server's own account of the errors and of workers it replaced: its distinct
+    ERROR, CRITICAL and WARNING lines."""
     seen: list[str] = []
     for text in log.read_text(errors="replace").splitlines():
         message = text.split("] ", 3)[-1]
-        if " ERROR" in text and message not in seen:
+        serious = any(f"[{level}]" in text or f" {level}" in text for level in LOG_LEVELS)
+        if serious and message not in seen:
             seen.append(message)
     for message in seen[:most]:
         print(f"    server: {message[:300]}", flush=True)
@@ -871,7 +899,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--warmup", type=int, default=3, help="uncounted requests per client")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    # One thread, as the README's deployment runs it: on CPython 3.11.7, gthread workers with
+    # two threads segfaulted under this load (see bench/README.md).
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
 
