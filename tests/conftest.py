@@ -96,7 +96,7 @@ def client(app: Flask) -> FlaskClient:
 def login(client: FlaskClient, user: User) -> FlaskClient:
     """Sign ``user`` in on ``client`` without going through the form."""
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+        sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
     return client
 

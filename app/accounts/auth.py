@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -10,6 +11,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 
+from app.core.urls import MAX_ID
 from app.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,9 +25,19 @@ def init_login(manager: LoginManager) -> None:
     manager.login_message_category = "info"
 
     @manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    def load_user(session_id: str) -> User | None:
+        """The user a session or remember-me cookie names (see :meth:`User.get_id`), unless the
+        account was deactivated or its password changed since."""
+        user_id, _, fingerprint = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit() and 0 < int(user_id) <= MAX_ID):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active:
+            return None
+        expected = user.password_fingerprint
+        return (
+            user if fingerprint.isascii() and hmac.compare_digest(fingerprint, expected) else None
+        )
 
 
 def admin_required(view: F) -> F:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -61,6 +63,19 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie keep: the id and a fingerprint of the
+        password, so that a new password signs the account out of every other browser."""
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        # Keyed with the app's secret: the cookie shows nothing about the hash itself.
+        key = current_app.secret_key
+        key_bytes = key if isinstance(key, bytes) else str(key).encode()
+        digest = hmac.new(key_bytes, (self.password_hash or "").encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
 
     @property
     def is_admin(self) -> bool:

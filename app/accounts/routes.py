@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from werkzeug.wrappers import Response
 
 from app.accounts import services
@@ -146,7 +147,17 @@ def change_password() -> Response | str:
             form.current_password.errors.append(_("This is not your current password."))
         else:
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            # Every other browser is signed out (the session names the old password); this one
+            # signs in again, keeping "keep me logged in" if it was chosen.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
+            login_user(user, remember=cookie in request.cookies)
+            flash(
+                _(
+                    "Your password has been changed. Other browsers signed in to your account "
+                    "are signed out."
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
 

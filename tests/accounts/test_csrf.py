@@ -20,7 +20,8 @@ def csrf_app(app: Flask) -> Iterator[Flask]:
         {
             "TESTING": True,
             "WTF_CSRF_ENABLED": True,
-            "SECRET_KEY": "x",
+            # The same key as the shared app: sessions made for one are read by the other.
+            "SECRET_KEY": app.config["SECRET_KEY"],
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         }
     )

@@ -108,7 +108,7 @@ def _terminate_own_connection() -> None:
     raise AssertionError("the connection was not terminated")
 
 
-def _get_as_in_production(app, path: str, user_id: int) -> int | str:
+def _get_as_in_production(app, path: str, user_id: str) -> int | str:
     """A request in its own app context, as a server runs it (the test client would reuse the
     test's context and session): returns its status, or the exception that escaped it."""
     outcome: list[int | str] = []
@@ -116,7 +116,7 @@ def _get_as_in_production(app, path: str, user_id: int) -> int | str:
     def visit() -> None:
         client = app.test_client()
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(user_id)
+            sess["_user_id"] = user_id  # a session id: User.get_id()
             sess["_fresh"] = True
         try:
             outcome.append(client.get(path).status_code)
@@ -146,10 +146,10 @@ def test_a_connection_ended_by_the_server_after_the_page_was_ready_is_no_500(
         return page
 
     monkeypatch.setattr(registration_routes, "render_template", render_then_lose_the_connection)
-    assert _get_as_in_production(app, path, user.id) == 200
+    assert _get_as_in_production(app, path, user.get_id()) == 200
 
     monkeypatch.undo()
-    assert _get_as_in_production(app, path, user.id) == 200
+    assert _get_as_in_production(app, path, user.get_id()) == 200
 
 
 def test_a_new_connection_waits_for_a_server_that_is_not_there_yet(monkeypatch):

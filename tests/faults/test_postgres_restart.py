@@ -147,12 +147,12 @@ def _worker(app: Flask, course_id: int, user_ids: list[int], run: Run) -> None:
             run.errors.append(f"worker: {type(exc).__name__}: {exc}")
 
 
-def _probe(app: Flask, path: str, user_id: int | None, run: Run) -> None:
+def _probe(app: Flask, path: str, user_id: str | None, run: Run) -> None:
     """A visitor reloading a page through the whole run, through the real routes."""
     client = app.test_client()
     if user_id is not None:
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(user_id)
+            sess["_user_id"] = user_id  # a session id: User.get_id()
             sess["_fresh"] = True
     try:
         while not run.stop_probes.is_set():
@@ -177,7 +177,7 @@ def test_registrations_survive_a_postgres_restart(app, client):
     latecomer = make_user()
     course_id, slug = course.id, course.slug
     user_ids = [u.id for u in users]
-    visitor_id, latecomer_id = visitor.id, latecomer.id
+    visitor_id, latecomer_id = visitor.get_id(), latecomer.id
     # Committed and nothing read afterwards: this session holds no connection over the restart.
     db.session.commit()
 

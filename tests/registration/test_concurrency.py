@@ -111,7 +111,7 @@ GUESTS = 12
 
 
 def _rsvp_in_own_client(
-    app: Flask, slug: str, n: int, user_id: int | None, barrier: threading.Barrier, outcomes: list
+    app: Flask, slug: str, n: int, user_id: str | None, barrier: threading.Barrier, outcomes: list
 ) -> None:
     """One guest's browser: its own test client (so its own request, app context, session
     and connection), posting the RSVP at the same instant as the others."""
@@ -128,7 +128,7 @@ def _rsvp_in_own_client(
             data.update(password="a long passphrase", confirm="a long passphrase")
         else:
             with client.session_transaction() as sess:
-                sess["_user_id"] = str(user_id)
+                sess["_user_id"] = user_id  # a session id: User.get_id()
                 sess["_fresh"] = True
         barrier.wait(timeout=30)
         response = client.post(f"/courses/{slug}/register", data=data)
@@ -137,7 +137,7 @@ def _rsvp_in_own_client(
         outcomes.append(f"error: {type(exc).__name__}: {exc}")
 
 
-def _fire_rsvps(app: Flask, slug: str, user_ids: list[int | None]) -> list:
+def _fire_rsvps(app: Flask, slug: str, user_ids: list[str | None]) -> list:
     barrier = threading.Barrier(len(user_ids))
     outcomes: list = []
     threads = [
@@ -164,7 +164,8 @@ def test_concurrent_rsvps_fill_an_event_with_a_capacity_and_the_rest_wait(app):
     event = open_event(capacity=RSVP_CAPACITY)
     # Even guests are signed in; odd ones create their account with the RSVP.
     user_ids = [
-        make_user(email=f"guest{n}@example.org").id if n % 2 == 0 else None for n in range(GUESTS)
+        make_user(email=f"guest{n}@example.org").get_id() if n % 2 == 0 else None
+        for n in range(GUESTS)
     ]
     db.session.commit()
 
@@ -197,7 +198,8 @@ def test_concurrent_rsvps_fill_an_event_with_a_capacity_and_the_rest_wait(app):
 def test_concurrent_rsvps_to_an_event_without_a_capacity_are_all_confirmed(app):
     event = open_event(capacity=None)
     user_ids = [
-        make_user(email=f"guest{n}@example.org").id if n % 2 == 0 else None for n in range(GUESTS)
+        make_user(email=f"guest{n}@example.org").get_id() if n % 2 == 0 else None
+        for n in range(GUESTS)
     ]
     db.session.commit()
 
