@@ -50,7 +50,7 @@ class TickReport:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
-        return _(
+        text = _(
             "Offers expired: %(offers)d; reminders queued: %(start)d before the start, "
             "%(followup)d for the follow-up phase; timetable change notices queued: "
             "%(changes)d; mail sent %(sent)d, failed %(failed)d, still pending %(pending)d.",
@@ -62,6 +62,12 @@ class TickReport:
             failed=self.delivery.failed,
             pending=self.delivery.pending,
         )
+        if self.delivery.given_up:
+            given_up = _(
+                "Mail given up: %(count)d (see flask mail failed).", count=self.delivery.given_up
+            )
+            text = f"{text} {given_up}"
+        return text
 
 
 def _candidates(*conditions: sa.ColumnElement[bool]) -> list[Registration]:

@@ -1,4 +1,5 @@
-"""``flask mail send``: deliver the outbox (meant for cron, safe to run concurrently)."""
+"""``flask mail``: deliver the outbox (meant for cron, safe to run concurrently), list the
+messages given up, and put them back in the queue."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.mail.services import deliver_outbox
+from app.extensions import db
+from app.mail.services import deliver_outbox, failed_messages, retry_messages
 
 mail_cli = AppGroup("mail", help="Outgoing mail.")
 
@@ -24,3 +26,33 @@ def send_command(limit: int) -> None:
             pending=report.pending,
         )
     )
+    if report.given_up:
+        click.echo(
+            _(
+                "Given up %(count)d (refused for good, or not delivered for three days): "
+                "see flask mail failed.",
+                count=report.given_up,
+            )
+        )
+
+
+@mail_cli.command("failed")
+@click.option("--limit", default=100, show_default=True, help="Most messages to list.")
+def failed_command(limit: int) -> None:
+    """List the messages given up, newest first, with the server's last answer."""
+    rows = failed_messages(limit)
+    if not rows:
+        click.echo(_("No message was given up."))
+        return
+    for row in rows:
+        click.echo(f"{row.id}\t{row.created_at:%Y-%m-%d %H:%M}\t{row.recipient}\t{row.subject}")
+        click.echo(f"\t{row.last_error}")
+
+
+@mail_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def retry_command(ids: tuple[int, ...]) -> None:
+    """Put messages given up back in the queue (once their cause is mended)."""
+    count = retry_messages(ids)
+    db.session.commit()
+    click.echo(_("%(count)d messages are back in the queue.", count=count))

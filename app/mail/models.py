@@ -15,6 +15,7 @@ from app.extensions import db
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
+    FAILED = "failed"  # given up: refused for good, or not delivered for GIVE_UP_AFTER
 
 
 class OutboxMessage(db.Model):
@@ -31,6 +32,7 @@ class OutboxMessage(db.Model):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    # When it was queued, or put back in the queue by `flask mail retry`.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,9 @@ from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
 
 MAX_RETRY_DELAY = timedelta(hours=6)
+# A message still not delivered this long after it was queued is given up: its reminder or
+# decision is stale by then, and retrying every six hours for ever helps nobody.
+GIVE_UP_AFTER = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class Attachment:
 @dataclass
 class DeliveryReport:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # to be retried
+    given_up: int = 0
     pending: int = 0
 
 
@@ -203,9 +207,18 @@ def deliver_outbox(limit: int = 500) -> DeliveryReport:
             except (smtplib.SMTPException, OSError) as exc:
                 row.attempts += 1
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                row.next_attempt_at = now_utc() + retry_delay(row.attempts)
-                report.failed += 1
-                current_app.logger.warning("mail %s to %s not sent: %s", row.id, row.recipient, exc)
+                if refused_for_good(exc) or now_utc() - row.created_at >= GIVE_UP_AFTER:
+                    row.status = OutboxStatus.FAILED
+                    report.given_up += 1
+                    current_app.logger.error(
+                        "mail %s to %s given up: %s", row.id, row.recipient, exc
+                    )
+                else:
+                    row.next_attempt_at = now_utc() + retry_delay(row.attempts)
+                    report.failed += 1
+                    current_app.logger.warning(
+                        "mail %s to %s not sent: %s", row.id, row.recipient, exc
+                    )
                 if transport.unreachable:
                     # Leave the other messages for a later run instead of waiting on each.
                     db.session.commit()
@@ -222,6 +235,45 @@ def deliver_outbox(limit: int = 500) -> DeliveryReport:
         transport.close()
     report.pending = _pending_count()
     return report
+
+
+def refused_for_good(exc: BaseException) -> bool:
+    """A refusal of this message that sending it again cannot change: a permanent (5xx) reply
+    to its recipient or to its content. A refused sender is the site's own setting, fixed once
+    for every message, so those wait like a server that is down."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _message in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return False
+
+
+def failed_messages(limit: int = 100) -> list[OutboxMessage]:
+    """The messages given up, newest first."""
+    stmt = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def retry_messages(ids: Iterable[int]) -> int:
+    """Put given-up messages back in the queue, due now (after the cause was mended); returns
+    how many were."""
+    rows = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.FAILED
+        )
+    ).all()
+    for row in rows:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = now_utc()
+        # A new grace period, counted from now.
+        row.created_at = now_utc()
+    db.session.flush()
+    return len(rows)
 
 
 def _pending_count() -> int:

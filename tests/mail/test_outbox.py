@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import smtplib
 from datetime import timedelta
 from email import policy
 
@@ -10,8 +11,16 @@ import sqlalchemy as sa
 
 from app.db import now_utc
 from app.mail.models import OutboxMessage, OutboxStatus
-from app.mail.services import Attachment, deliver_outbox, queue_mail, retry_delay
+from app.mail.services import (
+    GIVE_UP_AFTER,
+    Attachment,
+    deliver_outbox,
+    queue_mail,
+    refused_for_good,
+    retry_delay,
+)
 from tests.factories import make_user
+from tests.mail.conftest import Collector
 
 RESET_URL = "http://atelier.test/reset-password/abc123"
 
@@ -232,3 +241,107 @@ def test_mail_send_command_reports_failures(app, db, smtp):
 
     assert result.exit_code == 0, result.output
     assert "Sent 0, failed 1 (will be retried), still pending 1." in result.output
+
+
+# --- Giving up ---------------------------------------------------------------------------------
+
+
+class Refusing(Collector):
+    """A server that answers RCPT with ``reply`` for ``refused`` and accepts everyone else."""
+
+    def __init__(self, refused: str, reply: str) -> None:
+        super().__init__()
+        self.refused, self.reply = refused, reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address == self.refused:
+            return self.reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_recipient_refused_for_good_is_given_up_at_once(app, db, smtp):
+    smtp.handler = Refusing("nobody@example.org", "550 5.1.1 No such user")
+    smtp.start()
+    _queue("nobody@example.org")
+    _queue("ana@example.org")
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+
+    assert "Sent 1, failed 0 (will be retried), still pending 0." in result.output
+    assert "Given up 1" in result.output
+    refused, sent = _rows(db)
+    assert (refused.status, sent.status) == (OutboxStatus.FAILED, OutboxStatus.SENT)
+    assert "No such user" in refused.last_error
+    assert [e.rcpt_tos for e in smtp.envelopes] == [["ana@example.org"]]
+    # Later runs leave it alone.
+    refused.next_attempt_at = now_utc()
+    db.session.commit()
+    assert deliver_outbox().given_up == 0
+    listing = app.test_cli_runner().invoke(args=["mail", "failed"])
+    assert f"{refused.id}\t" in listing.output and "nobody@example.org" in listing.output
+    assert "550" in listing.output
+
+
+def test_a_temporary_refusal_is_retried_until_three_days_have_passed(db, smtp):
+    smtp.handler = Refusing("ana@example.org", "451 4.3.0 Mailbox busy, try later")
+    smtp.start()
+    row = _queue()
+    db.session.commit()
+
+    report = deliver_outbox()
+    assert (report.failed, report.given_up, report.pending) == (1, 0, 1)
+    assert _rows(db)[0].status == OutboxStatus.PENDING
+
+    row = _rows(db)[0]
+    row.created_at = now_utc() - GIVE_UP_AFTER
+    row.next_attempt_at = now_utc()
+    db.session.commit()
+    report = deliver_outbox()
+    assert (report.failed, report.given_up, report.pending) == (0, 1, 0)
+    assert _rows(db)[0].status == OutboxStatus.FAILED
+
+
+def test_a_server_that_stays_down_for_three_days_gives_up_but_a_shorter_outage_does_not(db, smtp):
+    _queue("ana@example.org")
+    stale = _queue("bruno@example.org")
+    stale.created_at = now_utc() - GIVE_UP_AFTER - timedelta(minutes=1)
+    stale.next_attempt_at = now_utc() - timedelta(days=4)  # first in line
+    db.session.commit()
+
+    report = deliver_outbox()  # the server is down: the run stops at the first failure
+
+    assert (report.given_up, report.pending) == (1, 1)
+    stale_row, fresh_row = sorted(_rows(db), key=lambda r: r.recipient != "bruno@example.org")
+    assert stale_row.status == OutboxStatus.FAILED
+    assert fresh_row.status == OutboxStatus.PENDING
+
+
+def test_retry_puts_given_up_messages_back_and_they_go_out(app, db, smtp):
+    row = _queue()
+    row.status = OutboxStatus.FAILED
+    row.last_error = "SMTPRecipientsRefused: 550 mailbox disabled"
+    db.session.commit()
+    assert app.test_cli_runner().invoke(args=["mail", "failed"]).output.startswith(f"{row.id}\t")
+
+    result = app.test_cli_runner().invoke(args=["mail", "retry", str(row.id), "999999"])
+
+    assert "1 messages are back in the queue." in result.output
+    smtp.start()
+    assert deliver_outbox().sent == 1
+    assert _rows(db)[0].status == OutboxStatus.SENT
+    assert (
+        "No message was given up." in app.test_cli_runner().invoke(args=["mail", "failed"]).output
+    )
+
+
+def test_a_refused_sender_waits_like_a_server_that_is_down():
+    sender = smtplib.SMTPSenderRefused(550, b"Sender rejected", "no-reply@example.org")
+    assert not refused_for_good(sender)
+    assert refused_for_good(smtplib.SMTPDataError(554, b"Message rejected as spam"))
+    assert not refused_for_good(smtplib.SMTPDataError(451, b"Try later"))
+    mixed = smtplib.SMTPRecipientsRefused(
+        {"a@example.org": (550, b"no"), "b@example.org": (452, b"full")}
+    )
+    assert not refused_for_good(mixed)
