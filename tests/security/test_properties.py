@@ -1562,3 +1562,74 @@ def test_any_url_part(app, new_client, data):
     response = client.get(path)
     db.session.rollback()
     assert response.status_code < 500
+
+
+# Every key a page reads from its query string (filters, searches, pages, links back), and any
+# other.
+QUERY_KEYS = (
+    "q",
+    "status",
+    "country",
+    "organisation_type",
+    "role",
+    "code",
+    "page",
+    "kind",
+    "programme",
+    "host",
+    "place",
+    "language",
+    "module",
+    "month",
+    "when",
+    "day",
+    "lang",
+    "next",
+)
+
+
+def _plain_rules(app: Flask) -> list[Any]:
+    """GET pages whose only part, if any, is a course's address."""
+    return sorted(
+        (
+            rule
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods
+            and set(rule.arguments) <= {"slug"}
+            and rule.endpoint != "static"
+        ),
+        key=lambda rule: rule.rule,
+    )
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_any_query_string(app, new_client, data):
+    """Every page given any query string (its own filter and search keys with any value, more
+    than once, or keys it does not know) answers without a server error, and shows back what
+    it was sent only escaped."""
+    fresh()
+    admin = make_user(Role.ADMIN)
+    course = make_course(slug="probe", organisers=(admin,), modules=(make_module("M1"),))
+    make_registration(course)
+    client = new_client(admin)
+    rule = data.draw(st.sampled_from(_plain_rules(app)), label="page")
+    pairs = data.draw(
+        st.lists(
+            st.tuples(st.one_of(st.sampled_from(QUERY_KEYS), st.text(max_size=10)), any_text),
+            min_size=1,
+            max_size=4,
+        ),
+        label="query",
+    )
+    path = rule.rule.replace("<slug>", "probe").replace("<string:slug>", "probe")
+    query = "&".join(f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in pairs)
+    response = client.get(f"{path}?{query}")
+    db.session.rollback()
+    assert response.status_code < 500
+    if response.mimetype == "text/html":
+        body = response.get_data(as_text=True)
+        for _key, value in pairs:
+            for payload in MARKUP:
+                if payload in value:
+                    assert payload not in body
