@@ -77,6 +77,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         _db.engine.dispose()
 
 
+@pytest.fixture
+def csrf_app(app: Flask) -> Iterator[Flask]:
+    """A second app on the same database with CSRF protection on, as in production; the same
+    secret key, so sessions made for one are read by the other."""
+    protected = create_app({**app.config, "WTF_CSRF_ENABLED": True})
+    yield protected
+    with protected.app_context():
+        _db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def db(app: Flask) -> Iterator[object]:
     """An app context per test; afterwards every table is emptied."""

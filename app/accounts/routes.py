@@ -27,7 +27,7 @@ from app.accounts.forms import (
     UserStatusForm,
 )
 from app.accounts.models import Role, User
-from app.core.urls import safe_next
+from app.core.urls import other_query_args, safe_next
 from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -249,7 +249,7 @@ def users() -> str:
         page=page,
         role_forms=role_forms,
         here=here,
-        page_args={k: v for k, v in request.args.items() if k != "page" and v},
+        page_args=other_query_args("page"),
     )
 
 

@@ -25,6 +25,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def other_query_args(*dropped: str) -> dict[str, str]:
+    """The request's query arguments but ``dropped`` and empty ones: what links to another page
+    of the same list keep (its filters and search)."""
+    return {k: v for k, v in request.args.items() if k not in dropped and v}
+
+
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute URL on SITE_URL, for mail and feeds.
 

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from app.accounts.auth import organiser_required
 from app.accounts.services import find_user_by_email
 from app.core.timeutil import display_timezone, local_date
-from app.core.urls import external_url
+from app.core.urls import external_url, other_query_args
 from app.courses import services
 from app.courses.forms import CourseForm, CourseModulesForm, EditionForm, TeamMemberForm
 from app.courses.models import (
@@ -82,7 +82,7 @@ def index() -> str:
         "courses/index.html",
         courses=page.courses,
         page=page,
-        page_args={k: v for k, v in request.args.items() if k != "page" and v},
+        page_args=other_query_args("page"),
         recent=recent,
         filters=filters,
         choices=choices,

@@ -2,32 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from flask import Flask
-
-from app import create_app
-from app.extensions import db as _db
 from tests.conftest import login
 from tests.factories import PASSWORD, make_user
-
-
-@pytest.fixture
-def csrf_app(app: Flask) -> Iterator[Flask]:
-    """A second app on the same database, with CSRF protection switched on."""
-    protected = create_app(
-        {
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": True,
-            # The same key as the shared app: sessions made for one are read by the other.
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        }
-    )
-    yield protected
-    with protected.app_context():
-        _db.engine.dispose()
 
 
 def test_login_without_a_token_is_refused(csrf_app, db):

@@ -5,14 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
-from app import create_app
 from app.accounts.models import Role
 from app.extensions import db
 from app.feeds import services
@@ -285,24 +282,6 @@ def test_another_users_link_cannot_be_revoked(client, participant):
     assert client.post("/account/calendars/999999/revoke").status_code == 404
     assert services.find_feed_token(raw) is not None
     assert "Mine" not in client.get("/account/calendars").text
-
-
-@pytest.fixture
-def csrf_app(app: Flask) -> Iterator[Flask]:
-    """A second app on the same database, with CSRF protection on, as in production."""
-    protected = create_app(
-        {
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": True,
-            # The same key as the shared app: sessions made for one are read by the other.
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "SITE_URL": "http://atelier.test",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        }
-    )
-    yield protected
-    with protected.app_context():
-        db.engine.dispose()
 
 
 def test_revoking_needs_the_pages_csrf_token(csrf_app, participant):
