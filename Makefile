@@ -11,6 +11,7 @@ help:
 	@echo "make run    set up, migrate, seed the demo data and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   set up with the dev tools and run the whole test suite"
 	@echo "make lint   ruff"
+	@echo "make mutate mutation testing of the rule modules (ONLY=feeds for one; tools/mutate.py)"
 	@echo "make bench  the benchmarks (bench/README.md); make bench-load: the load benchmark only"
 
 $(BIN)/python:
@@ -48,6 +49,12 @@ bench: $(VENV)/.installed-dev translations
 
 bench-load: $(VENV)/.installed translations
 	$(BIN)/python -m bench.load $(BENCH_LOAD_ARGS)
+
+# Mutation testing of the rule modules, each against its own test folder (tools/mutate.py);
+# not part of `make test`. ONLY=registration (words of the module paths) runs some of them.
+.PHONY: mutate
+mutate: $(VENV)/.installed-dev translations
+	$(BIN)/python tools/mutate.py $(ONLY) $(MUTATE_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
