@@ -7,6 +7,7 @@ that they apply from empty. Set ``TEST_DATABASE_URL`` to run on PostgreSQL.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,12 @@ from flask_migrate import upgrade
 from app import create_app
 from app.accounts.models import User
 from app.extensions import db as _db
+
+# Atelier shows the venue's time and stores UTC; the machine's own zone must never show through.
+# A machine in UTC cannot tell, so the suite runs in a zone far from UTC and from every venue
+# (Auckland: 13 hours ahead in November, on summer time while Europe is on winter time).
+os.environ["TZ"] = "Pacific/Auckland"
+time.tzset()
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from app.followup.models import ActivityKind, FollowupActivity
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
 from app.registration.models import Attendance, Registration
 from tests.factories import make_course, make_module, make_registration, make_user, make_venue
+from tests.neighbours import Neighbour, guard, make_busy_course
 
 SLUG = "governing-2017"
 
@@ -79,3 +81,9 @@ def eligible(course, participant, required_assignment, organiser) -> Registratio
     complete(registration, required_assignment, organiser)
     db.session.commit()
     return registration
+
+
+@pytest.fixture(autouse=True)
+def neighbour() -> Iterator[Neighbour]:
+    """The sister course three weeks earlier, busy, which no test may change."""
+    yield from guard(make_busy_course(date(2017, 10, 30)))

@@ -3,6 +3,7 @@ and readers of the raw bytes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time
 
 import pytest
@@ -14,6 +15,7 @@ from app.followup.models import ActivityKind, FollowupActivity
 from app.schedule.models import CourseSession, SessionKind
 from app.schedule.services import propose_timetable
 from tests.factories import make_course, make_module
+from tests.neighbours import Neighbour, guard, make_busy_course
 
 ROME = "Europe/Rome"
 # Thursday 26 October 2017 to Monday 30: Italy leaves summer time on Sunday the 29th.
@@ -89,3 +91,9 @@ def blocks(raw: bytes, name: str) -> list[list[str]]:
 def event_block(raw: bytes, uid_part: str) -> list[str]:
     [block] = [b for b in blocks(raw, "VEVENT") if any(uid_part in line for line in b)]
     return block
+
+
+@pytest.fixture(autouse=True)
+def neighbour() -> Iterator[Neighbour]:
+    """The sister course three weeks earlier, busy, which no test may change."""
+    yield from guard(make_busy_course(date(2017, 10, 30)))

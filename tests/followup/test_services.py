@@ -398,7 +398,8 @@ def test_delete_activity(course, actor):
     db.session.commit()
     delete_activity(activity, actor=actor)
     db.session.commit()
-    assert db.session.scalars(db.select(FollowupActivity)).all() == []
+    assert course.activities == []
+    assert db.session.get(FollowupActivity, activity.id) is None
 
 
 # --- order -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.accounts.models import Role
 from app.core.timeutil import local_date
-from app.courses.models import CourseTeamMember, TeamRole
+from app.courses.models import Course, CourseTeamMember, TeamRole
 from app.db import now_utc
 from app.extensions import db
 from app.followup import submissions as work
@@ -86,8 +86,17 @@ def registration(course, participant):
 
 
 def stored() -> list[Submission]:
+    """The work handed in for the course under test (the busy neighbour has its own)."""
     db.session.expire_all()
-    return list(db.session.scalars(sa.select(Submission).order_by(Submission.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Submission)
+            .join(FollowupActivity)
+            .join(Course)
+            .where(Course.slug == SLUG)
+            .order_by(Submission.id)
+        )
+    )
 
 
 # --- when participants see the phase ---------------------------------------------------------
@@ -270,7 +279,9 @@ def test_activity_form_stores_is_required(client, course, organiser):
         },
     )
     assert response.status_code == 302
-    activity = db.session.scalars(sa.select(FollowupActivity)).one()
+    activity = db.session.scalars(
+        sa.select(FollowupActivity).where(FollowupActivity.course_id == course.id)
+    ).one()
     assert activity.is_required
 
     html = client.get(f"/courses/{SLUG}/followup/activities/{activity.id}/edit").text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from app.courses.models import Course, CourseKind, RegistrationMode
 from app.db import now_utc
 from app.registration.models import Registration, RegistrationStatus
 from tests.factories import make_course, make_registration
+from tests.neighbours import Neighbour, guard, make_busy_course
 
 
 def open_course(**kwargs: object) -> Course:
@@ -63,3 +65,9 @@ def make_rsvp(
 @pytest.fixture
 def course() -> Course:
     return open_course(capacity=2)
+
+
+@pytest.fixture(autouse=True)
+def neighbour() -> Iterator[Neighbour]:
+    """A busy course opening for applications at the same time, which no test may change."""
+    yield from guard(make_busy_course((now_utc() + timedelta(days=50)).date()))
