@@ -358,9 +358,8 @@ def apply(
         )
 
     lock_seats(course)
-    registration = Registration(
-        course=course, user=user, status=S.SUBMITTED, **registration_fields(data)
-    )
+    # Submitted (the column's default) until the seats are counted below.
+    registration = Registration(course=course, user=user, **registration_fields(data))
     db.session.add(registration)
     try:
         db.session.flush()
@@ -462,22 +461,17 @@ def cancel(registration: Registration, *, actor: User, now: datetime | None = No
         fill_free_seats(course, now=now)
 
 
-def fill_free_seats(course: Course, *, now: datetime | None = None) -> list[Registration]:
+def fill_free_seats(course: Course, *, now: datetime | None = None) -> None:
     """Give free seats to the waiting list in order: a confirmed seat at once, or an offer to
     accept within the course's offer time. Call with the seats locked (lock_seats)."""
     now = now or now_utc()
     lock_seats(course)
     if course.status != CourseStatus.PUBLISHED or now >= course_start_utc(course):
-        return []
-    changed: list[Registration] = []
-    free = (
-        len(waitlist(course)) if course.capacity is None else course.capacity - seats_held(course)
-    )
-    for registration in waitlist(course):
-        if free <= 0:
-            break
-        if registration.has_offer:
-            continue
+        return
+    # Those holding an offer have their seat already; the next ones in line get the free ones.
+    waiting = [r for r in waitlist(course) if not r.has_offer]
+    free = len(waiting) if course.capacity is None else course.capacity - seats_held(course)
+    for registration in waiting[: max(free, 0)]:
         if course.waitlist_offers:
             registration.offer_expires_at = now + timedelta(hours=course.offer_hours)
             _record(registration, "offered", actor=None, before=registration.status)
@@ -487,9 +481,6 @@ def fill_free_seats(course: Course, *, now: datetime | None = None) -> list[Regi
             _set_status(registration, S.CONFIRMED, actor=None, action="promoted")
             db.session.flush()
             _notify(registration, "promoted")
-        changed.append(registration)
-        free -= 1
-    return changed
 
 
 def accept_offer(registration: Registration, *, actor: User, now: datetime | None = None) -> None:

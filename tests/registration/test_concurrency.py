@@ -10,7 +10,7 @@ from collections import Counter
 import sqlalchemy as sa
 from flask import Flask
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.courses.models import Course
 from app.extensions import db
 from app.mail.models import OutboxMessage
@@ -36,6 +36,9 @@ def _apply_in_own_worker(
             registration = services.apply(course, user, application_data(email=user.email))
             db.session.commit()
             outcomes.append(registration.status.value)
+        except services.AlreadyRegistered as exc:
+            db.session.rollback()
+            outcomes.append(f"AlreadyRegistered: {exc.existing.id}")
         except Exception as exc:  # recorded and asserted on below
             db.session.rollback()
             outcomes.append(f"error: {type(exc).__name__}: {exc}")
@@ -97,10 +100,72 @@ def test_concurrent_double_submission_by_one_person_keeps_one(app):
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert Counter(outcomes)["confirmed"] == 1
-    assert all(o == "confirmed" or "AlreadyRegistered" in o for o in outcomes), outcomes
-    count = db.session.scalar(sa.select(sa.func.count()).where(Registration.course_id == course.id))
-    assert count == 1
+    [kept] = db.session.scalars(
+        sa.select(Registration).where(Registration.course_id == course.id)
+    ).all()
+    # The others are shown the application that was kept, whichever way they lost the race.
+    assert sorted(outcomes) == [f"AlreadyRegistered: {kept.id}"] * 5 + ["confirmed"], outcomes
+
+
+# ---------------------------------------------------------------------------
+# Organisers deciding at the same instant
+
+
+def _confirm_in_own_worker(
+    app: Flask, registration_id: int, organiser_id: int, barrier: threading.Barrier, outcomes
+) -> None:
+    with app.app_context():
+        try:
+            registration = db.session.get(Registration, registration_id)
+            organiser = db.session.get(User, organiser_id)
+            registration.course  # noqa: B018 (loaded before the race, as a page would)
+            db.session.commit()
+            barrier.wait(timeout=30)
+            services.confirm(registration, actor=organiser)
+            db.session.commit()
+            outcomes.append("confirmed")
+        except services.CourseFull:
+            db.session.rollback()
+            outcomes.append("full")
+        except Exception as exc:  # recorded and asserted on below
+            db.session.rollback()
+            outcomes.append(f"error: {type(exc).__name__}: {exc}")
+        finally:
+            db.session.remove()
+
+
+def test_organisers_confirming_at_the_same_instant_never_overbook(app):
+    """Twelve applications waiting for approval, five seats, and each application confirmed
+    by an organiser in their own browser at the same moment."""
+    course = open_course(capacity=CAPACITY)
+    course.requires_approval = True
+    organisers = [make_user(Role.ORGANISER) for _ in range(3)]
+    pending = [
+        services.apply(course, user, application_data(email=user.email))
+        for user in (make_user() for _ in range(12))
+    ]
+    db.session.commit()
+    assert {r.status for r in pending} == {RegistrationStatus.SUBMITTED}
+
+    barrier = threading.Barrier(len(pending))
+    outcomes: list[str] = []
+    threads = [
+        threading.Thread(
+            target=_confirm_in_own_worker,
+            args=(app, r.id, organisers[n % 3].id, barrier, outcomes),
+        )
+        for n, r in enumerate(pending)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert Counter(outcomes) == {"confirmed": CAPACITY, "full": 12 - CAPACITY}, outcomes
+    assert _stored_statuses(course.id) == {
+        RegistrationStatus.CONFIRMED: CAPACITY,
+        RegistrationStatus.SUBMITTED: 12 - CAPACITY,
+    }
 
 
 # ---------------------------------------------------------------------------
