@@ -148,9 +148,10 @@ def _registration_bounds(details: CourseDetails) -> tuple[datetime | None, datet
 
 
 def check_details(details: CourseDetails) -> None:
-    if not details.texts or not any(t.title.strip() for t in details.texts.values()):
+    if not any(t.title.strip() for t in details.texts.values()):
         raise CourseError(_l("Give the course a title."))
-    if details.default_locale not in details.texts:
+    main = details.texts.get(details.default_locale)
+    if main is None or not main.title.strip():
         raise CourseError(_l("Give the title in the course's main language."))
     if not 1 <= details.days <= MAX_COURSE_DAYS:
         raise CourseError(_l("A course lasts from 1 to %(max)d days.", max=MAX_COURSE_DAYS))
