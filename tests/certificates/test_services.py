@@ -14,7 +14,6 @@ from app.followup import submissions as work
 from app.followup.models import ActivityKind
 from app.followup.services import ActivityData, create_activity
 from app.registration.models import Attendance, RegistrationStatus
-from app.schedule.models import CourseSession
 from tests.certificates.conftest import attend, complete
 from tests.factories import make_course, make_registration, make_user
 
@@ -110,23 +109,6 @@ def test_not_before_the_course_has_ended(course, participant):
     )
     saturday = datetime(2017, 11, 24, 23, 0, tzinfo=UTC)  # midnight in Turin
     assert services.certificate_eligibility(registration, now=saturday)
-
-
-def test_the_course_ends_with_its_last_session(course, participant):
-    course.sessions.append(
-        CourseSession(
-            title="Evaluation and certificates",
-            starts_at=datetime(2017, 11, 24, 14, tzinfo=UTC),
-            ends_at=datetime(2017, 11, 24, 15, tzinfo=UTC),  # 16:00 in Turin
-        )
-    )
-    db.session.flush()
-    assert services.course_end_utc(course) == datetime(2017, 11, 24, 15, tzinfo=UTC)
-    registration = make_registration(course, participant)
-    attend(registration, 5)
-    assert services.certificate_eligibility(
-        registration, now=datetime(2017, 11, 24, 15, 0, tzinfo=UTC)
-    )
 
 
 @pytest.mark.parametrize(
