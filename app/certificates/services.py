@@ -102,7 +102,6 @@ def course_end_utc(course: Course) -> datetime:
 class Eligibility:
     """Whether a registration qualifies for a certificate, and if not, what is missing."""
 
-    registration: Registration
     days_attended: int
     days_required: int
     missing_activities: list[FollowupActivity] = field(default_factory=list)
@@ -142,7 +141,7 @@ def certificate_eligibility(
     course = registration.course
     attended = days_attended(registration)
     required_days = course.required_attendance_days
-    result = Eligibility(registration, days_attended=attended, days_required=required_days)
+    result = Eligibility(days_attended=attended, days_required=required_days)
     if course.kind.is_event:
         result.reasons.append(_l("Events have no certificate of participation."))
         return result
@@ -188,23 +187,23 @@ def course_certificates(
     """Each confirmed participant with their eligibility and certificate (if issued)."""
     now = now or now_utc()
     participants = confirmed_participants(course)
+    if not participants:
+        return []
     ids = [r.id for r in participants]
     completed: dict[int, set[int]] = {i: set() for i in ids}
-    certificates: dict[int, Certificate] = {}
-    if ids:
-        rows = db.session.execute(
-            sa.select(Submission.registration_id, Submission.activity_id).where(
-                Submission.registration_id.in_(ids), Submission.completed_at.is_not(None)
-            )
+    rows = db.session.execute(
+        sa.select(Submission.registration_id, Submission.activity_id).where(
+            Submission.registration_id.in_(ids), Submission.completed_at.is_not(None)
         )
-        for registration_id, activity_id in rows:
-            completed[registration_id].add(activity_id)
-        certificates = {
-            c.registration_id: c
-            for c in db.session.scalars(
-                sa.select(Certificate).where(Certificate.registration_id.in_(ids))
-            )
-        }
+    )
+    for registration_id, activity_id in rows:
+        completed[registration_id].add(activity_id)
+    certificates = {
+        c.registration_id: c
+        for c in db.session.scalars(
+            sa.select(Certificate).where(Certificate.registration_id.in_(ids))
+        )
+    }
     return [
         (
             registration,
@@ -257,4 +256,4 @@ def issue_certificate(
             getattr(actor, "id", actor),
         )
         return found
-    raise RuntimeError("could not find a free certificate code")  # pragma: no cover
+    raise RuntimeError("could not find a free certificate code")

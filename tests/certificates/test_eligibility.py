@@ -1,15 +1,14 @@
-"""Who may have a certificate, issuing it once, and its code."""
+"""Who may have a certificate of participation, and what they still lack."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
 import pytest
-import sqlalchemy as sa
+from flask_babel import force_locale
 
 from app.certificates import services
-from app.certificates.models import Certificate
-from app.extensions import db
+from app.courses.models import CourseKind
 from app.followup import submissions as work
 from app.followup.models import ActivityKind
 from app.followup.services import ActivityData, create_activity
@@ -112,16 +111,42 @@ def test_not_before_the_course_has_ended(course, participant):
 
 
 @pytest.mark.parametrize(
-    "status",
-    [RegistrationStatus.CANCELLED, RegistrationStatus.WAITLISTED, RegistrationStatus.SUBMITTED],
+    ("status", "label"),
+    [
+        (RegistrationStatus.CANCELLED, "Cancelled"),
+        (RegistrationStatus.WAITLISTED, "On the waiting list"),
+        (RegistrationStatus.SUBMITTED, "Submitted"),
+    ],
 )
-def test_only_confirmed_participants(course, status):
-    registration = make_registration(course, status=status)
+def test_only_confirmed_participants_and_the_reason_names_the_status(course, status, label):
+    registration = make_registration(course, make_user(name="Ana Sorensen"), status=status)
     attend(registration, 5)
-    assert (
-        "Certificates are for confirmed participants"
-        in reasons(services.certificate_eligibility(registration))[0]
-    )
+    assert reasons(services.certificate_eligibility(registration)) == [
+        f"Certificates are for confirmed participants (this registration is: {label})."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "fr",
+            "Les certificats sont réservés aux participants confirmés "
+            "(statut de cette inscription\u00a0: Annulé).",  # no-break space before ":"
+        ),
+        (
+            "es",
+            "Los certificados son para los participantes confirmados "
+            "(estado de esta inscripción: Cancelado).",
+        ),
+    ],
+)
+def test_the_reason_is_said_in_the_readers_language(app, course, locale, said):
+    registration = make_registration(course, status=RegistrationStatus.CANCELLED)
+    attend(registration, 5)
+    result = services.certificate_eligibility(registration)
+    with app.test_request_context(), force_locale(locale):
+        assert reasons(result) == [said]
 
 
 def test_several_things_missing_are_all_said(course, participant, required_assignment):
@@ -130,118 +155,58 @@ def test_several_things_missing_are_all_said(course, participant, required_assig
     result = services.certificate_eligibility(
         registration, now=datetime.combine(date(2017, 11, 21), time(12), UTC)
     )
-    assert len(result.reasons) == 3
-
-
-def test_course_overview_counts_each_confirmed_participant(
-    course, eligible, required_assignment, organiser
-):
-    late = make_registration(course, make_user(name="Bruno Keller"))
-    attend(late, 2)
-    make_registration(course, status=RegistrationStatus.CANCELLED)
-    services.issue_certificate(eligible, actor=organiser)
-    rows = services.course_certificates(course)
-    assert [(r.certificate_name, bool(e), c is not None) for r, e, c in rows] == [
-        ("Ana Sørensen", True, True),
-        ("Bruno Keller", False, False),
+    assert reasons(result) == [
+        "The course has not ended yet.",
+        "Attended 1 of the 4 on-site days required (out of 5).",
+        "Required follow-up activities not completed yet: “Local action plan”.",
     ]
 
 
-# --- issuing ---------------------------------------------------------------------------------
-
-
-def test_issue_is_idempotent(eligible, organiser):
-    first = services.issue_certificate(eligible, actor=organiser)
-    db.session.commit()
-    second = services.issue_certificate(eligible)
-    assert second.id == first.id and second.code == first.code
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
-    db.session.expire_all()
-    assert eligible.certificate.id == first.id
-
-
-def test_the_code_is_twelve_unambiguous_characters(eligible):
-    certificate = services.issue_certificate(eligible)
-    assert len(certificate.code) == 12
-    assert set(certificate.code) <= set(services.CODE_ALPHABET)
-    assert not set("01IO") & set(services.CODE_ALPHABET)
-    formatted = services.format_code(certificate.code)
-    assert len(formatted) == 14 and formatted[4] == formatted[9] == "-"
-
-
-def test_codes_are_unique(course, organiser):
-    codes = set()
-    for _ in range(20):
-        registration = make_registration(course)
-        attend(registration, 4)
-        codes.add(services.issue_certificate(registration, actor=organiser).code)
-    assert len(codes) == 20
-
-
-def test_a_taken_code_is_drawn_again(eligible, course, required_assignment, organiser, monkeypatch):
-    other = make_registration(course, make_user())
-    attend(other, 4)
-    complete(other, required_assignment, organiser)
-    drawn = iter(["AAAABBBBCCCC", "AAAABBBBCCCC", "DDDDEEEEFFFF"])
-    monkeypatch.setattr(services, "new_code", lambda: next(drawn))
-    assert services.issue_certificate(eligible).code == "AAAABBBBCCCC"
-    assert services.issue_certificate(other).code == "DDDDEEEEFFFF"
-
-
-def test_the_name_is_a_snapshot(eligible):
-    certificate = services.issue_certificate(eligible)
-    db.session.commit()
-    eligible.certificate_name = "Ana Sørensen-Rossi"
-    db.session.commit()
-    db.session.expire_all()
-    assert db.session.get(Certificate, certificate.id).name == "Ana Sørensen"
-
-
-def test_not_eligible_is_refused_with_the_reasons(course, participant):
-    registration = make_registration(course, participant)
-    attend(registration, 2)
-    with pytest.raises(services.NotEligible) as caught:
-        services.issue_certificate(registration)
-    assert "Attended 2 of the 4" in str(caught.value)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
-
-
-def test_an_issued_certificate_stays_issued(eligible):
-    """Attendance corrected afterwards does not take a certificate back."""
-    certificate = services.issue_certificate(eligible)
-    eligible.attendance.clear()
-    assert services.issue_certificate(eligible).id == certificate.id
-
-
-# --- codes -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "typed",
-    ["{grouped}", "{plain}", "{lower}", " {grouped_lower} ", "{spaced}"],
-)
-def test_find_by_code_as_typed(eligible, typed):
-    code = services.issue_certificate(eligible).code
-    grouped = services.format_code(code)
-    text = typed.format(
-        grouped=grouped,
-        plain=code,
-        lower=code.lower(),
-        grouped_lower=grouped.lower(),
-        spaced=grouped.replace("-", " "),
+def test_every_missing_activity_is_named_in_date_order(
+    course, participant, required_assignment, organiser
+):
+    peer_review = create_activity(
+        course,
+        ActivityData(
+            kind=ActivityKind.ASSIGNMENT,
+            title="Peer review",
+            due_date=date(2017, 12, 12),
+            is_required=True,
+        ),
+        actor=organiser,
     )
-    assert services.find_certificate(text).id == eligible.certificate.id
+    registration = make_registration(course, participant)
+    attend(registration, 4)
+    result = services.certificate_eligibility(registration)
+    assert result.missing_activities == [peer_review, required_assignment]
+    assert reasons(result) == [
+        "Required follow-up activities not completed yet: “Peer review”, “Local action plan”."
+    ]
 
 
-@pytest.mark.parametrize("typed", ["", "ABCD", "ABCD-EFGH-JKL0", "ABCD-EFGH-JKLMN", "%%%%"])
-def test_unknown_or_malformed_codes_find_nothing(eligible, typed):
-    services.issue_certificate(eligible)
-    assert services.find_certificate(typed) is None
+def test_a_colleagues_completed_work_counts_only_for_them(
+    course, participant, required_assignment, organiser
+):
+    colleague = make_registration(course, make_user(name="Ana Sorensen"))
+    attend(colleague, 4)
+    complete(colleague, required_assignment, organiser)
+    registration = make_registration(course, participant)
+    attend(registration, 4)
+    assert services.certificate_eligibility(colleague)
+    assert services.certificate_eligibility(registration).missing_activities == [
+        required_assignment
+    ]
 
 
-def test_normalise_and_format_codes():
-    assert services.normalise_code("abcd-efgh jklm") == "ABCDEFGHJKLM"
-    assert services.format_code("ABCDEFGHJKLM") == "ABCD-EFGH-JKLM"
+@pytest.mark.parametrize("kind", [CourseKind.SIDE_EVENT, CourseKind.CONFERENCE])
+def test_events_have_no_certificate(course, participant, kind):
+    course.kind = kind
+    registration = make_registration(course, participant, status=RegistrationStatus.CANCELLED)
+    attend(registration, 5)
+    result = services.certificate_eligibility(registration)
+    assert not result
+    assert reasons(result) == ["Events have no certificate of participation."]
+    assert (result.days_attended, result.days_required) == (5, 4)
 
 
 def test_another_course_does_not_share_required_activities(participant, organiser):
