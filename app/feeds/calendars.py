@@ -29,7 +29,6 @@ last change, so clients see the change when it becomes CONFIRMED.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -105,7 +104,8 @@ def course_url(course: Course) -> str:
 
 
 def _changed_at(item: CourseSession | FollowupActivity) -> datetime:
-    """The item's last change, for DTSTAMP and LAST-MODIFIED (never the clock).
+    """The item's last change, for DTSTAMP and LAST-MODIFIED (never the clock); icalendar
+    writes both in UTC, to the second.
 
     A cancelled course changes every item of it, so its own change counts too."""
     stamps = [item.updated_at or item.created_at]
@@ -114,7 +114,7 @@ def _changed_at(item: CourseSession | FollowupActivity) -> datetime:
     known = [stamp for stamp in stamps if stamp is not None]
     if not known:
         raise ValueError(f"{item!r} has no updated_at yet: flush it before building a calendar")
-    return max(known).astimezone(UTC).replace(microsecond=0)
+    return max(known)
 
 
 def _is_cancelled(item: CourseSession | FollowupActivity) -> bool:
@@ -477,23 +477,13 @@ def organiser_calendar_name(user: User) -> str:
         return str(FeedKind.ORGANISER.label)
 
 
-def _utc_second(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(microsecond=0)
-
-
-def _copy(event: Event) -> Event:
-    """A copy to change: properties are replaced on it, never changed in place, so sharing
-    their values with ``event`` is safe; subcomponents (alarms) are copied."""
-    copied = event.copy()
-    copied.subcomponents = [copy.deepcopy(part) for part in event.subcomponents]
-    return copied
-
-
 def tentative_event(event: Event, *, changed_at: datetime | None = None) -> Event:
     """A copy of ``event`` marked STATUS:TENTATIVE, its title unchanged; ``event`` is left as
     it is. A cancelled event stays cancelled. ``changed_at`` (what made it tentative, e.g. the
     registration's last change) raises DTSTAMP and LAST-MODIFIED when later than theirs."""
-    marked = _copy(event)
+    # Properties are replaced on the copy, never changed in place, so sharing their values
+    # with ``event`` is safe; our events have no subcomponents (a shallow copy drops them).
+    marked = event.copy()
     if str(marked.get("STATUS")) != "CANCELLED":
         marked["STATUS"] = vText("TENTATIVE")
     if changed_at is not None:
@@ -502,17 +492,17 @@ def tentative_event(event: Event, *, changed_at: datetime | None = None) -> Even
 
 
 def _restamp(event: Event, changed_at: datetime) -> None:
-    changed = _utc_second(changed_at)
-    if changed > event.DTSTAMP:
-        event.DTSTAMP = changed
-        event.LAST_MODIFIED = changed
+    # icalendar writes both in UTC, to the second.
+    if changed_at > event.DTSTAMP:
+        event.DTSTAMP = changed_at
+        event.LAST_MODIFIED = changed_at
 
 
 def _restamped(event: Event, changed_at: datetime) -> Event:
     """``event``, or a copy with DTSTAMP and LAST-MODIFIED raised to ``changed_at``."""
-    if _utc_second(changed_at) <= event.DTSTAMP:
+    if changed_at <= event.DTSTAMP:
         return event
-    marked = _copy(event)
+    marked = event.copy()
     _restamp(marked, changed_at)
     return marked
 

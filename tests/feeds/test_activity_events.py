@@ -214,3 +214,30 @@ def test_a_discussion_is_on_the_venues_date_it_opens(course, opens, day):
     # The end of an all-day event is exclusive: the next day.
     assert f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}" in block
     assert strict_event(raw, discussion).dtstart == day
+
+
+def test_an_all_day_discussion_is_listed_where_its_day_begins(course):
+    """Events are written in order of start: an all-day item at the start of its date, so
+    the same data always gives the same file whatever the machine's zone."""
+    evening_before = add_activity(
+        course,
+        ActivityKind.WEBINAR,
+        "Evening webinar",
+        starts_at=utc(2017, 12, 4, 20),
+        ends_at=utc(2017, 12, 4, 21),
+    )
+    discussion = add_activity(
+        course, ActivityKind.DISCUSSION, "Lessons learnt", starts_at=utc(2017, 12, 5, 8)
+    )
+    first_thing = add_activity(
+        course,
+        ActivityKind.WEBINAR,
+        "Early webinar",
+        starts_at=utc(2017, 12, 5, 0, 30),
+        ends_at=utc(2017, 12, 5, 1, 30),
+    )
+    raw = course_calendar(course, locale="en")
+
+    order = [str(e["UID"]) for e in Calendar.from_ical(raw).walk("VEVENT")]
+    expected = [f"activity-{a.uid}@atelier.test" for a in (evening_before, discussion, first_thing)]
+    assert [uid for uid in order if uid in expected] == expected

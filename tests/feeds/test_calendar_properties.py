@@ -201,3 +201,11 @@ def test_a_download_describes_its_course_like_the_course_feed():
     )
     # Online: times in UTC, which clients are told is the calendar's zone.
     assert header(download, "X-WR-TIMEZONE") == "UTC"
+
+
+def test_a_private_feed_falls_back_to_the_sites_language(course):
+    participant = make_user(name="Anna Souza", locale="de")
+    make_registration(course, participant)
+    raw = personal_calendar(participant)
+    assert header(raw, "X-WR-CALDESC") == PERSONAL_DESCRIPTION["en"]
+    assert header(raw, "X-WR-CALNAME") == "Atelier – Anna Souza"
