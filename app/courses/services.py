@@ -6,6 +6,7 @@ Services flush, never commit, and take the acting user as an argument.
 
 from __future__ import annotations
 
+import calendar
 import enum
 import re
 import unicodedata
@@ -269,15 +270,15 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
     set_course_texts(course, details.texts)
     set_partners(course, details.partners)
     # Last: these put a new course in the session through the other side's list (a query
-    # before it is complete would flush it half-made).
-    host_event = details.host_event if details.kind.is_event else None
+    # before it is complete would flush it half-made). Only events have a host event:
+    # host_event_error refused any other (create_course and update_course ask it first).
     # A course leaving a host event or programme leaves no row of its own in that group's
     # feed, so the group itself is dated: its subscribers' next poll is not answered 304.
-    if course.host_event is not None and course.host_event is not host_event:
+    if course.host_event is not None and course.host_event is not details.host_event:
         course.host_event.updated_at = now_utc()
     if course.programme is not None and course.programme is not details.programme:
         course.programme.updated_at = now_utc()
-    course.host_event = host_event
+    course.host_event = details.host_event
     course.programme = details.programme
 
 
@@ -662,12 +663,12 @@ def catalogue_filters(args: Mapping[str, str], choices: CatalogueChoices) -> Cat
     outdated link) is ignored, as if not given."""
 
     def offered(name: str, values: Iterable[str]) -> str | None:
-        value = args.get(name, "")
-        return value if value and value in set(values) else None
+        value = args.get(name)
+        return value if value in set(values) else None
 
     kind = offered("kind", (k.value for k in choices.kinds))
     place = offered("place", (p.value for p in choices.places))
-    month = args.get("month", "")
+    month = args.get("month")
     return CatalogueFilters(
         language=offered("language", choices.languages),
         module=offered("module", (m.code for m in choices.modules)),
@@ -742,12 +743,11 @@ def _catalogue_ids(filters: CatalogueFilters, today: date) -> list[int]:
     stmt = sa.select(Course.id, Course.start_date, Course.days, Course.status).where(
         Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CANCELLED])
     )
-    # The end date is derived (start + days - 1); narrow by start date in SQL, using the longest
-    # course allowed, and finish in Python.
-    if filters.past:
-        stmt = stmt.where(Course.start_date < today)
-    else:
-        stmt = stmt.where(Course.start_date >= today - timedelta(days=MAX_COURSE_DAYS))
+    # The end date is derived (start + days - 1): what is coming is narrowed in SQL to the
+    # courses that can still be running (the longest allowed, started MAX_COURSE_DAYS - 1 days
+    # ago, ends today), which leaves out the years of past ones; Python finishes both lists.
+    if not filters.past:
+        stmt = stmt.where(Course.start_date >= today - timedelta(days=MAX_COURSE_DAYS - 1))
     if filters.module:
         stmt = stmt.where(
             Course.focuses.any(CourseModule.module.has(Module.code == filters.module))
@@ -758,8 +758,8 @@ def _catalogue_ids(filters: CatalogueFilters, today: date) -> list[int]:
     if filters.month:
         year, month = (int(part) for part in filters.month.split("-"))
         first = date(year, month, 1)
-        after = date(year + month // 12, month % 12 + 1, 1)
-        stmt = stmt.where(Course.start_date >= first, Course.start_date < after)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        stmt = stmt.where(Course.start_date.between(first, last))
     if filters.kind:
         stmt = stmt.where(Course.kind == filters.kind)
     if filters.programme:
@@ -808,16 +808,16 @@ def course_months() -> list[str]:
     return sorted({d.strftime("%Y-%m") for d in dates})
 
 
-def is_month(value: str) -> bool:
-    """A YYYY-MM value as the month filter sends it."""
-    if not re.fullmatch(r"\d{4}-\d{2}", value or ""):
+def is_month(value: str | None) -> bool:
+    """A YYYY-MM value as the month filter sends it (None: no month sent). Year 0 is none."""
+    if value is None or not re.fullmatch(r"\d{4}-\d{2}", value):
         return False
-    return 1 <= int(value[5:]) <= 12
+    return int(value[:4]) >= 1 and 1 <= int(value[5:]) <= 12
 
 
 def default_venue() -> Venue | None:
     """The venue a new course starts with: the first one created (the centre's own campus)."""
-    return db.session.scalar(sa.select(Venue).order_by(Venue.id).limit(1))
+    return db.session.scalar(sa.select(Venue).order_by(Venue.id))
 
 
 def other_editions(course: Course) -> list[Course]:

@@ -15,6 +15,7 @@ from app.courses.models import CourseKind, CourseStatus, CourseTranslation
 from app.extensions import db
 from app.schedule.models import SessionKind, SessionStatus
 from tests.courses.builders import add_session, details, details_of
+from tests.courses.test_query_counts import count_queries
 from tests.factories import make_user
 from tests.programmes.factories import make_event, make_programme, make_quito_venue
 
@@ -257,3 +258,27 @@ def test_a_side_event_joining_a_conference_and_programme_is_kept_in_both(habitat
     save(panel, host_event=habitat, programme=joint)
     assert panel.host_event is habitat and panel.programme is joint
     assert habitat.side_events == [panel] and joint.courses == [panel]
+
+
+def test_a_conference_page_costs_as_many_queries_with_five_side_events_as_with_one(client, habitat):
+    def add_side_event(n: int) -> None:
+        event = make_event(
+            CourseKind.SIDE_EVENT,
+            title=f"Side event {n}",
+            start=date(2016, 10, 18),
+            venue=make_quito_venue(),  # each its own room list and city line
+            host=habitat,
+        )
+        add_session(event, date(2016, 10, 18), time(9 + n), time(10 + n))
+
+    add_side_event(0)
+    db.session.commit()
+    with count_queries() as one:
+        assert client.get("/courses/habitat-iii").status_code == 200
+    for n in range(1, 5):
+        add_side_event(n)
+    db.session.commit()
+    with count_queries() as five:
+        page = client.get("/courses/habitat-iii").get_data(as_text=True)
+    assert page.count("Side event ") == 5
+    assert len(five) == len(one), five

@@ -1,0 +1,57 @@
+"""Course addresses: made from the title and year, readable, unique."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.courses import services
+from app.courses.models import Course
+from tests.factories import make_course
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Gestión de la migración: ¿qué hacer?", "gestion-de-la-migracion-que-hacer"),
+        ("¿Qué hacer? – Habitat III, 2016!", "que-hacer-habitat-iii-2016"),
+        ("Coﬁnancing   LOCAL  Plans", "cofinancing-local-plans"),  # the "ﬁ" ligature
+        (
+            "Gouvernance des migrations à l'échelle locale",
+            "gouvernance-des-migrations-a-l-echelle-locale",
+        ),
+        ("移民与发展", "course"),  # nothing left in ASCII
+        ("¿¡ !?", "course"),
+    ],
+)
+def test_an_address_is_made_of_the_titles_plain_letters_and_digits(title, slug):
+    assert services.slugify(title) == slug
+
+
+def test_a_long_title_is_cut_to_eighty_characters_without_a_trailing_hyphen():
+    title = "Mainstreaming migration into local development planning and policy coherence in cities"
+    slug = services.slugify(title)
+    assert slug == "mainstreaming-migration-into-local-development-planning-and-policy-coherence-in"
+    assert len(slug) == 79
+
+
+def test_an_address_in_use_gets_the_next_free_number():
+    for slug in ("governing-migration-2018", "governing-migration-2018-2"):
+        make_course(slug=slug)
+    assert services.unique_slug("Governing migration 2018") == "governing-migration-2018-3"
+    make_course(slug="governing-migration-2018-3")
+    assert services.unique_slug("Governing migration 2018") == "governing-migration-2018-4"
+
+
+def test_a_free_address_is_used_as_it_is():
+    make_course(slug="governing-migration-2017")
+    assert services.unique_slug("Governing migration 2018") == "governing-migration-2018"
+
+
+def test_an_address_is_taken_by_another_course_only():
+    course = make_course(slug="governing-2018")
+    assert services.slug_taken("governing-2018")
+    assert not services.slug_taken("governing-2019")
+    assert not services.slug_taken("governing-2018", excluding=course)  # its own address
+    assert services.slug_taken("governing-2018", excluding=Course())  # a course being made
+    other = make_course(slug="governing-2019")
+    assert services.slug_taken("governing-2018", excluding=other)
