@@ -60,6 +60,17 @@ def test_unknown_or_malformed_codes_find_nothing(eligible, typed):
     assert services.find_certificate(typed) is None
 
 
+@pytest.mark.parametrize("change", ["one character less", "one character more", "a zero last"])
+def test_a_code_almost_like_an_issued_one_finds_nothing(eligible, change):
+    code = services.issue_certificate(eligible).code
+    typed = {
+        "one character less": code[:-1],
+        "one character more": code + "A",
+        "a zero last": code[:-1] + "0",
+    }[change]
+    assert services.find_certificate(services.format_code(typed)) is None
+
+
 def test_normalise_and_format_codes():
     assert services.normalise_code("abcd-efgh jklm") == "ABCDEFGHJKLM"
     assert services.format_code("ABCDEFGHJKLM") == "ABCD-EFGH-JKLM"

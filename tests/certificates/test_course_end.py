@@ -49,6 +49,10 @@ def test_without_a_timetable_on_the_last_day_it_ends_at_midnight_at_the_venue(co
     assert has_ended(course, midnight_in_turin)
 
 
+def test_the_end_is_a_utc_time_whatever_the_servers_zone(course):
+    assert str(services.course_end_utc(course)) == "2017-11-24 23:00:00+00:00"
+
+
 def test_it_ends_with_the_last_session_of_the_last_day(course):
     friday = course.end_date
     add_session(course, "Action planning", friday, time(9, 0), time(12, 30))
