@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.courses import services
-from app.courses.models import CourseKind, CourseStatus
+from app.courses.models import Course, CourseKind, CourseStatus
 from app.courses.services import CatalogueFilters, Place
 from app.db import now_utc
 from app.extensions import db
@@ -198,3 +198,17 @@ def test_each_place_is_read_as_offered(neighbour):
     choices = services.catalogue_choices("en")
     assert services.catalogue_filters({"place": "on_site"}, choices).place == Place.ON_SITE
     assert services.catalogue_filters({"kind": "course"}, choices).kind == CourseKind.COURSE
+
+
+def test_only_the_courses_of_the_page_shown_are_loaded_whole(neighbour):
+    """Years of courses cost a list of numbers: the others are not loaded."""
+    for n in range(services.CATALOGUE_PER_PAGE + 5):
+        course(f"Course {n:02d}", date(2030, 7, 1) + timedelta(days=n))
+    db.session.commit()
+    db.session.expunge_all()
+
+    shown = services.catalogue_page(UPCOMING, TODAY, 2)
+
+    assert [c.title("en") for c in shown.courses] == [f"Course {n:02d}" for n in range(30, 35)]
+    loaded = [obj for obj in db.session.identity_map.values() if isinstance(obj, Course)]
+    assert sorted(c.id for c in loaded) == sorted(c.id for c in shown.courses)
