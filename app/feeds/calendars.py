@@ -108,13 +108,12 @@ def _changed_at(item: CourseSession | FollowupActivity) -> datetime:
     writes both in UTC, to the second.
 
     A cancelled course changes every item of it, so its own change counts too."""
-    stamps = [item.updated_at or item.created_at]
+    stamps = [item.updated_at]
     if item.course.status == CourseStatus.CANCELLED:
         stamps.append(item.course.updated_at)
-    known = [stamp for stamp in stamps if stamp is not None]
-    if not known:
+    if None in stamps:
         raise ValueError(f"{item!r} has no updated_at yet: flush it before building a calendar")
-    return max(known)
+    return max(stamps)
 
 
 def _is_cancelled(item: CourseSession | FollowupActivity) -> bool:
@@ -516,7 +515,7 @@ def participant_events(registration: Registration, locale: str) -> list[Event]:
     status = registration.status
     if status not in CONFIRMED_REGISTRATIONS | TENTATIVE_REGISTRATIONS:
         return []
-    changed = registration.updated_at or registration.created_at
+    changed = registration.updated_at
     events = course_events(registration.course, locale)
     if status in TENTATIVE_REGISTRATIONS:
         return [tentative_event(event, changed_at=changed) for event in events]

@@ -18,9 +18,15 @@ from app.accounts.models import Role
 from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
 from app.courses.services import set_course_status
 from app.extensions import db
-from app.feeds.calendars import course_calendar, organiser_calendar, personal_calendar
+from app.feeds.calendars import (
+    course_calendar,
+    organiser_calendar,
+    personal_calendar,
+    session_event,
+)
 from app.followup.models import ActivityKind
 from app.registration.models import RegistrationStatus
+from app.schedule.models import CourseSession
 from tests.factories import make_registration, make_user
 
 from .conftest import add_activity, blocks, utc
@@ -176,3 +182,18 @@ def test_a_draft_course_edited_since_its_items_restamps_its_tentative_events(wit
 
     assert statuses(raw) == {"TENTATIVE"}
     assert set(stamps(raw).values()) == {("20171003T174510Z", "20171003T174510Z")}
+
+
+def test_a_session_not_saved_yet_has_no_stamp_to_give(course):
+    """Nothing is stamped with the clock: an unsaved session is refused, not given "now"."""
+    unsaved = CourseSession(
+        course=course,
+        title="Unsaved",
+        starts_at=utc(2017, 10, 26, 16),
+        ends_at=utc(2017, 10, 26, 17),
+    )
+    try:
+        with pytest.raises(ValueError, match="no updated_at yet: flush it before building"):
+            session_event(unsaved, "en")
+    finally:
+        course.sessions.remove(unsaved)
