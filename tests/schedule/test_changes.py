@@ -163,6 +163,16 @@ def test_moving_a_session_raises_its_sequence_and_tells_the_participants(session
     ]
 
 
+def test_every_calendar_change_raises_the_sequence_again(session, organiser):
+    cancel_session(session, actor=organiser)
+    restore_session(session, actor=organiser)
+
+    update_session(session, data_for(session, start=time(15), end=time(16, 30)), actor=organiser)
+    update_session(session, data_for(session, title="Working groups"), actor=organiser)
+
+    assert session.sequence == 4
+
+
 def test_a_new_room_is_told_by_name(session, organiser):
     room_b = session.course.venue.rooms[1]
 

@@ -31,6 +31,18 @@ def test_a_day_half_an_hour_shorter_shortens_lunch_and_the_sessions_not_the_coff
     ]
 
 
+def test_five_minutes_more_go_to_the_first_session():
+    assert shape(plan_day(time(9, 0), time(17, 35))) == [
+        ("09:00", "10:35", S),
+        ("10:35", "11:05", C),
+        ("11:05", "12:35", S),
+        ("12:35", "14:05", L),
+        ("14:05", "15:35", S),
+        ("15:35", "16:05", C),
+        ("16:05", "17:35", S),
+    ]
+
+
 def test_the_shortest_day_has_half_hour_sessions_and_the_shortest_breaks():
     assert shape(plan_day(time(9, 0), time(12, 15))) == [
         ("09:00", "09:30", S),

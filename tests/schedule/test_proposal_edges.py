@@ -10,6 +10,7 @@ from flask_babel import force_locale
 
 from app.core.timeutil import to_local
 from app.extensions import db
+from app.modules.models import ModuleTranslation
 from app.schedule.models import CourseSession, SessionKind
 from app.schedule.services import (
     InvalidDayWindow,
@@ -222,10 +223,36 @@ def test_a_french_course_gets_every_title_in_french():
     ]
 
 
+def test_a_french_course_names_its_module_in_french_in_the_generic_titles():
+    module = make_module("M1", title="Managing the link between migration and development")
+    module.translations.append(
+        ModuleTranslation(
+            locale="fr", title="Gérer le lien entre migration et développement", summary="."
+        )
+    )
+    course = make_course(modules=(module,))
+    course.default_locale = "fr"
+    course.days = 2
+    db.session.flush()
+
+    propose_timetable(course)
+
+    monday = working(sessions_by_day(course)[0][1])
+    assert monday[1].title == ("Introduction\u00a0: Gérer le lien entre migration et développement")
+    assert monday[1].module_id == module.id
+
+
+def test_a_course_whose_days_are_not_set_has_no_focus_to_show():
+    course = make_course(modules=modules(2))
+    course.days = 0
+
+    assert day_focuses(course, "en") == {}
+
+
 def test_the_focus_of_each_day_is_named_in_the_language_asked_for():
     module = make_module("M1", title="Managing the link between migration and development")
     module.translations.append(
-        type(module.translations[0])(
+        ModuleTranslation(
             locale="fr", title="Gérer le lien entre migration et développement", summary="."
         )
     )

@@ -5,7 +5,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from app.extensions import db
 from app.schedule.models import CourseSession
-from app.schedule.services import find_room_overlaps, overlapping_sessions, sessions_by_day
+from app.schedule.services import (
+    SessionData,
+    find_room_overlaps,
+    overlapping_sessions,
+    sessions_by_day,
+    update_session,
+)
 from tests.factories import make_course, make_venue
 from tests.schedule.conftest import add_session, make_online_course
 
@@ -39,6 +45,27 @@ def test_sessions_are_listed_by_start_then_shortest_first():
     days = dict(sessions_by_day(course))
 
     assert days[MONDAY] == [early, short, long]
+
+
+def test_sessions_moved_to_the_same_time_keep_the_order_they_were_added_in():
+    # Listed the same way right after the change as on the next page load.
+    course = make_course()
+    added_first = add_session(course, "Case study: Quito", start=time(11), end=time(12))
+    added_second = add_session(course, "Case study: Dakar", start=time(9), end=time(10))
+    db.session.commit()
+    db.session.expire(course, ["sessions"])
+    assert course.sessions == [added_second, added_first]
+
+    update_session(
+        added_first,
+        SessionData(title=added_first.title, day=MONDAY, start=time(9), end=time(10)),
+        actor=None,
+    )
+
+    assert dict(sessions_by_day(course))[MONDAY] == [added_first, added_second]
+    db.session.commit()
+    db.session.expire(course, ["sessions"])
+    assert dict(sessions_by_day(course))[MONDAY] == [added_first, added_second]
 
 
 def test_an_online_timetable_is_grouped_by_the_readers_own_dates():

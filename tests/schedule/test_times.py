@@ -16,6 +16,7 @@ from app.schedule.services import (
     local_times,
     session_time_errors,
     sessions_by_day,
+    update_session,
 )
 from tests.factories import make_course
 from tests.schedule.conftest import add_session, make_online_course, zoned_user
@@ -193,6 +194,14 @@ def test_a_skipped_start_and_an_end_before_it_are_both_said():
     }
 
 
+def test_an_end_in_the_skipped_hour_is_named_as_such_even_before_the_start():
+    course = make_course(start=SPRING)
+
+    errors = session_time_errors(course, SPRING_SUNDAY, time(3, 30), time(2, 30))
+
+    assert messages(errors) == {"end": SPRING_GAP.format("02:30")}
+
+
 def test_the_skipped_hour_message_is_translated():
     course = make_course(start=SPRING)
     errors = session_time_errors(course, SPRING_SUNDAY, time(2, 30), time(4))
@@ -231,6 +240,8 @@ def test_the_same_wall_clock_is_another_utc_hour_after_summer_time_ends():
         ("Asia/Tokyo", date(2017, 11, 20), date(2017, 11, 25)),
         # …and 19:00 the day before in New York, on the 19th and on the 24th.
         ("America/New_York", date(2017, 11, 19), date(2017, 11, 24)),
+        # London is on UTC in November, under another name: the same five days.
+        ("Europe/London", date(2017, 11, 20), date(2017, 11, 24)),
     ],
 )
 def test_the_days_of_an_online_activity_are_the_local_dates_its_utc_days_overlap(zone, first, last):
@@ -256,6 +267,52 @@ def test_an_organiser_in_tokyo_types_times_in_tokyo():
     )
     assert local_times(session, "Asia/Tokyo") == (date(2017, 11, 20), time(22), time(23, 30))
     assert local_times(session) == (date(2017, 11, 20), time(13), time(14, 30))
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end"),
+    [
+        # 08:00 in Tokyo on the 20th is still the 19th in UTC, before the activity…
+        (date(2017, 11, 20), time(8, 0), time(9, 30)),
+        # …and 09:30 on the 25th is after it.
+        (date(2017, 11, 25), time(8, 0), time(9, 30)),
+    ],
+)
+def test_an_organiser_in_tokyo_cannot_add_a_session_outside_the_utc_days(day, start, end):
+    course = make_online_course()
+    data = SessionData(title="Panel", day=day, start=start, end=end)
+
+    with pytest.raises(InvalidSession) as caught:
+        create_session(course, data, actor=zoned_user("Asia/Tokyo"))
+
+    assert messages(caught.value.errors) == {"day": EVENT_DAYS}
+    assert course.sessions == []
+
+
+def test_an_organiser_in_tokyo_may_add_a_session_on_the_morning_after_the_last_utc_day():
+    # 08:00-09:00 on the 25th in Tokyo is 23:00-24:00 UTC on the 24th, the last day.
+    course = make_online_course()
+    data = SessionData(title="Closing", day=date(2017, 11, 25), start=time(8), end=time(9))
+
+    session = create_session(course, data, actor=zoned_user("Asia/Tokyo"))
+
+    assert (session.starts_at, session.ends_at) == (utc(2017, 11, 24, 23), utc(2017, 11, 25, 0))
+
+
+def test_an_organiser_in_tokyo_moves_an_online_session_in_tokyo_time():
+    course = make_online_course()
+    aiko = zoned_user("Asia/Tokyo")
+    data = SessionData(title="Panel", day=date(2017, 11, 21), start=time(22), end=time(23))
+    session = create_session(course, data, actor=aiko)
+    data.start, data.end = time(21), time(22, 30)
+
+    assert update_session(session, data, actor=aiko) is True
+
+    assert (session.starts_at, session.ends_at) == (
+        utc(2017, 11, 21, 12),
+        utc(2017, 11, 21, 13, 30),
+    )
+    assert session.sequence == 1
 
 
 def test_an_organiser_without_a_zone_types_utc():
