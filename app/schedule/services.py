@@ -13,6 +13,7 @@ days, so the days offered to them are the local dates those UTC days overlap.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -63,11 +64,8 @@ class ScheduleError(Exception):
     """A rule of the timetable was broken. ``message`` is ready to show (translated lazily)."""
 
     def __init__(self, message: Any) -> None:
-        super().__init__(message)
+        super().__init__(message)  # str(error) is the message, translated when shown
         self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class TimetableExists(ScheduleError):
@@ -141,13 +139,13 @@ def course_days(course: Course, tz: str | None = None) -> list[date]:
         return course.day_dates
     first_utc, after_utc = utc_window(course)
     first = local_date(first_utc, tz)
-    last = local_date(after_utc - timedelta(minutes=1), tz)
+    last = local_date(after_utc - timedelta.resolution, tz)  # the last instant of the last day
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def utc_window(course: Course) -> tuple[datetime, datetime]:
     """Midnight UTC of an online activity's first day, and of the day after its last."""
-    start = datetime.combine(course.start_date, time(0, 0), UTC)
+    start = datetime.combine(course.start_date, time.min, UTC)
     return start, start + timedelta(days=course.days)
 
 
@@ -184,12 +182,17 @@ def spread_focuses(focuses: Sequence[T], days: int) -> list[list[T]]:
     return spread
 
 
+def _focuses_by_day(course: Course) -> list[tuple[date, list[CourseModule]]]:
+    """Each day of the course week with its focuses (see :func:`spread_focuses`)."""
+    spread = spread_focuses(course.focuses, course.days)
+    return list(zip(course.day_dates, spread, strict=True))
+
+
 def day_focuses(course: Course, locale: str) -> dict[date, list[str]]:
     """The focus titles of each day of the week, in ``locale`` where the module has it."""
-    spread = spread_focuses(course.focuses, course.days)
     return {
         day: [focus.title(locale) for focus in focuses]
-        for day, focuses in zip(course.day_dates, spread, strict=True)
+        for day, focuses in _focuses_by_day(course)
         if focuses
     }
 
@@ -465,7 +468,7 @@ def plan_day(day_start: time = DEFAULT_DAY_START, day_end: time = DEFAULT_DAY_EN
     start = _round5(_minutes(day_start))
     end = min(_round5(_minutes(day_end)), 23 * 60 + 55)
     total = end - start
-    if total <= 0:
+    if end <= start:
         raise InvalidDayWindow(_l("The day must end after it starts."))
     if total < MIN_DAY_MINUTES:
         raise InvalidDayWindow(
@@ -479,15 +482,15 @@ def plan_day(day_start: time = DEFAULT_DAY_START, day_end: time = DEFAULT_DAY_EN
     coffee = min(max(_round5(_MODEL_COFFEE * scale), _MIN_COFFEE), _MODEL_COFFEE)
     lunch = min(max(_round5(_MODEL_LUNCH * scale), _MIN_LUNCH), _MODEL_LUNCH)
     units, extra = divmod((total - 2 * coffee - lunch) // 5, 4)
-    sessions = [(units + (1 if i < extra else 0)) * 5 for i in range(4)]
+    first, second, third, fourth = ((units + (1 if i < extra else 0)) * 5 for i in range(4))
     lengths = [
-        ("session", sessions[0]),
+        ("session", first),
         ("coffee", coffee),
-        ("session", sessions[1]),
+        ("session", second),
         ("lunch", lunch),
-        ("session", sessions[2]),
+        ("session", third),
         ("coffee", coffee),
-        ("session", sessions[3]),
+        ("session", fourth),
     ]
     slots = []
     at = start
@@ -538,7 +541,7 @@ def _focus_sessions(
     if focus is None:
         return _generic_titles(_("Action planning")), None
     if focus.module is None:
-        return _generic_titles(focus.theme or ""), None
+        return _generic_titles(focus.title(locale)), None
     module = focus.module
     generic = _generic_titles(module.title(locale))
     outline = module.text(locale).outline_list[:4]
@@ -548,7 +551,7 @@ def _focus_sessions(
 
 def _split(slot: Slot, first_minutes: int) -> tuple[Slot, Slot]:
     middle = _clock(_minutes(slot.start) + first_minutes)
-    return Slot(slot.start, middle, slot.kind), Slot(middle, slot.end, slot.kind)
+    return dataclasses.replace(slot, end=middle), dataclasses.replace(slot, start=middle)
 
 
 def propose_timetable(
@@ -582,8 +585,8 @@ def propose_timetable(
 
     locale = course.default_locale
     tz = course.timezone
-    spread = spread_focuses(course.focuses, course.days)
-    last = len(spread) - 1
+    week = _focuses_by_day(course)
+    last = len(week) - 1
     created: list[CourseSession] = []
 
     def add(day: date, slot: Slot, title: str, kind: SessionKind, **extra: Any) -> None:
@@ -607,7 +610,7 @@ def propose_timetable(
         created.append(session)
 
     with force_locale(locale):
-        for index, (day, focuses) in enumerate(zip(course.day_dates, spread, strict=True)):
+        for index, (day, focuses) in enumerate(week):
             day_slots = list(slots)
             session_slots = [slot for slot in day_slots if slot.kind == "session"]
             closing_slot = session_slots.pop() if index == last else None
