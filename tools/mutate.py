@@ -48,9 +48,22 @@ class Target:
 class Equivalent:
     module: str
     function: str
-    mutant: str  # text found in the mutated line(s)
     reason: str
+    mutant: str | None = None  # text found in the mutated line(s)
+    original: str | None = None  # text found in the line(s) replaced (for a removed line)
     used: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mutant is None and self.original is None:
+            raise SystemExit(f"equivalent mutant of {self.function}: give `mutant` or `original`")
+
+    def matches(self, module: str, function: str, diff: str) -> bool:
+        return (
+            self.module == module
+            and self.function == function
+            and (self.mutant is None or self.mutant in mutated_lines(diff, "+"))
+            and (self.original is None or self.original in mutated_lines(diff, "-"))
+        )
 
 
 @dataclass
@@ -142,15 +155,7 @@ def collect(target: Target, workdir: Path, equivalents: list[Equivalent]) -> Out
         outcome.statuses[str(codes[name])] += 1
         function = function_of(name, target.dotted)
         diff = diffs[name]
-        changed = mutated_lines(diff)
-        match = next(
-            (
-                eq
-                for eq in equivalents
-                if eq.module == target.module and eq.function == function and eq.mutant in changed
-            ),
-            None,
-        )
+        match = next((eq for eq in equivalents if eq.matches(target.module, function, diff)), None)
         if match is not None:
             match.used += 1
             outcome.equivalent.append((name, match))
@@ -250,15 +255,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{o.target.module}: alive (diffs in .mutmut/{o.target.slug}/survivors.txt)")
             for name, diff in o.alive:
                 print(f"  {function_of(name, o.target.dotted)}: {one_line(diff)[:160]}")
-    stale = [
-        eq
-        for eq in equivalents
-        if eq.used == 0 and any(eq.module == o.target.module for o in outcomes)
-    ]
-    for eq in stale:
-        print(
-            f"\nnote: no surviving mutant matches the equivalent entry {eq.function}: {eq.mutant!r}"
-        )
+    # An entry that matches nothing any more is said, so that the list cannot go stale.
+    modules = {o.target.module for o in outcomes}
+    for eq in equivalents:
+        if eq.used == 0 and eq.module in modules:
+            text = eq.mutant if eq.mutant is not None else eq.original
+            print(f"\nnote: no mutant alive matches the equivalent {eq.function}: {text!r}")
     below = [o for o in outcomes if o.score < bar]
     if below:
         print(f"\nunder the bar of {bar:.0f} %: " + ", ".join(o.target.module for o in below))

@@ -6,7 +6,10 @@ waiting: a seat freed here must never go to them, and their seats never count he
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
+from email import policy as email_policy
 
 import pytest
 import sqlalchemy as sa
@@ -36,6 +39,18 @@ def subjects(address: str) -> list[str]:
             .order_by(OutboxMessage.id)
         )
     )
+
+
+def last_mail(address: str) -> tuple[str, str]:
+    """Subject and plain-text body (spaces collapsed) of the latest message to ``address``."""
+    raw = db.session.scalars(
+        sa.select(OutboxMessage.raw)
+        .where(OutboxMessage.recipient == address)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    message = message_from_bytes(raw, policy=email_policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return message["Subject"], " ".join(text.split())
 
 
 @pytest.fixture
@@ -74,6 +89,7 @@ def test_seats_held_counts_each_course_on_its_own(neighbour):
 
     # The neighbour: three confirmed and a seat kept for an open offer.
     assert held == {course.id: 1, neighbour.course.id: 4}
+    assert services.seats_held_by_course([course.id, empty.id]) == {course.id: 1}
     assert services.seats_held_by_course([]) == {}
 
 
@@ -208,7 +224,12 @@ def test_an_offer_holds_the_seat_for_the_courses_offer_time(offering_course):
         S.WAITLISTED,
     )
     assert offered.actor_id is None
-    assert subjects(first_waiting.email)[-1].startswith("A seat is held for you until ")
+    assert offered.note == ""
+    # The deadline is in the subject: "A seat is held for you until Dec 4, 2026: …"
+    assert re.fullmatch(
+        r"A seat is held for you until \w+ \d{1,2}, \d{4}: Governing migration at the local level",
+        subjects(first_waiting.email)[-1],
+    )
     assert not second_waiting.has_offer
 
 
@@ -309,9 +330,9 @@ def test_declining_an_offer_is_recorded_as_the_participants_and_passes_the_seat_
     assert (declined.action, declined.actor_id) == ("offer_declined", first_waiting.user_id)
     assert (declined.from_status, declined.to_status) == (S.WAITLISTED, S.CANCELLED)
     assert second_waiting.offer_expires_at == later + timedelta(hours=48)
-    assert subjects(first_waiting.email)[-1] == (
-        "Registration cancelled: Governing migration at the local level"
-    )
+    subject, text = last_mail(first_waiting.email)
+    assert subject == "Registration cancelled: Governing migration at the local level"
+    assert "As you asked, your registration" in text
 
 
 # --- the order of the waiting list ------------------------------------------------------------
@@ -319,10 +340,14 @@ def test_declining_an_offer_is_recorded_as_the_participants_and_passes_the_seat_
 
 def test_people_sharing_a_position_are_ranked_by_who_applied_first():
     """Positions written by an older version or an import may repeat: the earlier
-    application goes first, and the ranks shown are still 1, 2, 3."""
+    application goes first (whoever has the older account), and the ranks shown are still
+    1, 2, 3."""
     course = open_course(capacity=1)
     apply(course)
-    earlier, later, last = (make_registration(course, status=S.WAITLISTED) for _ in range(3))
+    older_account, newer_account, third_account = make_user(), make_user(), make_user()
+    earlier = make_registration(course, newer_account, status=S.WAITLISTED)
+    later = make_registration(course, older_account, status=S.WAITLISTED)
+    last = make_registration(course, third_account, status=S.WAITLISTED)
     earlier.waitlist_position = later.waitlist_position = 7
     last.waitlist_position = 8
 
