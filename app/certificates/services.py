@@ -16,15 +16,14 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.certificates.models import Certificate
-from app.core.timeutil import local_date
+from app.core.timeutil import day_start_utc, local_date
 from app.courses.models import Course
 from app.db import now_utc
 from app.extensions import db
@@ -80,22 +79,13 @@ def find_certificate(raw_code: str) -> Certificate | None:
 # --- eligibility -----------------------------------------------------------------------------
 
 
-def _day_starts_utc(day: date, tz: str) -> datetime:
-    """The first instant of ``day`` at the venue: midnight, or, where the clocks skip midnight
-    (daylight saving starts at 00:00 in Santiago, Havana, Asunción or Beirut), the moment they
-    jump to 01:00."""
-    # A wall-clock time in the gap, with fold=0, is read with the offset before the change:
-    # midnight then falls exactly on the jump. Where midnight repeats, the first one.
-    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
-
-
 def course_end_utc(course: Course) -> datetime:
     """When the on-site week is over: the end of the last session held on the last day (one
     running past midnight included), or, without a timetable that day, the start of the day
     after it at the venue."""
     tz = course.timezone
     ends = [s.ends_at for s in course.sessions if local_date(s.starts_at, tz) == course.end_date]
-    return max(ends) if ends else _day_starts_utc(course.end_date + timedelta(days=1), tz)
+    return max(ends) if ends else day_start_utc(course.end_date + timedelta(days=1), tz)
 
 
 @dataclass

@@ -28,6 +28,15 @@ def local_to_utc(day: date, at: time, tz: str) -> datetime:
     return as_utc
 
 
+def day_start_utc(day: date, tz: str) -> datetime:
+    """The first instant of ``day`` at a venue in ``tz``: midnight, or, where the clocks skip
+    midnight (daylight saving starts at 00:00 in Santiago, Havana, Asunción, Beirut or Cairo),
+    the instant they jump."""
+    # A wall-clock time in the gap, read with fold=0, takes the offset before the change:
+    # midnight then falls exactly on the jump. Where midnight repeats, the first one.
+    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
+
+
 def to_local(value: datetime, tz: str) -> datetime:
     return value.astimezone(ZoneInfo(tz))
 

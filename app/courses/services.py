@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
 from app.core.i18n import LANGUAGE_NAMES
-from app.core.timeutil import local_to_utc, shift_days_keeping_wall_time
+from app.core.timeutil import day_start_utc, local_to_utc, shift_days_keeping_wall_time
 from app.courses.models import (
     Course,
     CourseKind,
@@ -136,9 +136,7 @@ def _registration_bounds(details: CourseDetails) -> tuple[datetime | None, datet
     (in UTC online)."""
     tz = details.venue.timezone if details.venue and not details.is_online else "UTC"
     opens = (
-        local_to_utc(details.registration_opens_on, time(0, 0), tz)
-        if details.registration_opens_on
-        else None
+        day_start_utc(details.registration_opens_on, tz) if details.registration_opens_on else None
     )
     closes = (
         local_to_utc(details.registration_closes_on, time(23, 59), tz)
@@ -565,7 +563,7 @@ def registration_window(
     now = now or now_utc()
     if course.status == CourseStatus.CANCELLED:
         return RegistrationWindow.CANCELLED
-    start = local_to_utc(course.start_date, time(0, 0), course.timezone)
+    start = registration_services.course_start_utc(course)
     closes = course.registration_closes_at or start
     if now >= closes or now >= start:
         return RegistrationWindow.CLOSED

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
-from app.core.timeutil import local_to_utc
+from app.core.timeutil import day_start_utc
 from app.courses.models import Course, CourseStatus, RegistrationMode
 from app.db import now_utc
 from app.extensions import db
@@ -150,8 +150,8 @@ class ApplicationData:
 
 
 def course_start_utc(course: Course) -> datetime:
-    """Midnight at the venue on the first day: the moment the course has started."""
-    return local_to_utc(course.start_date, time(0, 0), course.timezone)
+    """The first instant of the first day at the venue: the moment the course has started."""
+    return day_start_utc(course.start_date, course.timezone)
 
 
 def closed_reason(course: Course, now: datetime | None = None) -> RegistrationClosedReason | None:

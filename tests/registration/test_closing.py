@@ -199,3 +199,15 @@ def test_the_reasons_are_translated(app, quito_course):
         deadline = str(R.DEADLINE_PASSED.message)
     assert event_started not in (EVENT_WORDS[R.STARTED], "")
     assert deadline not in (COURSE_WORDS[R.DEADLINE_PASSED], "")
+
+
+def test_a_course_starting_where_the_clocks_skip_midnight_starts_when_they_jump():
+    """Santiago de Chile moves to summer time at 00:00 on Sunday 6 September 2026: that day
+    begins at 01:00 (04:00 UTC). Registration is judged, not crashed."""
+    course = make_course(start=date(2026, 9, 6), venue=make_venue("America/Santiago"))
+    course.registration_opens_at = datetime(2026, 6, 1, tzinfo=UTC)
+    jump = datetime(2026, 9, 6, 4, tzinfo=UTC)
+
+    assert services.course_start_utc(course) == jump
+    assert services.closed_reason(course, jump - TICK) is None
+    assert services.closed_reason(course, jump) == R.STARTED
