@@ -789,7 +789,6 @@ def _load_cards(ids: list[int]) -> list[Course]:
         .where(Course.id.in_(ids))
         .options(
             selectinload(Course.venue),
-            selectinload(Course.focuses).joinedload(CourseModule.module),
             selectinload(Course.host_event),
             selectinload(Course.programme),
         )
