@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -213,10 +213,10 @@ class ActivityData:
             title=activity.title,
             description=activity.description,
             day=starts.date() if starts else None,
-            start_time=starts.time().replace(tzinfo=None) if starts else None,
-            end_time=ends.time().replace(tzinfo=None) if ends else None,
+            start_time=starts.time() if starts else None,
+            end_time=ends.time() if ends else None,
             due_date=due.date() if due else None,
-            due_time=due.time().replace(tzinfo=None) if due else None,
+            due_time=due.time() if due else None,
             link=activity.link,
             is_required=activity.is_required,
         )
@@ -325,11 +325,9 @@ def check_activity(course: Course, data: ActivityData) -> ResolvedActivity:
             and data.end_time is not None
             and not errors.has("end_time")
         ):
+            # Both read as the first occurrence of a repeated hour, so the order holds in UTC.
             starts_at = _to_utc(data.day, data.start_time, tz, "start_time", errors)
             ends_at = _to_utc(data.day, data.end_time, tz, "end_time", errors)
-            if starts_at and ends_at and ends_at <= starts_at:
-                # Only when the clocks go back in between.
-                errors.add("end_time", _l("The webinar must end after it starts."))
     elif data.kind == ActivityKind.ASSIGNMENT:
         if data.due_date is None:
             errors.add("due_date", _l("Enter the date the assignment is due."))
@@ -366,14 +364,12 @@ def activity_local_date(activity: FollowupActivity) -> date | None:
     return local_date(when, activity.course.timezone) if when else None
 
 
-def _order_key(activity: FollowupActivity) -> tuple[bool, datetime, int, int]:
+def _order_key(activity: FollowupActivity) -> tuple[Any, ...]:
+    # Dated ones first, by date; then the organisers' order; then the order of creation.
     when = activity.sort_key
-    return (
-        when is None,
-        when or datetime.min.replace(tzinfo=UTC),
-        activity.position,
-        activity.id or 0,
-    )
+    if when is None:
+        return (True, activity.position, activity.id)
+    return (False, when, activity.position, activity.id)
 
 
 def activities_in_order(course: Course) -> list[FollowupActivity]:
@@ -428,7 +424,7 @@ def update_activity(
     activity.link = resolved.link
     activity.is_required = resolved.is_required
     if changed:
-        activity.sequence = (activity.sequence or 0) + 1
+        activity.sequence += 1
     apply_followup_defaults(course)
     db.session.flush()
     logger.info("follow-up activity %s changed by %s", activity.id, _actor_id(actor))
