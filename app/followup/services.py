@@ -97,18 +97,15 @@ def default_followup_window(end_date: date) -> tuple[date, date]:
 
 def apply_followup_defaults(course: Course) -> None:
     """Give the course the default phase dates where it has none; set dates are kept."""
-    default_opens, _default_closes = default_followup_window(course.end_date)
-    if course.followup_opens_on is None:
-        course.followup_opens_on = default_opens
-    if course.followup_closes_on is None:
-        course.followup_closes_on = course.followup_opens_on + FOLLOWUP_LENGTH - timedelta(days=1)
+    course.followup_opens_on, course.followup_closes_on = followup_window(course)
 
 
 def followup_window(course: Course) -> tuple[date, date]:
-    """The phase's dates: the course's own, else the defaults."""
-    if course.followup_opens_on and course.followup_closes_on:
-        return course.followup_opens_on, course.followup_closes_on
-    return default_followup_window(course.end_date)
+    """The phase's dates: the course's own, else the defaults (a phase with an opening date
+    only lasts the default four weeks from it)."""
+    opens_on = course.followup_opens_on or default_followup_window(course.end_date)[0]
+    closes_on = course.followup_closes_on or opens_on + FOLLOWUP_LENGTH - timedelta(days=1)
+    return opens_on, closes_on
 
 
 def check_followup_phase(course: Course, opens_on: date, closes_on: date) -> None:

@@ -14,10 +14,12 @@ from app.accounts.models import Role
 from app.followup.models import ActivityKind
 from app.followup.services import (
     ActivityData,
+    InvalidActivity,
     InvalidPhaseDates,
     apply_followup_defaults,
     check_followup_phase,
     create_activity,
+    followup_window,
     phase_state,
     reset_followup_phase,
     update_followup_phase,
@@ -68,6 +70,22 @@ def test_a_course_with_only_its_closing_date_opens_two_weeks_after_the_week():
     assert (course.followup_opens_on, course.followup_closes_on) == (
         date(2017, 12, 8),
         date(2018, 1, 31),
+    )
+
+
+def test_an_activity_is_checked_against_the_phase_its_course_then_gets(actor):
+    # Only the opening date is set: the phase will run 1-28 December, not 8 Dec - 4 Jan.
+    course = make_course(start=date(2017, 11, 20))
+    course.followup_opens_on = date(2017, 12, 1)
+    assert followup_window(course) == (date(2017, 12, 1), date(2017, 12, 28))
+    early = create_activity(course, webinar("Early start", date(2017, 12, 4)), actor=actor)
+    with pytest.raises(InvalidActivity) as caught:
+        create_activity(course, webinar("After the end", date(2018, 1, 2)), actor=actor)
+    assert list(caught.value.errors) == ["day"]
+    assert course.activities == [early]
+    assert (course.followup_opens_on, course.followup_closes_on) == (
+        date(2017, 12, 1),
+        date(2017, 12, 28),
     )
 
 
