@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -258,6 +259,13 @@ def _to_utc(day: date, at: time, tz: str, name: str, errors: _Errors) -> datetim
         return None
 
 
+def _start_of_day(day: date, tz: str) -> datetime:
+    """The first instant of ``day`` at the venue: midnight, or, where the clocks go forward at
+    midnight (Beirut, Santiago, the Azores), the moment they land on."""
+    # A wall-clock time in the gap is read with the offset before the change (PEP 495).
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
 def _is_web_link(link: str) -> bool:
     parts = urlsplit(link)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in link
@@ -336,7 +344,10 @@ def check_activity(course: Course, data: ActivityData) -> ResolvedActivity:
         if data.start_time is not None and data.day is None:
             errors.add("day", _l("Enter the date the discussion opens, or leave the time empty."))
         if data.day is not None and in_phase:
-            starts_at = _to_utc(data.day, data.start_time or time(0, 0), tz, "start_time", errors)
+            if data.start_time is None:
+                starts_at = _start_of_day(data.day, tz)
+            else:
+                starts_at = _to_utc(data.day, data.start_time, tz, "start_time", errors)
 
     if phase_day is not None and not in_phase:
         errors.add(*_outside_phase(data.kind, opens_on, closes_on))

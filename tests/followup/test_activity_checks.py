@@ -307,3 +307,11 @@ def test_a_webinar_across_the_repeated_hour_lasts_the_extra_hour(actor):
         course, webinar(day=date(2018, 10, 28), start=time(1, 30), end=time(3, 30)), actor=actor
     )
     assert activity.ends_at - activity.starts_at == timedelta(hours=3)
+
+
+def test_a_discussion_on_a_day_that_starts_at_one_opens_when_the_day_begins(actor):
+    # In Beirut the clocks went from 00:00 straight to 01:00 on 25 March 2018: that day
+    # has no midnight, and a discussion given only that day opens at its first instant.
+    course = phase_around(date(2018, 3, 25), "Asia/Beirut")
+    activity = create_activity(course, discussion(day=date(2018, 3, 25)), actor=actor)
+    assert activity.starts_at.isoformat() == "2018-03-24T22:00:00+00:00"
