@@ -93,14 +93,13 @@ def site_host() -> str:
 
 
 def course_url(course: Course) -> str:
-    """The course page on SITE_URL. Remembered for the app context: outside a request each
-    URL costs a throwaway request context, and a feed asks once per event."""
-    site = current_app.config["SITE_URL"]
-    known: dict[tuple[str, str], str] = g.setdefault("_feeds_course_urls", {})
-    key = (site, course.slug)
-    if key not in known:
-        known[key] = external_url("courses.show", slug=course.slug)
-    return known[key]
+    """The course page on SITE_URL. Remembered for the app context (SITE_URL does not change
+    within one): outside a request each URL costs a throwaway request context, and a feed
+    asks once per event."""
+    known: dict[str, str] = g.setdefault("_feeds_course_urls", {})
+    if course.slug not in known:
+        known[course.slug] = external_url("courses.show", slug=course.slug)
+    return known[course.slug]
 
 
 def _changed_at(item: CourseSession | FollowupActivity) -> datetime:
@@ -138,7 +137,8 @@ def plain_text(text: str) -> str:
 class Text(vText):
     r"""A TEXT value escaped as RFC 5545 §3.3.11 says. icalendar's own escaping first turns a
     typed "\N" into a line break (a path such as "\\server\Notes" would lose it); here a
-    backslash is only ever a backslash."""
+    backslash is only ever a backslash. Values come through :func:`plain_text`, so "\n" is
+    their only line break."""
 
     def to_ical(self) -> bytes:
         escaped = (
@@ -146,7 +146,6 @@ class Text(vText):
             .replace("\\", "\\\\")
             .replace(";", "\\;")
             .replace(",", "\\,")
-            .replace("\r\n", "\\n")
             .replace("\n", "\\n")
         )
         return escaped.encode(self.encoding)
@@ -295,22 +294,20 @@ def _start_key(event: Event) -> tuple[datetime, str]:
     return start.astimezone(UTC), str(event["UID"])
 
 
-def _zone_times(events: list[Event]) -> tuple[dict[str, list[datetime]], list[datetime]]:
-    """The times each TZID is used at, and every time of every event."""
+def _zone_times(
+    events: list[Event],
+) -> tuple[dict[str, list[datetime]], list[date | datetime]]:
+    """The times each TZID is used at, and every time (or day) of every event: what the
+    VTIMEZONE blocks must be right for, at both ends of each event."""
     by_zone: dict[str, list[datetime]] = {}
-    every: list[datetime] = []
+    every: list[date | datetime] = []
     for event in events:
-        for name in ("DTSTART", "DTEND", "DUE", "RECURRENCE-ID"):
-            prop = event.get(name)
-            if prop is None:
-                continue
-            value = prop.dt
-            if not isinstance(value, datetime):
-                value = datetime.combine(value, time(12), tzinfo=UTC)
-            every.append(value)
+        for name in ("DTSTART", "DTEND"):
+            prop = event[name]
+            every.append(prop.dt)
             tzid = prop.params.get("TZID")
             if tzid:
-                by_zone.setdefault(tzid, []).append(value)
+                by_zone.setdefault(tzid, []).append(prop.dt)
     return by_zone, every
 
 
@@ -319,16 +316,18 @@ def build_calendar(
     events: Iterable[Event],
     *,
     zones: Iterable[str],
-    description: str = "",
+    description: str,
     refresh: str = "PT6H",
     timezone: str | None = None,
 ) -> Calendar:
     """A VCALENDAR to publish: our PRODID, METHOD:PUBLISH, the name under NAME and
-    X-WR-CALNAME, refresh hints, one VTIMEZONE per zone, then the events by start and UID.
+    X-WR-CALNAME, the description under DESCRIPTION and X-WR-CALDESC, refresh hints, one
+    VTIMEZONE per zone, then the events by start and UID.
 
-    ``zones`` are written even when no event uses them (the venue's zone of an online-only
-    feed); a TZID that an event uses is added if missing, so none is ever left without its
-    block. X-WR-TIMEZONE is ``timezone``, else the first of ``zones``.
+    ``zones`` (never "UTC": UTC times are written with "Z" and need no block) are written
+    even when no event uses them (the venue's zone of an online-only feed); a TZID that an
+    event uses is added if missing, so none is ever left without its block. X-WR-TIMEZONE is
+    ``timezone``, else the first of ``zones``, else the first zone the events use.
     """
     events = sorted(events, key=_start_key)
     wanted = list(dict.fromkeys(zones))
@@ -346,9 +345,8 @@ def build_calendar(
     name, description = plain_text(name), plain_text(description)
     for prop in ("name", "x-wr-calname"):
         cal.add(prop, Text(name))
-    if description:
-        cal.add("description", Text(description))
-        cal.add("x-wr-caldesc", Text(description))
+    for prop in ("description", "x-wr-caldesc"):
+        cal.add(prop, Text(description))
     x_timezone = timezone or (wanted[0] if wanted else None)
     if x_timezone:
         cal.add("x-wr-timezone", vText(x_timezone))
@@ -358,9 +356,6 @@ def build_calendar(
     cal.add("x-published-ttl", vDuration(interval))
 
     for tzid in sorted(wanted):
-        # UTC times are written with "Z" and need no block.
-        if tzid == "UTC" and tzid not in by_zone:
-            continue
         # A zone no event uses is described for the calendar's span; an empty calendar has
         # nothing to describe (and must not read the clock).
         around = by_zone.get(tzid) or every
@@ -368,10 +363,6 @@ def build_calendar(
             cal.add_component(vtimezone(tzid, around=around))
     for event in events:
         cal.add_component(event)
-
-    missing = cal.get_missing_tzids()
-    if missing:  # pragma: no cover - vtimezone raises for unknown zones first
-        raise ValueError(f"no VTIMEZONE for {sorted(missing)}")
     return cal
 
 

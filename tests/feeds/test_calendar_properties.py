@@ -209,3 +209,14 @@ def test_a_private_feed_falls_back_to_the_sites_language(course):
     raw = personal_calendar(participant)
     assert header(raw, "X-WR-CALDESC") == PERSONAL_DESCRIPTION["en"]
     assert header(raw, "X-WR-CALNAME") == "Atelier – Anna Souza"
+
+
+def test_a_personal_feed_in_one_zone_tells_clients_that_zone(course):
+    participant = make_user(name="Ana Souza")
+    make_registration(course, participant)
+    add_activity(course, ActivityKind.WEBINAR, "Live Q&A", starts_at=utc(2017, 11, 14, 14))
+
+    assert header(personal_calendar(participant), "X-WR-TIMEZONE") == ROME
+    # Nothing to place: no zone is claimed.
+    newcomer = make_user(name="Anna Souza")
+    assert "X-WR-TIMEZONE" not in personal_calendar(newcomer).decode()

@@ -418,6 +418,7 @@ def test_build_calendar_adds_a_block_for_any_zone_an_event_uses(course):
         "Mine",
         [session_event(sydney, "en"), session_event(rome, "en")],
         zones=[ROME],
+        description="Sessions in Sydney and Turin",
         timezone=ROME,
     )
     assert cal.get_missing_tzids() == set()
@@ -451,7 +452,9 @@ def test_an_empty_calendar_is_still_valid():
 
 @pytest.mark.parametrize("refresh", ["PT1H", "P1D"])
 def test_refresh_interval_is_a_duration(refresh):
-    raw = calendar_bytes(build_calendar("Empty", [], zones=[], refresh=refresh))
+    raw = calendar_bytes(
+        build_calendar("Empty", [], zones=[], description="Nothing yet", refresh=refresh)
+    )
     assert f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}" in unfolded(raw)
     assert f"X-PUBLISHED-TTL:{refresh}" in unfolded(raw)
 

@@ -7,22 +7,29 @@ from datetime import date, time
 
 import pytest
 import vobject
+from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar, Event
 
-from app.courses.models import CourseTranslation
+from app.courses.models import CourseKind, CourseTranslation
 from app.extensions import db
-from app.feeds.calendars import course_calendar, session_calendar
+from app.feeds.calendars import course_calendar, programme_calendar, session_calendar
 from app.modules.models import ModuleTranslation
 from app.schedule.models import CourseSession
 from tests.factories import make_course
+from tests.programmes.factories import make_event, make_programme, make_quito_venue
 
-from .conftest import add_session
+from .conftest import DST_WEEK_START, add_session
 
 
 def event_of(raw: bytes, session: CourseSession) -> Event:
     uid = f"session-{session.uid}@atelier.test"
     [event] = [e for e in Calendar.from_ical(raw).walk("VEVENT") if str(e["UID"]) == uid]
     return event
+
+
+def header(raw: bytes, name: str) -> str:
+    """A calendar property as vobject reads it (icalendar leaves X- properties escaped)."""
+    return vobject.readOne(raw.decode()).contents[name.lower()][0].value
 
 
 def module_session(course) -> CourseSession:
@@ -133,3 +140,84 @@ def test_uids_keep_a_host_when_the_site_address_lacks_one(course, app, monkeypat
     assert f"session-{session.uid}@localhost" in uids
     assert all(uid.endswith("@localhost") for uid in uids)
     assert [str(e["UID"]) for e in again.walk("VEVENT")] == [f"session-{session.uid}@localhost"]
+
+
+def test_each_event_of_a_programme_feed_links_to_its_own_course():
+    programme = make_programme("joint")
+    turin = make_event(
+        CourseKind.COURSE, slug="turin", title="Turin course", start=date(2030, 11, 18)
+    )
+    quito = make_event(
+        CourseKind.SIDE_EVENT,
+        slug="quito",
+        title="Toolbox presentation",
+        start=date(2030, 10, 18),
+        venue=make_quito_venue(),
+    )
+    opening = add_session(turin, "Opening", date(2030, 11, 18), time(9), time(10))
+    toolbox = add_session(quito, "Presentation", date(2030, 10, 18), time(9), time(10))
+
+    raw = programme_calendar(programme, [turin, quito], locale="en")
+
+    for session, title, slug in (
+        (opening, "Turin course", "turin"),
+        (toolbox, "Toolbox presentation", "quito"),
+    ):
+        event = event_of(raw, session)
+        assert str(event["URL"]) == f"http://atelier.test/courses/{slug}"
+        assert str(event["DESCRIPTION"]).endswith(f"{title}\nhttp://atelier.test/courses/{slug}")
+
+
+# Text as calendars can carry it ---------------------------------------------------------------
+
+
+def test_windows_and_old_mac_line_breaks_each_read_as_one_line_break(course):
+    session = add_session(
+        course,
+        "Opening\r\nand welcome",
+        DST_WEEK_START,
+        time(18),
+        time(19),
+        description="Bring:\r\n- your data\r- a map",
+    )
+    raw = course_calendar(course, locale="en")
+
+    event = event_of(raw, session)
+    assert str(event["SUMMARY"]) == "Opening\nand welcome"
+    assert "\n\nBring:\n- your data\n- a map\n\n" in str(event["DESCRIPTION"])
+    # No carriage return is left but the line ends.
+    assert b"\r" not in raw.replace(b"\r\n", b"")
+
+
+def test_control_characters_are_dropped_from_every_text(course):
+    course.translations[0].title = "Governing\x1b[1m migration\x00"
+    course.venue.name = "ITC-ILO\x7f campus"
+    session = add_session(
+        course,
+        "Opening\x07 plenary",
+        DST_WEEK_START,
+        time(18),
+        time(19),
+        description="Notes\x0c here",
+        facilitators="Ana\x85 Souza",
+    )
+    raw = course_calendar(course, locale="en")
+
+    # The strict parser takes the whole feed.
+    assert IcsCalendarStream.calendar_from_ics(raw.decode()).events
+    cal = Calendar.from_ical(raw)
+    assert header(raw, "X-WR-CALNAME") == "Governing[1m migration"
+    event = event_of(raw, session)
+    assert str(event["SUMMARY"]) == "Opening plenary"
+    # No room for this one: the place starts with the venue.
+    assert str(event["LOCATION"]) == "ITC-ILO campus, Viale Maestri del Lavoro 10, 10127 Turin"
+    assert str(event["DESCRIPTION"]) == (
+        "Kind: Plenary\n"
+        "Facilitators: Ana Souza\n"
+        "\n"
+        "Notes here\n"
+        "\n"
+        "Governing[1m migration\n"
+        f"http://atelier.test/courses/{course.slug}"
+    )
+    assert str(cal["DESCRIPTION"]).startswith("A five-day workshop.")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from icalendar import Timezone
+from icalendar import Calendar, Timezone
 
+from app.core.timeutil import local_to_utc
+from app.courses.models import CourseKind
+from app.extensions import db
+from app.feeds.calendars import course_calendar, programme_calendar
 from app.feeds.timezones import vtimezone
+from app.schedule.models import CourseSession
+from tests.factories import make_course, make_venue
+from tests.programmes.factories import add_session, make_event, make_programme
 
 STEP = timedelta(hours=12)
 
@@ -201,3 +208,62 @@ def test_every_block_agrees_with_zoneinfo_and_has_no_rdate(tzid, years):
 def test_unknown_zone_is_refused():
     with pytest.raises(Exception, match="Mars/Olympus"):
         vtimezone("Mars/Olympus", around=_around(2018))
+
+
+# The blocks of a feed ------------------------------------------------------------------------
+
+
+def test_a_session_across_new_year_reads_right_at_both_ends():
+    """São Tomé moved from GMT to +01 at 01:00 on 1 January 2018: the block must be right for
+    the end's year too, not only the start's (or the end reads an hour off)."""
+    tzid = "Africa/Sao_Tome"
+    starts, ends = (date(2017, 12, 31), time(22)), (date(2018, 1, 1), time(3))
+    course = make_course(venue=make_venue(tzid), start=starts[0])
+    session = CourseSession(
+        course=course,
+        title="New Year's Eve reception",
+        starts_at=local_to_utc(*starts, tzid),
+        ends_at=local_to_utc(*ends, tzid),
+    )
+    db.session.add(session)
+    db.session.flush()
+
+    cal = Calendar.from_ical(course_calendar(course, locale="en"))
+
+    [block] = cal.walk("VTIMEZONE")
+    described = block.to_tz(lookup_tzid=False)  # the block as written, not our zoneinfo
+    [event] = cal.walk("VEVENT")
+    for name, expected in (("DTSTART", session.starts_at), ("DTEND", session.ends_at)):
+        wall = event[name].dt.replace(tzinfo=None)
+        assert wall.replace(tzinfo=described).astimezone(UTC) == expected, name
+
+
+def test_a_zone_is_described_for_its_own_events_in_a_feed_of_several():
+    """São Paulo kept summer time until 2019. In a programme feed beside a course years later
+    in Turin, its block is the one its own feed has, and still reads December 2018 at -02."""
+    programme = make_programme("joint")
+    sao_paulo = make_event(
+        CourseKind.SIDE_EVENT,
+        title="Toolbox presentation",
+        start=date(2018, 12, 10),
+        venue=make_venue("America/Sao_Paulo"),
+        programme=programme,
+    )
+    session = add_session(sao_paulo, "Presentation", date(2018, 12, 10), time(9), time(10))
+    turin = make_event(
+        CourseKind.COURSE, title="Turin course", start=date(2030, 11, 18), programme=programme
+    )
+    add_session(turin, "Opening", date(2030, 11, 18), time(9), time(10))
+
+    whole = Calendar.from_ical(programme_calendar(programme, [sao_paulo, turin], locale="en"))
+    own = Calendar.from_ical(course_calendar(sao_paulo, locale="en"))
+
+    def block(cal: Calendar) -> Timezone:
+        [found] = [tz for tz in cal.walk("VTIMEZONE") if str(tz["TZID"]) == "America/Sao_Paulo"]
+        return found
+
+    assert block(whole).to_ical() == block(own).to_ical()
+    described = block(whole).to_tz(lookup_tzid=False)
+    start = datetime(2018, 12, 10, 9, tzinfo=described)
+    assert start.utcoffset() == timedelta(hours=-2)
+    assert start.astimezone(UTC) == session.starts_at
