@@ -278,6 +278,12 @@ def test_a_time_the_clocks_skip_is_refused_beside_its_field(app, data, field):
     assert refusal(app, course, data) == {field: [SKIPPED]}
 
 
+def test_a_webinar_ending_before_it_starts_is_told_that_first_even_at_a_skipped_time(app):
+    course = phase_around(date(2018, 3, 25), "Europe/Rome")
+    data = webinar(day=date(2018, 3, 25), start=time(2, 30), end=time(2, 15))
+    assert refusal(app, course, data) == {"end_time": ["The webinar must end after it starts."]}
+
+
 def test_the_hour_after_the_clocks_go_forward_is_accepted(actor):
     course = phase_around(date(2018, 3, 25), "Europe/Rome")
     activity = create_activity(
