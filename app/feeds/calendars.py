@@ -482,19 +482,11 @@ def tentative_event(event: Event, *, changed_at: datetime | None = None) -> Even
 
 
 def _restamp(event: Event, changed_at: datetime) -> None:
-    # icalendar writes both in UTC, to the second.
-    if changed_at > event.DTSTAMP:
-        event.DTSTAMP = changed_at
-        event.LAST_MODIFIED = changed_at
-
-
-def _restamped(event: Event, changed_at: datetime) -> Event:
-    """``event``, or a copy with DTSTAMP and LAST-MODIFIED raised to ``changed_at``."""
-    if changed_at <= event.DTSTAMP:
-        return event
-    marked = event.copy()
-    _restamp(marked, changed_at)
-    return marked
+    """Raise DTSTAMP and LAST-MODIFIED to ``changed_at`` when it is later (icalendar writes
+    both in UTC, to the second)."""
+    latest = max(event.DTSTAMP, changed_at)
+    event.DTSTAMP = latest
+    event.LAST_MODIFIED = latest
 
 
 def participant_events(registration: Registration, locale: str) -> list[Event]:
@@ -510,7 +502,10 @@ def participant_events(registration: Registration, locale: str) -> list[Event]:
     events = course_events(registration.course, locale)
     if status in TENTATIVE_REGISTRATIONS:
         return [tentative_event(event, changed_at=changed) for event in events]
-    return [_restamped(event, changed) for event in events]
+    # Built for this feed alone: they can be restamped in place.
+    for event in events:
+        _restamp(event, changed)
+    return events
 
 
 def personal_calendar(user: User, *, registrations: Sequence[Registration] | None = None) -> bytes:
