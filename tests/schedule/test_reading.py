@@ -110,6 +110,20 @@ def test_room_conflicts_are_listed_by_time_whatever_the_room():
     assert find_room_overlaps(course) == [(morning, overlap), (afternoon, late)]
 
 
+def test_room_conflicts_are_listed_by_the_start_of_the_earlier_session():
+    # The study visit starts first, so its conflict comes first, though the session it
+    # conflicts with starts after the other pair's.
+    venue = make_venue(rooms=("Room A", "Room B"))
+    room_a, room_b = venue.rooms
+    course = make_course(venue=venue)
+    visit = add_session(course, "Study visit", start=time(9), end=time(12), room=room_a)
+    late = add_session(course, "Interviews", start=time(11), end=time(11, 30), room=room_a)
+    panel = add_session(course, "Panel", start=time(10), end=time(11), room=room_b)
+    debate = add_session(course, "Debate", start=time(10, 30), end=time(11), room=room_b)
+
+    assert find_room_overlaps(course) == [(visit, late), (panel, debate)]
+
+
 def test_a_long_session_conflicts_with_each_one_it_covers():
     room = make_venue(rooms=("Auditorium",)).rooms[0]
     course = make_course(venue=room.venue)
