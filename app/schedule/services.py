@@ -537,16 +537,17 @@ def _generic_titles(focus_title: str) -> list[tuple[str, SessionKind]]:
 def _focus_sessions(
     focus: CourseModule | None, locale: str
 ) -> tuple[list[tuple[str, SessionKind]], Module | None]:
-    """The four suggested sessions of a focus (titles in ``locale``) and its module."""
+    """The suggested sessions of a focus in order, titles in ``locale``: its module's outline,
+    completed to four with generic ones (a focus never takes more than four slots); and its
+    module."""
     if focus is None:
         return _generic_titles(_("Action planning")), None
+    generic = _generic_titles(focus.title(locale))
     if focus.module is None:
-        return _generic_titles(focus.title(locale)), None
-    module = focus.module
-    generic = _generic_titles(module.title(locale))
-    outline = module.text(locale).outline_list[:4]
+        return generic, None
+    outline = focus.module.text(locale).outline_list
     suggested = [(title, guess_kind(title)) for title in outline]
-    return suggested + generic[len(suggested) :], module
+    return suggested + generic[len(suggested) :], focus.module
 
 
 def _split(slot: Slot, first_minutes: int) -> tuple[Slot, Slot]:
