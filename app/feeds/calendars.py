@@ -201,8 +201,11 @@ def session_location(session: CourseSession) -> str:
     if venue is not None:
         parts.append(venue.name)
         parts.extend(line.strip() for line in venue.address.splitlines())
-        # Addresses often end with the city already.
-        if venue.city and venue.city.lower() not in venue.address.lower():
+        # Addresses often end with the city already: as a word of its own, in any case (a
+        # street that only starts like the city, "Corso Turinetti", does not name it). An
+        # empty city adds an empty part, left out below.
+        named = rf"(?<!\w){re.escape(venue.city)}(?!\w)"
+        if not re.search(named, venue.address, re.IGNORECASE):
             parts.append(venue.city)
     return ", ".join(part for part in parts if part)
 

@@ -40,22 +40,29 @@ def module_session(course) -> CourseSession:
 
 
 @pytest.mark.parametrize(
-    ("address", "location"),
+    ("address", "city", "location"),
     [
         # The city is added when the address does not name it…
         (
             "Viale Maestri del Lavoro 10\n  10127 Torino  ",
+            "Turin",
             "Room A, ITC-ILO campus, Viale Maestri del Lavoro 10, 10127 Torino, Turin",
         ),
-        # …and not repeated when it does, whatever its case.
+        # …and not repeated when it does, whatever its case…
         (
             "Viale Maestri del Lavoro 10\n10127 TURIN",
+            "Turin",
             "Room A, ITC-ILO campus, Viale Maestri del Lavoro 10, 10127 TURIN",
         ),
+        # …but a street that only starts like the city does not name it.
+        ("Corso Turinetti 4", "Turin", "Room A, ITC-ILO campus, Corso Turinetti 4, Turin"),
+        # No city, nothing added.
+        ("Corso Turinetti 4", "", "Room A, ITC-ILO campus, Corso Turinetti 4"),
     ],
 )
-def test_the_location_is_room_venue_address_lines_and_city(course, address, location):
+def test_the_location_is_room_venue_address_lines_and_city(course, address, city, location):
     course.venue.address = address
+    course.venue.city = city
     db.session.flush()
     session = module_session(course)
     event = event_of(course_calendar(course, locale="en"), session)
