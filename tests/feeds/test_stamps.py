@@ -24,7 +24,7 @@ from app.feeds.calendars import (
     personal_calendar,
     session_event,
 )
-from app.followup.models import ActivityKind
+from app.followup.models import ActivityKind, FollowupActivity
 from app.registration.models import RegistrationStatus
 from app.schedule.models import CourseSession
 from tests.factories import make_registration, make_user
@@ -51,6 +51,16 @@ def statuses(raw: bytes) -> set[str]:
     return {str(event["STATUS"]) for event in Calendar.from_ical(raw).walk("VEVENT")}
 
 
+def feed_items(course: Course) -> list[CourseSession | FollowupActivity]:
+    """What a course feed shows: sessions but breaks, and the activities (all timed here)."""
+    return [*(s for s in course.sessions if not s.is_break), *course.activities]
+
+
+def uid(item: CourseSession | FollowupActivity) -> str:
+    kind = "session" if isinstance(item, CourseSession) else "activity"
+    return f"{kind}-{item.uid}@atelier.test"
+
+
 def edited(course: Course, items_at: datetime, course_at: datetime) -> None:
     """Record when the course's items and the course itself were last changed."""
     for item in [*course.sessions, *course.activities]:
@@ -68,9 +78,7 @@ def with_deadline(course: Course) -> Course:
 def test_every_event_takes_its_items_last_change_to_the_second(with_deadline):
     edited(with_deadline, ITEMS_CHANGED, ITEMS_CHANGED - timedelta(days=1))
     found = stamps(course_calendar(with_deadline, locale="en"))
-    assert len(found) == len(with_deadline.activities) + len(
-        [s for s in with_deadline.sessions if not s.is_break]
-    )
+    assert set(found) == {uid(item) for item in feed_items(with_deadline)}
     assert set(found.values()) == {("20171002T081530Z", "20171002T081530Z")}
 
 
@@ -197,3 +205,27 @@ def test_a_session_not_saved_yet_has_no_stamp_to_give(course):
             session_event(unsaved, "en")
     finally:
         course.sessions.remove(unsaved)
+
+
+def test_each_registration_stamps_only_its_own_courses_events(with_deadline, neighbour):
+    """Tesfaye Bekele Alemu waits for a seat on the neighbour course and has a place on this
+    one, confirmed later than anything else changed: only this course's events carry it."""
+    waiting = neighbour.registrations[4]
+    assert waiting.status == RegistrationStatus.WAITLISTED
+    mine = make_registration(with_deadline, waiting.user)
+    edited(with_deadline, ITEMS_CHANGED, ITEMS_CHANGED)
+    mine.updated_at = datetime.now(UTC) + timedelta(days=1)
+    db.session.flush()
+
+    raw = personal_calendar(waiting.user)
+    found = stamps(raw)
+    status = {str(e["UID"]): str(e["STATUS"]) for e in Calendar.from_ical(raw).walk("VEVENT")}
+
+    confirmed = f"{mine.updated_at:%Y%m%dT%H%M%SZ}"
+    for item in feed_items(with_deadline):
+        assert found[uid(item)] == (confirmed, confirmed)
+        assert status[uid(item)] == "CONFIRMED"
+    for item in feed_items(neighbour.course):
+        own = f"{max(item.updated_at, waiting.updated_at):%Y%m%dT%H%M%SZ}"
+        assert found[uid(item)] == (own, own)
+        assert status[uid(item)] == "TENTATIVE"
