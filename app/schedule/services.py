@@ -572,15 +572,21 @@ def propose_timetable(
     first session); the last slot of the last day is the evaluation and the closing. The times
     are the venue's wall-clock times, whatever daylight saving does during the week.
 
+    Replacing the timetable of a published course tells its participants, as deleting the old
+    sessions and adding the new ones one by one would (:mod:`app.feeds.notices`).
+
     Raises :class:`TimetableExists` when the course has sessions and ``replace`` is false,
     :class:`InvalidDayWindow` for a day too short, :class:`InvalidSession` for a room of
     another venue or a day start skipped by daylight saving.
     """
     slots = plan_day(day_start, day_end)
     _check_room(course, room)
-    if course.sessions:
+    replaced = bool(course.sessions)
+    if replaced:
         if not replace:
             raise TimetableExists()
+        for session in course.sessions:
+            notices.record_session_deleted(session)
         course.sessions.clear()
         db.session.flush()
 
@@ -654,6 +660,10 @@ def propose_timetable(
                 add(day, closing, _("Closing and certificates"), SessionKind.CLOSING, room=room)
 
     db.session.flush()
+    if replaced:
+        for session in created:
+            notices.record_session_added(session)
+        db.session.flush()
     return _sorted(created)
 
 
