@@ -37,7 +37,7 @@ def organiser():
 
 @pytest.fixture
 def first(organiser):
-    """The 2017 edition in French first, with everything a course can have."""
+    """The 2017 edition, four days in French first, with everything a course can have."""
     facilitator = make_user(name="Tesfaye Bekele")
     m1 = make_module("M1")
     course = make_course(
@@ -47,6 +47,7 @@ def first(organiser):
         facilitators=(facilitator,),
         capacity=24,
     )
+    course.days = 4
     course.default_locale, course.languages = "fr", "fr,en"
     services.set_course_texts(
         course,
@@ -113,7 +114,7 @@ def test_the_new_edition_is_a_draft_of_the_same_course(first, organiser):
     assert new.edition_of is first
     assert new.uid != first.uid
     assert new.slug == "gestion-de-la-migration-au-niveau-local-2018"
-    assert (new.start_date, new.days, new.end_date) == (NEXT, 5, date(2018, 11, 2))
+    assert (new.start_date, new.days, new.end_date) == (NEXT, 4, date(2018, 11, 1))
 
 
 def test_the_new_edition_keeps_the_courses_rules_and_contact(first, organiser):

@@ -82,7 +82,7 @@ def test_the_up_and_down_buttons_swap_a_focus_with_its_neighbour(button, expecte
         "up:x",
         "up:²",  # a digit to str.isdigit, not to int()
         "up:00001",  # more than four digits
-        "up:1:2",
+        "up:0:1",  # a mangled value, not "down:1"
         "up",
         "",
     ],

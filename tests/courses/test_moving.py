@@ -45,13 +45,15 @@ def move(course, start: date, **overrides):
 @pytest.fixture
 def autumn_course():
     """A Turin course in the last week of summer time, 22–26 October 2018, with a morning
-    session that already moved once, a follow-up webinar and an assignment."""
+    session that already moved once, a follow-up webinar that changed twice and an
+    assignment."""
     course = make_course(start=date(2018, 10, 22))
     course.followup_opens_on, course.followup_closes_on = date(2018, 11, 9), date(2018, 12, 6)
     opening = add_session(course, date(2018, 10, 22), time(9), time(10, 30), "Opening")
     opening.sequence = 1
     add_session(course, date(2018, 10, 26), time(16), time(17), "Closing")
-    add_webinar(course, date(2018, 11, 15), time(15), time(16, 30))
+    webinar = add_webinar(course, date(2018, 11, 15), time(15), time(16, 30))
+    webinar.sequence = 2  # its link changed twice
     add_assignment(course, date(2018, 12, 6))
     for item in [course, *course.sessions, *course.activities]:
         item.updated_at = LONG_AGO
@@ -99,7 +101,7 @@ def test_moving_the_first_day_moves_follow_up_activities_keeping_their_times(aut
     assert webinar.due_at is None
     assert wall_clock(assignment.due_at) == (2018, 12, 13, 23, 59)
     assert (assignment.starts_at, assignment.ends_at) == (None, None)
-    assert [a.sequence for a in autumn_course.activities] == [1, 1]
+    assert [a.sequence for a in autumn_course.activities] == [3, 1]
     assert all(a.updated_at > LONG_AGO for a in autumn_course.activities)
 
 
@@ -132,7 +134,7 @@ def test_saving_without_moving_the_first_day_leaves_the_programme_alone(autumn_c
     before = [(s.starts_at, s.ends_at, s.sequence) for s in autumn_course.sessions]
     move(autumn_course, date(2018, 10, 22), contact_name="Course secretariat")
     assert [(s.starts_at, s.ends_at, s.sequence) for s in autumn_course.sessions] == before
-    assert [a.sequence for a in autumn_course.activities] == [0, 0]
+    assert [a.sequence for a in autumn_course.activities] == [2, 0]
     assert autumn_course.followup_opens_on == date(2018, 11, 9)
 
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.core.timeutil import local_to_utc
 from app.courses import services
-from app.courses.models import CourseStatus, RegistrationMode
+from app.courses.models import Course, CourseStatus, RegistrationMode
 from app.courses.services import RegistrationWindow as W
+from app.extensions import db
 from app.registration.models import RegistrationStatus as S
 from tests.courses.builders import ROME
+from tests.courses.test_query_counts import count_queries
 from tests.factories import make_course, make_registration
 
 START = date(2030, 3, 4)  # a Monday in Turin, winter time (UTC+1)
@@ -142,3 +146,29 @@ def test_lists_count_the_seats_of_each_course_on_its_own(neighbour):
 
 def test_a_list_without_courses_has_no_windows():
     assert services.registration_windows([]) == {}
+
+
+def test_a_list_counts_the_seats_of_all_its_courses_in_one_query():
+    """The catalogue shows many cards: their windows cost the same whatever their number."""
+    during = datetime(2030, 2, 1, 12, 0, tzinfo=UTC)
+
+    def open_courses(count):
+        courses = []
+        for _ in range(count):
+            course = make_course(start=START, capacity=2)
+            course.registration_opens_at = OPENS
+            make_registration(course, status=S.CONFIRMED)
+            courses.append(course)
+        db.session.commit()
+        return [c.id for c in courses]
+
+    one, six = open_courses(1), open_courses(6)
+    cards = sa.select(Course).options(selectinload(Course.venue))  # as the catalogue loads them
+    with count_queries() as for_one:
+        courses = db.session.scalars(cards.where(Course.id.in_(one))).all()
+        services.registration_windows(courses, during)
+    with count_queries() as for_six:
+        courses = db.session.scalars(cards.where(Course.id.in_(six))).all()
+        windows = services.registration_windows(courses, during)
+    assert set(windows.values()) == {W.OPEN}
+    assert len(for_six) == len(for_one), for_six

@@ -19,6 +19,7 @@ from tests.factories import make_course
             "Gouvernance des migrations à l'échelle locale",
             "gouvernance-des-migrations-a-l-echelle-locale",
         ),
+        ("(Re)building trust: cities & migrants", "re-building-trust-cities-migrants"),
         ("移民与发展", "course"),  # nothing left in ASCII
         ("¿¡ !?", "course"),
     ],
