@@ -291,10 +291,12 @@ def activity_event(activity: FollowupActivity, locale: str) -> Event | None:
 
 
 def _start_key(event: Event) -> tuple[datetime, str]:
+    """Events by start (aware times compare as instants, whatever their zone; an all-day
+    event at the start of its date in UTC), then by UID."""
     start = event["DTSTART"].dt
     if not isinstance(start, datetime):
         start = datetime.combine(start, time(0), tzinfo=UTC)
-    return start.astimezone(UTC), str(event["UID"])
+    return start, str(event["UID"])
 
 
 def _zone_times(

@@ -228,3 +228,28 @@ def test_control_characters_are_dropped_from_every_text(course):
         f"http://atelier.test/courses/{course.slug}"
     )
     assert str(cal["DESCRIPTION"]).startswith("A five-day workshop.")
+
+
+def test_parallel_sessions_are_listed_by_uid_whatever_order_they_were_added_in(course):
+    """Same data, same bytes: two groups working at the same hour come out in UID order, not
+    in the order the database happens to return them."""
+    first = add_session(
+        course,
+        "Group work: cities",
+        DST_WEEK_START,
+        time(18),
+        time(19),
+        uid="ffffffff-0000-4000-8000-000000000001",
+    )
+    second = add_session(
+        course,
+        "Group work: regions",
+        DST_WEEK_START,
+        time(18),
+        time(19),
+        uid="00000000-0000-4000-8000-000000000002",
+    )
+    raw = course_calendar(course, locale="en")
+    order = [str(e["UID"]) for e in Calendar.from_ical(raw).walk("VEVENT")]
+    parallel = [uid for uid in order if uid.startswith(("session-ffff", "session-0000"))]
+    assert parallel == [f"session-{second.uid}@atelier.test", f"session-{first.uid}@atelier.test"]
