@@ -401,7 +401,6 @@ def create_activity(course: Course, data: ActivityData, *, actor: Any) -> Follow
         link=resolved.link,
         is_required=resolved.is_required,
         position=max((a.position for a in course.activities), default=-1) + 1,
-        sequence=0,
     )
     course.activities.append(activity)
     db.session.flush()
