@@ -311,7 +311,8 @@ def session_time_errors(
             )
     if end <= start and "end" not in errors:
         errors["end"] = _l("The session must end after it starts.")
-    if course.is_online and "day" not in errors and len(instants) == 2:
+    # Both instants exist only when the day is one of the course's and both times exist.
+    if course.is_online and len(instants) == 2:
         first, after = utc_window(course)
         if not (first <= instants["start"] and instants["end"] <= after):
             errors["day"] = _l(
