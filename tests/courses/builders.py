@@ -107,6 +107,7 @@ def add_session(
 def add_webinar(course: Course, day: date, start: time, end: time, title: str = "Coaching webinar"):
     activity = FollowupActivity(
         course=course,
+        position=len(course.activities),  # after the ones there, as the form adds it
         kind=ActivityKind.WEBINAR,
         title=title,
         starts_at=local_to_utc(day, start, course.timezone),
@@ -120,6 +121,7 @@ def add_webinar(course: Course, day: date, start: time, end: time, title: str = 
 def add_assignment(course: Course, due: date, title: str = "Action plan") -> FollowupActivity:
     activity = FollowupActivity(
         course=course,
+        position=len(course.activities),  # after the ones there, as the form adds it
         kind=ActivityKind.ASSIGNMENT,
         title=title,
         due_at=local_to_utc(due, time(23, 59), course.timezone),

@@ -197,7 +197,7 @@ def test_windows_and_old_mac_line_breaks_each_read_as_one_line_break(course):
 
 
 def test_control_characters_are_dropped_from_every_text(course):
-    course.translations[0].title = "Governing\x1b[1m migration\x00"
+    course.translations[0].title = "Governing\x1b[1m migration\x01"
     course.venue.name = "ITC-ILO\x7f campus"
     session = add_session(
         course,
