@@ -47,22 +47,28 @@ class Target:
 @dataclass
 class Equivalent:
     module: str
-    function: str
+    function: str | list[str]  # one function, or several for a whole kind of mutant
     reason: str
     mutant: str | None = None  # text found in the mutated line(s)
     original: str | None = None  # text found in the line(s) replaced (for a removed line)
+    case_only: bool = False  # the mutant changes nothing but the letter case of the line
     used: int = 0
 
     def __post_init__(self) -> None:
-        if self.mutant is None and self.original is None:
-            raise SystemExit(f"equivalent mutant of {self.function}: give `mutant` or `original`")
+        if self.mutant is None and self.original is None and not self.case_only:
+            raise SystemExit(
+                f"equivalent mutant of {self.function}: give `mutant`, `original` or `case_only`"
+            )
 
     def matches(self, module: str, function: str, diff: str) -> bool:
+        functions = [self.function] if isinstance(self.function, str) else self.function
+        new, old = mutated_lines(diff, "+"), mutated_lines(diff, "-")
         return (
             self.module == module
-            and self.function == function
-            and (self.mutant is None or self.mutant in mutated_lines(diff, "+"))
-            and (self.original is None or self.original in mutated_lines(diff, "-"))
+            and function in functions
+            and (self.mutant is None or self.mutant in new)
+            and (self.original is None or self.original in old)
+            and (not self.case_only or (new != old and new.lower() == old.lower()))
         )
 
 
