@@ -62,7 +62,8 @@ lint: $(VENV)/.installed-dev
 
 # Refresh the catalogue of marked strings and merge it into each language's .po file.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		-o app/translations/messages.pot \
 		--no-location --sort-output --project Atelier --copyright-holder "Atelier contributors" .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
 		--no-wrap --no-fuzzy-matching --ignore-obsolete

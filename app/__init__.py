@@ -65,6 +65,7 @@ def _migrations_dir() -> Any:
 def _import_models() -> None:
     # Every model must be known to the metadata before mappers configure or Alembic compares.
     from app.accounts import models as _accounts  # noqa: F401
+    from app.applications import models as _applications  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
     from app.feeds import models as _feeds  # noqa: F401

@@ -1,0 +1,1 @@
+"""Applications: each course's own questions, and the applicants' answers."""
