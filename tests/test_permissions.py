@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from app.accounts.models import Role
+from app.courses.models import CourseTeamMember, TeamRole
 from app.extensions import db
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
@@ -33,6 +34,10 @@ TEAM_READABLE_ENDPOINTS = {
 }
 # ...except ticking attendance, which facilitators do too (answered with a redirect).
 TEAM_WRITABLE_ENDPOINTS = {"desk.attendance"}
+# Reviewers open none of the desk's pages: only the selection (marked @reviewers_may in
+# app/selection/routes.py), GET and POST as listed here.
+REVIEWER_READABLE_ENDPOINTS: set[str] = set()
+REVIEWER_WRITABLE_ENDPOINTS: set[str] = set()
 
 
 def management_rules(
@@ -66,9 +71,11 @@ def management_urls(app: Flask, slug: str) -> list[tuple[str, str]]:
 def course_and_people():
     organiser = make_user(Role.ORGANISER)
     facilitator = make_user(Role.PARTICIPANT)
+    reviewer = make_user(Role.PARTICIPANT)
     course = make_course(
         slug="governing-2017", organisers=(organiser,), facilitators=(facilitator,)
     )
+    course.team.append(CourseTeamMember(user=reviewer, role=TeamRole.REVIEWER))
     other_organiser = make_user(Role.ORGANISER)
     make_course(slug="other-course", organisers=(other_organiser,))
     participant = make_user(Role.PARTICIPANT)
@@ -76,6 +83,7 @@ def course_and_people():
     return course, {
         "participant": participant,
         "facilitator": facilitator,
+        "reviewer": reviewer,
         "organiser of another course": other_organiser,
     }
 
@@ -98,6 +106,11 @@ def walk_values(course_and_people):
 
 
 def expected_status(who: str, endpoint: str, method: str) -> int:
+    if who == "reviewer":
+        if method == "GET" and endpoint in REVIEWER_READABLE_ENDPOINTS:
+            return 200
+        if method == "POST" and endpoint in REVIEWER_WRITABLE_ENDPOINTS:
+            return 302
     if who == "facilitator":
         if method == "GET" and endpoint in TEAM_READABLE_ENDPOINTS:
             return 200
@@ -106,7 +119,9 @@ def expected_status(who: str, endpoint: str, method: str) -> int:
     return 403
 
 
-@pytest.mark.parametrize("who", ["participant", "facilitator", "organiser of another course"])
+@pytest.mark.parametrize(
+    "who", ["participant", "facilitator", "reviewer", "organiser of another course"]
+)
 def test_people_outside_the_organisers_get_403(app, client, course_and_people, walk_values, who):
     course, people = course_and_people
     login(client, people[who])
@@ -126,6 +141,20 @@ def test_team_marks_on_the_views_match_the_lists_above(app):
     }
     assert {e for e, methods in marked.items() if "GET" in methods} == TEAM_READABLE_ENDPOINTS
     assert {e for e, methods in marked.items() if "POST" in methods} == TEAM_WRITABLE_ENDPOINTS
+
+
+def test_reviewer_marks_on_the_views_match_the_lists_above(app):
+    marked = {
+        endpoint: view.reviewer_methods
+        for endpoint, view in app.view_functions.items()
+        if hasattr(view, "reviewer_methods")
+    }
+    readable = {e for e, methods in marked.items() if "GET" in methods}
+    writable = {e for e, methods in marked.items() if "POST" in methods}
+    assert readable == REVIEWER_READABLE_ENDPOINTS
+    assert writable == REVIEWER_WRITABLE_ENDPOINTS
+    # A reviewer opens nothing of the desk.
+    assert not readable & TEAM_READABLE_ENDPOINTS
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, course_and_people):

@@ -89,10 +89,11 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
-        from app.courses.permissions import can_manage_course, can_see_participants
+        from app.courses.permissions import can_manage_course, can_review, can_see_participants
 
         return {
             "can_manage_course": can_manage_course,
+            "can_review": can_review,
             "can_see_participants": can_see_participants,
             "display_timezone": display_timezone,
             "times_follow_browser": times_follow_browser,

@@ -161,10 +161,16 @@ class PartnerRole(enum.StrEnum):
 class TeamRole(enum.StrEnum):
     ORGANISER = "organiser"
     FACILITATOR = "facilitator"
+    # Scores applications on the selection page (app/selection); sees nothing else of the desk.
+    REVIEWER = "reviewer"
 
     @property
     def label(self) -> str:
-        return {TeamRole.ORGANISER: _l("Organiser"), TeamRole.FACILITATOR: _l("Facilitator")}[self]
+        return {
+            TeamRole.ORGANISER: _l("Organiser"),
+            TeamRole.FACILITATOR: _l("Facilitator"),
+            TeamRole.REVIEWER: _l("Reviewer"),
+        }[self]
 
 
 class Course(db.Model):

@@ -35,7 +35,22 @@ def can_manage_course(user: Any, course: Course) -> bool:
 
 
 def can_see_participants(user: Any, course: Course) -> bool:
-    """The whole team, facilitators included, and administrators."""
+    """Organisers and facilitators (the desk), and administrators; not reviewers."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_admin or _team_role(user, course) in (TeamRole.ORGANISER, TeamRole.FACILITATOR)
+
+
+def can_review(user: Any, course: Course) -> bool:
+    """Who sees the applications on the selection page and scores them: reviewers, organisers
+    and administrators. Only the last two decide (``can_manage_course``)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_admin or _team_role(user, course) in (TeamRole.ORGANISER, TeamRole.REVIEWER)
+
+
+def is_on_team(user: Any, course: Course) -> bool:
+    """Anyone on the course's team, whatever the role, and administrators."""
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_admin or _team_role(user, course) is not None
@@ -43,7 +58,7 @@ def can_see_participants(user: Any, course: Course) -> bool:
 
 def can_view_course(user: Any, course: Course) -> bool:
     """Published and cancelled courses are public; drafts only for their team."""
-    return course.status != CourseStatus.DRAFT or can_see_participants(user, course)
+    return course.status != CourseStatus.DRAFT or is_on_team(user, course)
 
 
 def can_see_online_link(user: Any, course: Course, registration: Any = None) -> bool:

@@ -1,4 +1,4 @@
-"""Walks every route of the app, from its URL map, as seven people, and checks each answer
+"""Walks every route of the app, from its URL map, as eight people, and checks each answer
 against the table below.
 
 The world is one finished course with everything a URL can name (a timetable, a follow-up
@@ -28,7 +28,7 @@ from werkzeug.test import TestResponse
 
 from app.accounts.models import PasswordResetToken, Role, User
 from app.certificates.services import format_code, issue_certificate
-from app.courses.models import Course, CourseStatus
+from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
 from app.db import now_utc
 from app.extensions import db
 from app.feeds.models import FeedKind
@@ -71,6 +71,7 @@ ROLES = (
     "participant",
     "other participant",
     "facilitator",
+    "reviewer",
     "other organiser",
     "organiser",
     "admin",
@@ -83,19 +84,23 @@ def row(*allowed: Allowed) -> dict[str, Allowed]:
     return dict(zip(ROLES, allowed, strict=True))
 
 
-# The usual lines. Columns: anonymous, participant, other participant, facilitator, other
-# organiser, organiser, admin.
-EVERYONE = row(PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC)
-ANYONE = row(OK, OK, OK, OK, OK, OK, OK)  # log-in and sign-up send signed-in people home
-SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK)
-ADMINS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
-ORGANISERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)  # who may create courses
-MANAGERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)  # of this course
-TEAM = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK)  # facilitators too
-OWNER = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)  # the participant's own
-OWNER_AND_MANAGERS = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, OK, OK)
-CONFIRMED_AND_TEAM = row(LOGIN, OK, FORBIDDEN, OK, FORBIDDEN, OK, OK)
-CONFIRMED_ONLY = row(LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+# The usual lines. Columns: anonymous, participant, other participant, facilitator, reviewer,
+# other organiser, organiser, admin. The reviewer is on the course's team for the selection
+# only: every other page treats them as anyone signed in without a registration there.
+EVERYONE = row(PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC)
+ANYONE = row(OK, OK, OK, OK, OK, OK, OK, OK)  # log-in and sign-up send signed-in people home
+SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK, OK)
+ADMINS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+# Who may create courses.
+ORGANISERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
+# Of this course.
+MANAGERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)
+TEAM = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK)  # facilitators too
+REVIEWERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK)  # and managers
+OWNER = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)  # the participant's own
+OWNER_AND_MANAGERS = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK)
+CONFIRMED_AND_TEAM = row(LOGIN, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK)
+CONFIRMED_ONLY = row(LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 
 
 class ByMethod(dict[str, dict[str, Allowed]]):
@@ -171,8 +176,8 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "registration.accept_offer": OWNER,
     # The course is over: the registered are sent to their registration, others told it closed.
     "registration.apply": ByMethod(
-        GET=row(PUBLIC, OK, OK, PUBLIC, PUBLIC, PUBLIC, PUBLIC),
-        POST=row(CLOSED, OK, OK, CLOSED, CLOSED, CLOSED, CLOSED),
+        GET=row(PUBLIC, OK, OK, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC),
+        POST=row(CLOSED, OK, OK, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED),
     ),
     "registration.cancel": OWNER,
     "registration.decline_offer": OWNER,
@@ -238,6 +243,7 @@ COURSE_TITLE = "Walkabout course on local migration governance"
 def build_world() -> World:
     organiser = make_user(Role.ORGANISER, name="Olga Organiser")
     facilitator = make_user(Role.PARTICIPANT, name="Fatou Facilitator")
+    reviewer = make_user(Role.PARTICIPANT, name="Rania Reviewer")
     other_organiser = make_user(Role.ORGANISER, name="Otto Other-Organiser")
     participant = make_user(Role.PARTICIPANT, name="Ana Participant")
     other_participant = make_user(Role.PARTICIPANT, name="Bruno Other-Participant")
@@ -255,6 +261,7 @@ def build_world() -> World:
         modules=(module,),
     )
     course.programme = programme
+    course.team.append(CourseTeamMember(user=reviewer, role=TeamRole.REVIEWER))
     apply_followup_defaults(course)
     sessions = propose_timetable(course, room=course.venue.rooms[0])
     make_course(slug=OTHER_SLUG, title="Another course", organisers=(other_organiser,))
@@ -291,6 +298,7 @@ def build_world() -> World:
             "participant": participant.id,
             "other participant": other_participant.id,
             "facilitator": facilitator.id,
+            "reviewer": reviewer.id,
             "other organiser": other_organiser.id,
             "organiser": organiser.id,
             "admin": admin.id,
