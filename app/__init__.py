@@ -79,6 +79,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.applications.routes import bp as applications_bp
     from app.certificates.routes import bp as certificates_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
         followup_bp,
         venues_bp,
         registration_bp,
+        applications_bp,
         desk_bp,
         certificates_bp,
         feeds_bp,

@@ -351,10 +351,10 @@ def _check_options(
                     f"options.{row}.remove",
                     lazy_ngettext(
                         "%(num)d applicant chose this option, so it cannot be removed. "
-                        "Tick “Retired” instead: new applicants no longer see it and the "
+                        "Tick “Retire this option” instead: new applicants no longer see it and the "
                         "answers are kept.",
                         "%(num)d applicants chose this option, so it cannot be removed. "
-                        "Tick “Retired” instead: new applicants no longer see it and the "
+                        "Tick “Retire this option” instead: new applicants no longer see it and the "
                         "answers are kept.",
                         times,
                     ),
@@ -415,7 +415,7 @@ def _apply_options(question: ApplicationQuestion, data: QuestionData) -> None:
     kept: list[QuestionOption] = []
     for row in data.options:
         labels = _option_labels(row)
-        option = own.get(row.option_id) if row.option_id is not None else None
+        option = own.pop(row.option_id, None) if row.option_id is not None else None
         if row.remove or not labels:
             continue
         if option is None:
@@ -428,6 +428,8 @@ def _apply_options(question: ApplicationQuestion, data: QuestionData) -> None:
             lambda text, label: setattr(text, "label", label),
         )
         kept.append(option)
+    # Options the rows do not mention stay as they are, after the others: none vanishes unasked.
+    kept.extend(own.values())
     for position, option in enumerate(kept):
         option.position = position
     question.options[:] = kept

@@ -381,7 +381,7 @@ def test_a_chosen_option_cannot_be_removed(course, organiser, ana, ana_sousa):
         services.update_question(question, same_as(question, options=rows), actor=organiser)
     assert errors_of(excinfo) == {
         "options.1.remove": [
-            "2 applicants chose this option, so it cannot be removed. Tick “Retired” instead: "
+            "2 applicants chose this option, so it cannot be removed. Tick “Retire this option” instead: "
             "new applicants no longer see it and the answers are kept."
         ]
     }
@@ -643,3 +643,19 @@ def test_choices_are_counted_per_option(course, organiser, ana, ana_sousa):
 def test_answers_can_change_only_while_undecided(course, status, editable):
     registration = make_registration(course, make_user(), status=status)
     assert services.can_edit_answers(registration) is editable
+
+
+def test_options_the_rows_leave_out_stay_as_they_were(course, organiser, ana):
+    question = add_question(course, K.SINGLE_CHOICE, "Region", options=REGIONS)
+    africa = question.options[0]
+    chosen = answer(question, make_registration(course, ana), options=[africa])
+    rows = [*rows_of(question)[2:], OptionData({"en": "Oceania"})]
+    services.update_question(question, same_as(question, options=rows), actor=organiser)
+    assert [(o.position, o.label("en")) for o in question.options] == [
+        (0, "Asia and the Pacific"),
+        (1, "Europe"),
+        (2, "Oceania"),
+        (3, "Africa"),
+        (4, "Americas"),
+    ]
+    assert chosen.options == [africa]

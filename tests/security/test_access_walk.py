@@ -27,6 +27,8 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from app.accounts.models import PasswordResetToken, Role, User
+from app.applications.models import QuestionKind
+from app.applications.services import OptionData, QuestionData, TextData, create_question
 from app.certificates.services import format_code, issue_certificate
 from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
 from app.db import now_utc
@@ -120,6 +122,13 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "accounts.reset_request": EVERYONE,
     "accounts.signup": ANYONE,
     "accounts.users": ADMINS,
+    "applications.delete": MANAGERS,
+    "applications.edit": MANAGERS,
+    "applications.index": MANAGERS,
+    "applications.move": MANAGERS,
+    "applications.new": MANAGERS,
+    "applications.restore": MANAGERS,
+    "applications.retire": MANAGERS,
     "certificates.course_overview": MANAGERS,
     "certificates.download": OWNER_AND_MANAGERS,
     "certificates.lookup": EVERYONE,
@@ -276,6 +285,15 @@ def build_world() -> World:
         actor=organiser,
     )
 
+    question = create_question(
+        course,
+        QuestionData(
+            kind=QuestionKind.SINGLE_CHOICE,
+            texts={"en": TextData("Which region do you work in?")},
+            options=(OptionData({"en": "Africa"}), OptionData({"en": "Europe"})),
+        ),
+        actor=organiser,
+    )
     registration = make_registration(course, participant)
     waitlisted = make_registration(course, other_participant, status=RegistrationStatus.WAITLISTED)
     for day in course.day_dates[:4]:
@@ -314,6 +332,7 @@ def build_world() -> World:
             "venue_id": course.venue_id,
             "code": module.code,
             "token_id": feed_token.id,
+            "question_id": question.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -324,6 +343,17 @@ def build_world() -> World:
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
+            "applications.new": {"kind": "yes_no", "text_en-label": "Do you need a visa?"},
+            "applications.edit": {
+                "kind": "single_choice",
+                "text_en-label": "Which region do you work in?",
+                "options-0-option_id": str(question.options[0].id),
+                "options-0-label_en": "Africa",
+                "options-1-option_id": str(question.options[1].id),
+                "options-1-label_en": "Europe",
+                "options-2-label_en": "Asia and the Pacific",
+            },
+            "applications.move": {"direction": "up"},
             "courses.team": {"email": participant.email, "role": "organiser"},
             "courses.copy": {"start_date": "2018-11-19", "slug": "governing-2018"},
             "desk.act": {"action": "cancel"},
@@ -505,7 +535,8 @@ def test_this_course_s_things_are_not_found_at_another_course_s_address(app, mon
     sessions, activities, registrations or team members under its address finds nothing."""
     walker = Walker(app, build_world(), role, monkeypatch)
     for rule in course_rules(app, walker.world):
-        if not rule.arguments & {"session_id", "activity_id", "registration_id", "member_id"}:
+        named = {"session_id", "activity_id", "registration_id", "member_id", "question_id"}
+        if not rule.arguments & named:
             continue
         path = walker.path(rule, slug=OTHER_SLUG)
         for method in methods(rule):

@@ -37,6 +37,8 @@ from icalendar import Calendar
 from markupsafe import escape
 
 from app.accounts.models import Role, User
+from app.applications import services as application_services
+from app.applications.models import Answer, ApplicationQuestion, QuestionKind
 from app.core.timeutil import local_to_utc
 from app.courses.models import (
     Course,
@@ -1182,6 +1184,146 @@ def test_special_needs(new_client, data):
     response = post(client, f"/my/registrations/{registration.id}/needs", data)
     if accepted(response, before):
         check_registration_shown(client, only(Registration))
+
+
+# ---------------------------------------------------------------------------------------------
+# Application questions (the builder)
+
+QUESTION = {
+    "kind": "single_choice",
+    "text_en-label": "Which region do you <work> in?",
+    "text_en-help_text": "The region of your employer.\r\nOne only & <b>bold</b>.",
+    "text_fr-label": "Dans quelle région travaillez-vous ?",
+    "text_fr-help_text": "",
+    "text_es-label": "",
+    "text_es-help_text": "",
+    "is_required": "y",
+    "min_value": "",
+    "max_value": "",
+    "max_size_mb": "10",
+    "options-0-option_id": "",
+    "options-0-label_en": "Africa & <Middle East>",
+    "options-0-label_fr": "",
+    "options-0-label_es": "",
+    "options-1-option_id": "",
+    "options-1-label_en": "Europe",
+    "options-1-label_fr": "Europe (UE)",
+    "options-1-label_es": "",
+}
+
+
+def question_fields(valid: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "valid": valid,
+        "free": (
+            "text_en-label",
+            "text_en-help_text",
+            "text_fr-label",
+            "options-0-label_en",
+            "options-1-label_fr",
+        ),
+        "structural": {
+            "kind": choices(*(k.value for k in QuestionKind)),
+            "is_required": boxes,
+            "min_value": numbers,
+            "max_value": numbers,
+            "max_size_mb": numbers,
+            "options-0-option_id": numbers,
+            "options-1-option_id": numbers,
+            "options-0-is_retired": boxes,
+            "options-1-remove": boxes,
+            "options-2-label_en": any_text,
+        },
+    }
+
+
+question_posts = posts(**question_fields(QUESTION))
+QUESTION_EXTREMES = (
+    {**QUESTION, "kind": "number", "min_value": "-1000000000", "max_value": "1000000000"},
+    {**QUESTION, "kind": "number", "min_value": "9" * 5000},
+    {**QUESTION, "kind": "file", "max_size_mb": "100"},
+    {**QUESTION, "options-0-option_id": "²"},
+)
+
+
+def check_question_shown(client: FlaskClient, question: ApplicationQuestion) -> None:
+    for text in question.texts:
+        assert_plain(text.label)
+        assert_plain(text.help_text, multiline=True)
+    slug = question.course.slug
+    html = get(client, f"/courses/{slug}/questions")
+    assert_escaped(html, question.label("en"))
+    assert_escaped(html, question.text("en").help_text, multiline=True)
+    html = get(client, f"/courses/{slug}/questions/{question.id}/edit")
+    for option in question.options:
+        for text in option.texts:
+            assert_plain(text.label)
+            assert_escaped(html, text.label)
+
+
+@run(question_posts, *QUESTION_EXTREMES)
+def test_question_new(new_client, data):
+    fresh()
+    organiser = make_user(Role.ORGANISER)
+    make_course(slug="asking", organisers=(organiser,), start=date(2030, 11, 18))
+    client = new_client(organiser)
+    before = snapshot()
+    response = post(client, "/courses/asking/questions/new?kind=single_choice", data)
+    if accepted(response, before):
+        check_question_shown(client, only(ApplicationQuestion))
+
+
+# The question edited has two options, the first chosen by an applicant: their ids replace
+# these placeholders.
+EDITED = {**QUESTION, "options-0-option_id": "__option0__", "options-1-option_id": "__option1__"}
+
+
+@run(
+    posts(**question_fields(EDITED)),
+    *(
+        {**extreme, **{k: v for k, v in EDITED.items() if "option_id" in k}}
+        for extreme in QUESTION_EXTREMES[:3]
+    ),
+    {**EDITED, "options-0-remove": "y"},
+    {**EDITED, "options-0-option_id": ""},
+)
+def test_question_edit(new_client, data):
+    """The question edited has an answer that chose its first option."""
+    fresh()
+    organiser = make_user(Role.ORGANISER)
+    course = make_course(slug="asking", organisers=(organiser,), start=date(2030, 11, 18))
+    question = application_services.create_question(
+        course,
+        application_services.QuestionData(
+            kind=QuestionKind.SINGLE_CHOICE,
+            texts={"en": application_services.TextData("Region")},
+            options=(
+                application_services.OptionData({"en": "Africa"}),
+                application_services.OptionData({"en": "Europe"}),
+            ),
+        ),
+        actor=organiser,
+    )
+    registration = make_registration(course)
+    db.session.add(
+        Answer(
+            registration=registration,
+            question=question,
+            options=[question.options[0]],
+            created_at=datetime.now(UTC),
+            updated_at=datetime.now(UTC),
+        )
+    )
+    ids = {f"__option{n}__": str(option.id) for n, option in enumerate(question.options)}
+    data = {name: ids.get(value, value) for name, value in data.items()}
+    client = new_client(organiser)
+    before = snapshot()
+    response = post(client, f"/courses/asking/questions/{question.id}/edit", data)
+    if accepted(response, before):
+        question = only(ApplicationQuestion)
+        # The answer and the option it chose are still there.
+        assert only(Answer).options[0].question_id == question.id
+        check_question_shown(client, question)
 
 
 # ---------------------------------------------------------------------------------------------

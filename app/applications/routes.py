@@ -1,0 +1,173 @@
+"""The question builder: a course's own application questions, for its organisers.
+
+Every page is for the course's organisers and administrators (403 for anyone else signed in,
+404 for a question of another course). Each handler loads, checks access, validates, calls a
+service, commits once and redirects.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.applications import services
+from app.applications.forms import MoveQuestionForm, QuestionForm, add_service_errors
+from app.applications.models import ApplicationQuestion, QuestionKind
+from app.courses.models import Course
+from app.courses.permissions import get_managed_course_or_403
+from app.extensions import db
+
+bp = Blueprint("applications", __name__)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _question_of(course: Course, question_id: int) -> ApplicationQuestion:
+    question = db.session.get(ApplicationQuestion, question_id)
+    if question is None or question.course_id != course.id:
+        abort(404)
+    return question
+
+
+def _list_url(course: Course, question: ApplicationQuestion | None = None) -> str:
+    anchor = f"question-{question.id}" if question is not None else None
+    return url_for("applications.index", slug=course.slug, _anchor=anchor)
+
+
+def _kind_from_query() -> QuestionKind:
+    try:
+        return QuestionKind(request.args.get("kind", QuestionKind.SHORT_TEXT.value))
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/courses/<slug>/questions")
+@login_required
+def index(slug: str) -> ResponseReturnValue:
+    course = get_managed_course_or_403(slug)
+    return render_template(
+        "applications/index.html",
+        course=course,
+        questions=services.questions_in_order(course),
+        answers=services.answer_counts(course),
+        kinds=list(QuestionKind),
+        asks_files=services.ASKS_FILES,
+    )
+
+
+@bp.route("/courses/<slug>/questions/new", methods=["GET", "POST"])
+@login_required
+def new(slug: str) -> ResponseReturnValue:
+    course = get_managed_course_or_403(slug)
+    form = QuestionForm(course=course, kind=_kind_from_query())
+    if form.validate_on_submit():
+        try:
+            question = services.create_question(course, form.to_data(), actor=current_user)
+        except services.InvalidQuestion as exc:
+            add_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                _("The question “%(label)s” was added.", label=question.label(_locale())), "success"
+            )
+            return redirect(_list_url(course, question))
+    return render_template(
+        "applications/question.html",
+        course=course,
+        form=form,
+        question=None,
+        asks_files=services.ASKS_FILES,
+    )
+
+
+@bp.route("/courses/<slug>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, question_id: int) -> ResponseReturnValue:
+    course = get_managed_course_or_403(slug)
+    question = _question_of(course, question_id)
+    form = QuestionForm(course=course, question=question, answers=services.answer_count(question))
+    if form.validate_on_submit():
+        try:
+            services.update_question(question, form.to_data(), actor=current_user)
+        except services.InvalidQuestion as exc:
+            db.session.rollback()
+            add_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                _("The question “%(label)s” was saved.", label=question.label(_locale())), "success"
+            )
+            return redirect(_list_url(course, question))
+    return render_template(
+        "applications/question.html",
+        course=course,
+        form=form,
+        question=question,
+        asks_files=services.ASKS_FILES,
+    )
+
+
+@bp.post("/courses/<slug>/questions/<int:question_id>/move")
+@login_required
+def move(slug: str, question_id: int) -> Response:
+    course = get_managed_course_or_403(slug)
+    question = _question_of(course, question_id)
+    form = MoveQuestionForm()
+    if not form.validate():
+        abort(400)
+    services.move_question(question, form.direction.data, actor=current_user)
+    db.session.commit()
+    return redirect(_list_url(course, question))
+
+
+@bp.post("/courses/<slug>/questions/<int:question_id>/retire")
+@login_required
+def retire(slug: str, question_id: int) -> Response:
+    course = get_managed_course_or_403(slug)
+    question = _question_of(course, question_id)
+    services.retire_question(question, actor=current_user)
+    db.session.commit()
+    flash(
+        _(
+            "“%(label)s” is retired: new applicants no longer see it; its answers are kept.",
+            label=question.label(_locale()),
+        ),
+        "success",
+    )
+    return redirect(_list_url(course, question))
+
+
+@bp.post("/courses/<slug>/questions/<int:question_id>/restore")
+@login_required
+def restore(slug: str, question_id: int) -> Response:
+    course = get_managed_course_or_403(slug)
+    question = _question_of(course, question_id)
+    services.restore_question(question, actor=current_user)
+    db.session.commit()
+    flash(
+        _("“%(label)s” is asked again.", label=question.label(_locale())),
+        "success",
+    )
+    return redirect(_list_url(course, question))
+
+
+@bp.post("/courses/<slug>/questions/<int:question_id>/delete")
+@login_required
+def delete(slug: str, question_id: int) -> Response:
+    course = get_managed_course_or_403(slug)
+    question = _question_of(course, question_id)
+    label = question.label(_locale())
+    try:
+        services.delete_question(question, actor=current_user)
+    except services.QuestionHasAnswers as exc:
+        flash(str(exc), "error")
+        return redirect(_list_url(course, question))
+    db.session.commit()
+    flash(_("The question “%(label)s” was deleted.", label=label), "success")
+    return redirect(_list_url(course))
