@@ -31,13 +31,14 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
     event_tabs = _tabs(client.get(f"/courses/{event.slug}/edit").get_data(as_text=True))
     course_tabs = _tabs(client.get(f"/courses/{course.slug}/edit").get_data(as_text=True))
 
-    assert event_tabs == ["Details", "Sessions", "Team", "Participants", "Attendance"]
+    assert event_tabs == ["Details", "Sessions", "Team", "Questions", "Participants", "Attendance"]
     assert course_tabs == [
         "Details",
         "Modules",
         "Timetable",
         "Follow-up phase",
         "Team",
+        "Questions",
         "Participants",
         "Attendance",
         "Certificates",
