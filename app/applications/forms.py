@@ -23,20 +23,17 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.applications.models import ApplicationQuestion, QuestionKind
-from app.applications.services import (
+from app.applications.checks import (
     DEFAULT_MAX_SIZE_MB,
     HELP_MAX,
     LABEL_MAX,
     OPTION_MAX,
     InvalidQuestion,
-    OptionData,
-    QuestionData,
     QuestionError,
-    TextData,
-    check_question,
-    option_choice_counts,
 )
+from app.applications.models import ApplicationQuestion, QuestionKind
+from app.applications.options import OptionData, option_choice_counts
+from app.applications.services import QuestionData, TextData, check_question
 from app.core.forms import PlainText, one_line_break
 from app.core.urls import MAX_ID
 from app.courses.models import Course

@@ -21,6 +21,11 @@ from werkzeug.wrappers import Response
 
 from app.accounts import services as accounts
 from app.accounts.models import User
+from app.applications import answering
+from app.applications import services as applications
+from app.applications.answer_forms import with_questions
+from app.applications.checks import InvalidAnswers
+from app.applications.models import ApplicationQuestion
 from app.certificates.services import Eligibility, certificate_eligibility, course_end_utc
 from app.courses.models import Course, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
@@ -138,14 +143,20 @@ def _outcome_message(registration: Registration, title: str) -> str:
     )
 
 
-def _registration_form(course: Course, *, anonymous: bool) -> ApplicationForm | RsvpForm:
+def _registration_form(
+    course: Course, *, anonymous: bool, questions: list[ApplicationQuestion]
+) -> ApplicationForm | RsvpForm:
     """The event's simple RSVP or the full application, with the account fields for a
-    visitor who is not signed in; prefilled from the user's account on first display."""
-    form: ApplicationForm | RsvpForm
+    visitor who is not signed in, then the course's own questions; prefilled from the user's
+    account on first display."""
+    form_class: type[ApplicationForm | RsvpForm]
     if course.registration_mode == RegistrationMode.RSVP:
-        form = (SignupRsvpForm if anonymous else RsvpForm)(locale=_locale())
+        form_class = SignupRsvpForm if anonymous else RsvpForm
     else:
-        form = (SignupApplicationForm if anonymous else ApplicationForm)(locale=_locale())
+        form_class = SignupApplicationForm if anonymous else ApplicationForm
+    form: ApplicationForm | RsvpForm = with_questions(form_class, questions, _locale())(
+        locale=_locale()
+    )
     if not form.is_submitted():
         form.language.data = _locale()
         if not anonymous:
@@ -173,7 +184,9 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
         return _closed_page(course, reason, 409 if request.method == "POST" else 200)
 
     anonymous = not current_user.is_authenticated
-    form = _registration_form(course, anonymous=anonymous)
+    form = _registration_form(
+        course, anonymous=anonymous, questions=applications.asked_questions(course)
+    )
 
     if form.validate_on_submit():
         try:
@@ -187,7 +200,16 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
                 )
             else:
                 user = _user()
-            registration = services.apply(course, user, form.application_data())
+            registration = answering.apply_with_answers(
+                course,
+                user,
+                form.application_data(),
+                form.answer_values(),  # type: ignore[union-attr]
+            )
+        except InvalidAnswers as exc:
+            # The questions changed between the form's check and ours.
+            db.session.rollback()
+            form.add_answer_errors(exc)  # type: ignore[union-attr]
         except accounts.EmailTaken:
             # Someone created the account between the form's check and ours.
             db.session.rollback()

@@ -21,7 +21,8 @@ from app.applications.models import (
     QuestionText,
     answer_option,
 )
-from app.applications.services import OptionData, QuestionData, TextData
+from app.applications.options import OptionData
+from app.applications.services import QuestionData, TextData
 from app.courses.models import Course, CourseTeamMember, TeamRole
 from app.db import now_utc
 from app.extensions import db

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.applications import services
+from app.applications import answering, services
+from app.applications.checks import AnswersLocked, InvalidAnswers
 from app.applications.models import Answer, QuestionKind
-from app.applications.services import AnswersLocked, InvalidAnswers
 from app.db import now_utc
 from app.extensions import db
 from app.mail.models import OutboxMessage
@@ -24,18 +24,18 @@ S = RegistrationStatus
 
 
 def check(question, raw, kept=()):
-    return services.check_answer(question, raw, kept)
+    return answering.check_answer(question, raw, kept)
 
 
 def refusal(question, raw, kept=()) -> str:
-    with pytest.raises(services._Refused) as excinfo:
+    with pytest.raises(answering.AnswerRefused) as excinfo:
         check(question, raw, kept)
     return str(excinfo.value.message)
 
 
 def apply(course, user, values, **kwargs):
     data = application_data(certificate_name=user.name, email=user.email)
-    return services.apply_with_answers(course, user, data, values, **kwargs)
+    return answering.apply_with_answers(course, user, data, values, **kwargs)
 
 
 def answers_of(registration) -> dict[int, Answer]:
@@ -337,7 +337,7 @@ def test_every_refused_answer_is_reported_by_question(course):
     years = add_question(course, K.NUMBER, "Years", max_value=40)
     visa = add_question(course, K.YES_NO, "Visa?")
     with pytest.raises(InvalidAnswers) as excinfo:
-        services.check_answers([city, years, visa], {years.id: "41", visa.id: "no"})
+        answering.check_answers([city, years, visa], {years.id: "41", visa.id: "no"})
     assert {qid: [str(m) for m in messages] for qid, messages in excinfo.value.errors.items()} == {
         city.id: ["Answer this question."],
         years.id: ["Enter a number of at most 40."],
@@ -347,7 +347,7 @@ def test_every_refused_answer_is_reported_by_question(course):
 
 def test_answers_to_other_questions_are_ignored(course, neighbour):
     city = add_question(course, K.SHORT_TEXT, "City")
-    checked = services.check_answers([city], {city.id: "Recife", 999_999: "Quito"})
+    checked = answering.check_answers([city], {city.id: "Recife", 999_999: "Quito"})
     assert list(checked) == [city.id]
 
 
@@ -449,7 +449,7 @@ def applied(course, asked, ana):
 
 
 def edit(registration, values, **kwargs):
-    return services.update_answers(registration, values, actor=registration.user, **kwargs)
+    return answering.update_answers(registration, values, actor=registration.user, **kwargs)
 
 
 def test_an_undecided_application_s_answers_can_change(course, asked, applied):

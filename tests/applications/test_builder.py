@@ -8,19 +8,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.applications import services
+from app.applications import answering, options, services
+from app.applications.checks import InvalidQuestion, QuestionHasAnswers
 from app.applications.models import (
     Answer,
     ApplicationQuestion,
     QuestionKind,
     QuestionOption,
 )
-from app.applications.services import (
-    InvalidQuestion,
-    OptionData,
-    QuestionHasAnswers,
-    TextData,
-)
+from app.applications.options import OptionData
+from app.applications.services import TextData
 from app.db import now_utc
 from app.extensions import db
 from app.registration.models import RegistrationStatus
@@ -381,8 +378,8 @@ def test_a_chosen_option_cannot_be_removed(course, organiser, ana, ana_sousa):
         services.update_question(question, same_as(question, options=rows), actor=organiser)
     assert errors_of(excinfo) == {
         "options.1.remove": [
-            "2 applicants chose this option, so it cannot be removed. Tick “Retire this option” instead: "
-            "new applicants no longer see it and the answers are kept."
+            "2 applicants chose this option, so it cannot be removed. Tick “Retire this option” "
+            "instead: new applicants no longer see it and the answers are kept."
         ]
     }
     assert americas in question.options
@@ -627,7 +624,7 @@ def test_choices_are_counted_per_option(course, organiser, ana, ana_sousa):
     africa, americas = question.options[:2]
     answer(question, make_registration(course, ana), options=[africa, americas])
     answer(question, make_registration(course, ana_sousa), options=[americas])
-    assert services.option_choice_counts(question) == {africa.id: 1, americas.id: 2}
+    assert options.option_choice_counts(question) == {africa.id: 1, americas.id: 2}
 
 
 @pytest.mark.parametrize(
@@ -642,7 +639,7 @@ def test_choices_are_counted_per_option(course, organiser, ana, ana_sousa):
 )
 def test_answers_can_change_only_while_undecided(course, status, editable):
     registration = make_registration(course, make_user(), status=status)
-    assert services.can_edit_answers(registration) is editable
+    assert answering.can_edit_answers(registration) is editable
 
 
 def test_options_the_rows_leave_out_stay_as_they_were(course, organiser, ana):

@@ -39,6 +39,7 @@ from markupsafe import escape
 from app.accounts.models import Role, User
 from app.applications import services as application_services
 from app.applications.models import Answer, ApplicationQuestion, QuestionKind
+from app.applications.options import OptionData
 from app.core.timeutil import local_to_utc
 from app.courses.models import (
     Course,
@@ -1134,6 +1135,105 @@ def test_apply(new_client, data):
         check_registration_shown(client, only(Registration))
 
 
+# The Turin workshop's own questions, one of each kind asked (their ids replace the names).
+ASKED = (
+    ("city", QuestionKind.SHORT_TEXT, {"is_required": True}),
+    ("experience", QuestionKind.LONG_TEXT, {}),
+    ("region", QuestionKind.SINGLE_CHOICE, {"is_required": True}),
+    ("regions", QuestionKind.MULTIPLE_CHOICE, {}),
+    ("visa", QuestionKind.YES_NO, {}),
+    ("years", QuestionKind.NUMBER, {"min_value": 0, "max_value": 40}),
+    ("since", QuestionKind.DATE, {}),
+    ("employer", QuestionKind.COUNTRY, {}),
+)
+ANSWERS = {
+    "city": "Belo Horizonte & <Contagem>",
+    "experience": "Five years.\r\nThen <b>more</b>.",
+    "region": "__option0__",
+    "regions": ["__options0__", "__options1__"],
+    "visa": "yes",
+    "years": "12",
+    "since": "2015-03-01",
+    "employer": "BR",
+}
+
+
+def ask_questions(course: Course) -> dict[str, ApplicationQuestion]:
+    organiser = make_user(Role.ORGANISER)
+    asked = {}
+    for key, kind, extra in ASKED:
+        asked[key] = application_services.create_question(
+            course,
+            application_services.QuestionData(
+                kind=kind,
+                texts={"en": application_services.TextData(f"Question <{key}>")},
+                options=(OptionData({"en": "Africa & <co>"}), OptionData({"en": "Europe"})),
+                **extra,
+            ),
+            actor=organiser,
+        )
+    return asked
+
+
+def with_answers(data: dict[str, Any], asked: dict[str, ApplicationQuestion]) -> dict[str, Any]:
+    """The post with each question's field named by its id, and option placeholders by the
+    options' ids."""
+    ids = {f"__option{n}__": str(o.id) for n, o in enumerate(asked["region"].options)}
+    ids.update({f"__options{n}__": str(o.id) for n, o in enumerate(asked["regions"].options)})
+    out = {}
+    for name, value in data.items():
+        if name in asked:
+            name = f"question_{asked[name].id}"
+            if isinstance(value, list):
+                value = [ids.get(v, v) for v in value]
+            else:
+                value = ids.get(value, value)
+        out[name] = value
+    return out
+
+
+def check_answers_stored(asked: dict[str, ApplicationQuestion]) -> None:
+    """What was stored follows each question's rules, as plain text."""
+    for answer in db.session.scalars(sa.select(Answer)):
+        question = answer.question
+        assert_plain(answer.value, multiline=question.kind == QuestionKind.LONG_TEXT)
+        if question.kind == QuestionKind.NUMBER:
+            assert 0 <= int(answer.value) <= 40
+        if question.kind == QuestionKind.DATE:
+            assert date.fromisoformat(answer.value)
+        assert all(option.question_id == question.id for option in answer.options)
+        assert len(answer.options) <= (1 if question.kind == QuestionKind.SINGLE_CHOICE else 2)
+
+
+@run(
+    posts(
+        {**APPLICATION, **ANSWERS},
+        free=("city", "experience"),
+        structural={
+            "region": choices("__option0__", "__option1__", "__options0__"),
+            "regions": st.lists(choices("__options0__", "__options1__", "__option0__"), max_size=3),
+            "visa": choices("yes", "no", "maybe"),
+            "years": st.one_of(st.sampled_from(("-1", "0", "40", "41")), numbers),
+            "since": dates,
+            "employer": choices("IT", "EU", "ZZ", "XK"),
+        },
+        broken=3,
+    ),
+    {**APPLICATION, **ANSWERS, "years": "9" * 5000, "since": "0001-01-01"},
+)
+def test_apply_with_questions(new_client, data):
+    fresh()
+    participant = make_user()
+    course = open_course(slug="asking")
+    asked = ask_questions(course)
+    client = new_client(participant)
+    before = snapshot()
+    response = post(client, f"/courses/{course.slug}/register", with_answers(data, asked))
+    if accepted(response, before):
+        check_registration_shown(client, only(Registration))
+        check_answers_stored(asked)
+
+
 RSVP = {
     "certificate_name": "Ana Souza",
     "email": "ana@example.org",
@@ -1298,8 +1398,8 @@ def test_question_edit(new_client, data):
             kind=QuestionKind.SINGLE_CHOICE,
             texts={"en": application_services.TextData("Region")},
             options=(
-                application_services.OptionData({"en": "Africa"}),
-                application_services.OptionData({"en": "Europe"}),
+                OptionData({"en": "Africa"}),
+                OptionData({"en": "Europe"}),
             ),
         ),
         actor=organiser,
