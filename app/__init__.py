@@ -63,7 +63,8 @@ def _migrations_dir() -> Any:
 
 
 def _import_models() -> None:
-    # Every model must be known to the metadata before mappers configure or Alembic compares.
+    # Every model must be known to the metadata before mappers configure or Alembic compares;
+    # app.storage.services registers the session events that keep stored files' bytes in step.
     from app.accounts import models as _accounts  # noqa: F401
     from app.applications import models as _applications  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
@@ -74,6 +75,8 @@ def _import_models() -> None:
     from app.modules import models as _modules  # noqa: F401
     from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
+    from app.storage import models as _storage  # noqa: F401
+    from app.storage import services as _storage_services  # noqa: F401
     from app.venues import models as _venues  # noqa: F401
 
 

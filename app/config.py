@@ -52,6 +52,13 @@ DEFAULTS: dict[str, Any] = {
     # How many reverse proxies stand in front of the app: their X-Forwarded-For, -Proto and
     # -Host headers are then believed (the rate limits count by the client's real address).
     "TRUSTED_PROXIES": 0,
+    # Stored files (app/storage): the backend and, for "local", its folder (instance/uploads
+    # unless set). Several app servers share one folder on a mounted volume.
+    "STORAGE_BACKEND": "local",
+    "UPLOAD_FOLDER": None,
+    # The largest request body accepted; anything larger is answered 413 before it is read.
+    # Room for a few documents of the default 10 MB each in one form.
+    "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
 }
 
 # Secret keys that tutorials and templates hand out: never good enough in production.
@@ -78,6 +85,8 @@ ENVIRONMENT: dict[str, type] = {
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
     "TRUSTED_PROXIES": int,
+    "UPLOAD_FOLDER": str,
+    "MAX_CONTENT_LENGTH": int,
 }
 
 
@@ -114,6 +123,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'atelier.db'}"
     app.config["MAIL_EML_DIR"] = str(instance_path / "mail")
+    app.config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     app.config.from_pyfile("config.py", silent=True)
 
     for name, kind in ENVIRONMENT.items():
