@@ -1,8 +1,9 @@
-"""The question builder: a course's own application questions, for its organisers.
+"""The question builder, for a course's organisers, and an applicant's own answers.
 
-Every page is for the course's organisers and administrators (403 for anyone else signed in,
-404 for a question of another course). Each handler loads, checks access, validates, calls a
-service, commits once and redirects.
+The builder's pages are for the course's organisers and administrators (403 for anyone else
+signed in, 404 for a question of another course). An applicant changes only their own answers
+(anyone else's registration is "not found"). Each handler loads, checks access, validates,
+calls a service, commits once and redirects.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.applications import services
+from app.applications import answering, services
+from app.applications.answer_forms import AnswersForm, answer_data, with_questions
+from app.applications.checks import AnswersLocked, InvalidAnswers
 from app.applications.forms import MoveQuestionForm, QuestionForm, add_service_errors
 from app.applications.models import ApplicationQuestion, QuestionKind
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
+from app.registration.models import Registration
 
 bp = Blueprint("applications", __name__)
 
@@ -171,3 +175,66 @@ def delete(slug: str, question_id: int) -> Response:
     db.session.commit()
     flash(_("The question “%(label)s” was deleted.", label=label), "success")
     return redirect(_list_url(course))
+
+
+# --- applicants: their own answers --------------------------------------------------------------
+
+
+def _own_registration_or_404(registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.user_id != current_user.id:
+        abort(404)
+    return registration
+
+
+def _my_courses(registration: Registration) -> Response:
+    return redirect(url_for("registration.my_courses", _anchor=f"registration-{registration.id}"))
+
+
+@bp.route("/my/registrations/<int:registration_id>/answers", methods=["GET", "POST"])
+@login_required
+def my_answers(registration_id: int) -> ResponseReturnValue:
+    registration = _own_registration_or_404(registration_id)
+    course = registration.course
+    questions = services.asked_questions(course)
+    if not answering.can_edit_answers(registration) or not questions:
+        flash(
+            _("The course team has decided on this application: its answers can no longer change.")
+            if questions
+            else _("This course asks no questions of its own."),
+            "info",
+        )
+        return _my_courses(registration)
+    form_class = with_questions(AnswersForm, questions, _locale(), registration=registration)
+    data = (
+        None
+        if request.method == "POST"
+        else answer_data(answering.answers_of(registration), questions)
+    )
+    form = form_class(data=data)
+    if form.validate_on_submit():
+        try:
+            changed = answering.update_answers(
+                registration, form.answer_values(), actor=current_user
+            )
+        except AnswersLocked as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _my_courses(registration)
+        except InvalidAnswers as exc:
+            db.session.rollback()
+            form.add_answer_errors(exc)
+        else:
+            db.session.commit()
+            flash(
+                _("Your answers are saved.") if changed else _("Nothing changed in your answers."),
+                "success" if changed else "info",
+            )
+            return _my_courses(registration)
+    return render_template(
+        "applications/my_answers.html",
+        form=form,
+        registration=registration,
+        course=course,
+        course_title=course.title(_locale()),
+    )

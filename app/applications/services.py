@@ -98,6 +98,17 @@ def asked_questions(course: Course) -> list[ApplicationQuestion]:
     ]
 
 
+def courses_asking(course_ids: Sequence[int]) -> set[int]:
+    """Which of the courses ask applicants questions of their own now (in one query)."""
+    stmt = sa.select(ApplicationQuestion.course_id).where(
+        ApplicationQuestion.course_id.in_(course_ids),
+        ApplicationQuestion.is_retired.is_(False),
+    )
+    if not ASKS_FILES:
+        stmt = stmt.where(ApplicationQuestion.kind != QuestionKind.FILE)
+    return set(db.session.scalars(stmt.distinct()))
+
+
 def answer_counts(course: Course) -> dict[int, int]:
     """How many registrations answered each of the course's questions, by question id
     (questions without answers are absent)."""

@@ -18,14 +18,15 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BaseConverter, ValidationError
 
 from app.accounts.models import User
+from app.applications.exports import answers_by_registration, filterable_questions, shown_answers
 from app.core.urls import safe_next
 from app.courses.models import Course
 from app.courses.permissions import (
@@ -50,7 +51,9 @@ from app.registration.desk_forms import (
     DeskAction,
     DeskFilterForm,
     RegistrationActionForm,
+    answer_field_name,
     attendance_mark,
+    desk_filter_form,
 )
 from app.registration.models import Registration, RegistrationEvent, RegistrationStatus
 from app.registration.services import RegistrationError
@@ -135,7 +138,17 @@ def is_confirmed_participant(user: Any, course: Course) -> bool:
     return status == RegistrationStatus.CONFIRMED
 
 
-def _filter_args(filters: exports.DeskFilters) -> dict[str, str]:
+def _filter_form(course: Course) -> DeskFilterForm:
+    """The list's filters as the query string asks, with the course's choice questions."""
+    return desk_filter_form(
+        filterable_questions(course),
+        str(get_locale()),
+        formdata=request.args,
+        countries=exports.course_countries(course),
+    )
+
+
+def _filter_args(filters: exports.DeskFilters, form: DeskFilterForm) -> dict[str, str]:
     """The query string that asks for ``filters`` again (for the export links)."""
     args = {
         "q": filters.search,
@@ -143,6 +156,9 @@ def _filter_args(filters: exports.DeskFilters) -> dict[str, str]:
         "country": filters.country or "",
         "organisation_type": filters.organisation_type.value if filters.organisation_type else "",
     }
+    questions = {question.id: question for question in form.answer_questions}
+    for question_id, wanted in filters.answers:
+        args[answer_field_name(questions[question_id])] = wanted
     return {key: value for key, value in args.items() if value}
 
 
@@ -219,6 +235,7 @@ EVENT_LABELS = {
     "moved_up": _l("Moved up the waiting list"),
     "moved_down": _l("Moved down the waiting list"),
     "needs_updated": _l("Special needs updated"),
+    "answers_updated": _l("Answers to the course's questions changed"),
 }
 
 
@@ -231,7 +248,7 @@ EVENT_LABELS = {
 @login_required
 def index(slug: str) -> str:
     course = get_team_course_or_403(slug)
-    form = DeskFilterForm(formdata=request.args, countries=exports.course_countries(course))
+    form = _filter_form(course)
     filters = form.filters()
     waitlist = services.waitlist(course)
     return render_template(
@@ -247,7 +264,7 @@ def index(slug: str) -> str:
         can_manage=can_manage_course(current_user, course),
         action_form=RegistrationActionForm(),
         bulk_form=BulkActionForm(course=course),
-        filter_args=_filter_args(filters),
+        filter_args=_filter_args(filters, form),
         statuses=list(RegistrationStatus),
     )
 
@@ -276,6 +293,10 @@ def show(slug: str, registration_id: int) -> str:
         event_labels=EVENT_LABELS,
         can_manage=can_manage_course(current_user, course),
         action_form=RegistrationActionForm(),
+        answers=shown_answers(
+            answers_by_registration([registration.id]).get(registration.id, []),
+            str(get_locale()),
+        ),
     )
 
 
@@ -331,8 +352,7 @@ def bulk(slug: str) -> Response:
 
 
 def _filtered(course: Course) -> list[Registration]:
-    form = DeskFilterForm(formdata=request.args, countries=exports.course_countries(course))
-    return exports.desk_registrations(course, form.filters())
+    return exports.desk_registrations(course, _filter_form(course).filters())
 
 
 def _download(content: bytes, filename: str, mimetype: str) -> Response:

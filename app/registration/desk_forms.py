@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, ValidationError
 
+from app.applications.models import ApplicationQuestion, QuestionKind
 from app.courses.models import Course
 from app.extensions import db
 from app.registration.exports import DeskFilters
@@ -61,10 +63,14 @@ CANCELLABLE = frozenset(
 
 
 class DeskFilterForm(FlaskForm):
-    """The list's filters, read from the query string (GET, so no CSRF token)."""
+    """The list's filters, read from the query string (GET, so no CSRF token). Made by
+    :func:`desk_filter_form` with a filter per choice or yes-or-no question of the course."""
 
     class Meta:
         csrf = False
+
+    # The course's questions filtered by (fields ``answer_<id>``).
+    answer_questions: tuple[ApplicationQuestion, ...] = ()
 
     q = SearchField(_l("Search"), description=_l("Name, email or organisation"))
     status = SelectField(_l("Status"))
@@ -81,12 +87,22 @@ class DeskFilterForm(FlaskForm):
         self.organisation_type.choices = [everyone] + [
             SelectChoice(t.value, t.label) for t in OrganisationType
         ]
+        for question, field in self.answer_fields():
+            field.choices = [everyone, *_answer_choices(question, str(get_locale()))]
+
+    def answer_fields(self) -> list[tuple[ApplicationQuestion, SelectField]]:
+        return [(q, self[answer_field_name(q)]) for q in self.answer_questions]
 
     def filters(self) -> DeskFilters:
         """The filters asked for; a value that is not one of the choices is ignored."""
         statuses = {s.value for s in RegistrationStatus}
         types = {t.value for t in OrganisationType}
         countries = {c.value for c in self.country.choices if c.value}  # type: ignore[union-attr]
+        answers = tuple(
+            (question.id, field.data)
+            for question, field in self.answer_fields()
+            if field.data and field.data in {c.value for c in field.choices}  # type: ignore[union-attr]
+        )
         return DeskFilters(
             status=RegistrationStatus(self.status.data) if self.status.data in statuses else None,
             country=self.country.data if self.country.data in countries else None,
@@ -96,7 +112,39 @@ class DeskFilterForm(FlaskForm):
                 else None
             ),
             search=(self.q.data or "").strip()[:200],
+            answers=answers,
         )
+
+
+def answer_field_name(question: ApplicationQuestion) -> str:
+    return f"answer_{question.id}"
+
+
+def _retired(label: str, is_retired: bool) -> str:
+    return f"{label} {_l('(retired)')}" if is_retired else label
+
+
+def _answer_choices(question: ApplicationQuestion, locale: str) -> list[SelectChoice]:
+    if question.kind == QuestionKind.YES_NO:
+        return [SelectChoice("yes", str(_l("Yes"))), SelectChoice("no", str(_l("No")))]
+    return [
+        SelectChoice(str(option.id), _retired(option.label(locale), option.is_retired))
+        for option in question.options
+    ]
+
+
+def desk_filter_form(
+    questions: list[ApplicationQuestion], locale: str, **kwargs: Any
+) -> DeskFilterForm:
+    """The desk's filters, with one for each of ``questions`` (labelled in ``locale``; retired
+    questions and options are marked, their answers still found)."""
+    attrs: dict[str, Any] = {
+        answer_field_name(q): SelectField(_retired(q.label(locale), q.is_retired))
+        for q in questions
+    }
+    attrs["answer_questions"] = tuple(questions)
+    form_class = type("DeskFilterForm", (DeskFilterForm,), attrs)
+    return form_class(**kwargs)  # type: ignore[no-any-return]
 
 
 class RegistrationActionForm(FlaskForm):

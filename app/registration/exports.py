@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.applications.exports import answer_columns, answered_with
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeutil import to_local
 from app.courses.models import Course
@@ -63,10 +64,14 @@ class DeskFilters:
     country: str | None = None
     organisation_type: OrganisationType | None = None
     search: str = ""
+    # Answers to the course's questions: (question id, "yes", "no" or an option's id).
+    answers: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_active(self) -> bool:
-        return bool(self.status or self.country or self.organisation_type or self.search)
+        return bool(
+            self.status or self.country or self.organisation_type or self.search or self.answers
+        )
 
 
 def desk_registrations(course: Course, filters: DeskFilters | None = None) -> list[Registration]:
@@ -81,6 +86,8 @@ def desk_registrations(course: Course, filters: DeskFilters | None = None) -> li
         stmt = stmt.where(Registration.country == filters.country)
     if filters.organisation_type is not None:
         stmt = stmt.where(Registration.organisation_type == filters.organisation_type)
+    for question_id, wanted in filters.answers:
+        stmt = stmt.where(Registration.id.in_(answered_with(question_id, wanted)))
     search = filters.search.strip()
     if search:
         stmt = stmt.where(
@@ -186,24 +193,31 @@ COLUMNS: list[Column] = [
 ]
 
 
-def export_header() -> list[str]:
-    """Column headers in the current language."""
-    return [str(column.label) for column in COLUMNS]
+Cell = str | int | date | datetime | None
 
 
-def export_rows(
+def export_table(
     course: Course, registrations: list[Registration]
-) -> list[list[str | int | datetime | None]]:
-    """One row of values per registration, in the order of ``export_header``."""
+) -> tuple[list[str], list[list[Cell]]]:
+    """The column headers in the current language (the registration's own columns, then one
+    per question of the course), and one row of values per registration."""
     context = ExportContext(course, waitlist_positions(course))
-    return [[column.value(r, context) for column in COLUMNS] for r in registrations]
+    answers = answer_columns(course, [r.id for r in registrations], str(get_locale()))
+    header = [str(column.label) for column in COLUMNS] + answers.labels
+    rows = [
+        [column.value(r, context) for column in COLUMNS] + answers.values(r.id)
+        for r in registrations
+    ]
+    return header, rows
 
 
-def _as_text(value: str | int | datetime | None) -> str:
+def _as_text(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, int):
         return str(value)
     return safe_cell(value)
@@ -213,8 +227,9 @@ def to_csv(course: Course, registrations: list[Registration]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel reads accents right; CRLF line ends."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([safe_cell(label) for label in export_header()])
-    for row in export_rows(course, registrations):
+    header, rows = export_table(course, registrations)
+    writer.writerow([safe_cell(label) for label in header])
+    for row in rows:
         writer.writerow([_as_text(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -231,10 +246,15 @@ def to_xlsx(course: Course, registrations: list[Registration]) -> bytes:
     assert sheet is not None
     sheet.title = _("Participants")[:31]
     bold = Font(bold=True)
-    for column_index, label in enumerate(export_header(), start=1):
-        cell = sheet.cell(row=1, column=column_index, value=label)
+    header, rows = export_table(course, registrations)
+    # The headers name the course's questions too, as organisers typed them: text, like the
+    # cells below.
+    for column_index, label in enumerate(header, start=1):
+        cell = sheet.cell(row=1, column=column_index)
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(label))
+        cell.data_type = "s"
         cell.font = bold
-    for row_index, row in enumerate(export_rows(course, registrations), start=2):
+    for row_index, row in enumerate(rows, start=2):
         for column_index, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_index, column=column_index)
             if isinstance(value, str):
@@ -245,6 +265,8 @@ def to_xlsx(course: Course, registrations: list[Registration]) -> bytes:
                 cell.value = value
                 if isinstance(value, datetime):
                     cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(value, date):
+                    cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

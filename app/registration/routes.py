@@ -25,6 +25,7 @@ from app.applications import answering
 from app.applications import services as applications
 from app.applications.answer_forms import with_questions
 from app.applications.checks import InvalidAnswers
+from app.applications.exports import ShownAnswer, answers_by_registration, shown_answers
 from app.applications.models import ApplicationQuestion
 from app.certificates.services import Eligibility, certificate_eligibility, course_end_utc
 from app.courses.models import Course, CourseTeamMember, RegistrationMode
@@ -259,13 +260,21 @@ class MyCourse:
     followup_activities: list[FollowupActivity] = field(default_factory=list)
     # After the on-site week, for confirmed participants: what the certificate still needs.
     certificate: Eligibility | None = None
+    # Answers to the course's own questions, and whether they may still change.
+    answers: list[ShownAnswer] = field(default_factory=list)
+    can_change_answers: bool = False
 
     @property
     def course(self) -> Course:
         return self.registration.course
 
 
-def _my_course(registration: Registration, locale: str) -> MyCourse:
+def _my_course(
+    registration: Registration,
+    locale: str,
+    answers: list[ShownAnswer],
+    asking: set[int],
+) -> MyCourse:
     course = registration.course
     today = venue_today(course)
     state = phase_state(course, today)
@@ -288,6 +297,8 @@ def _my_course(registration: Registration, locale: str) -> MyCourse:
             if confirmed and not course.kind.is_event and now_utc() >= course_end_utc(course)
             else None
         ),
+        answers=answers,
+        can_change_answers=course.id in asking and answering.can_edit_answers(registration),
     )
 
 
@@ -302,7 +313,13 @@ def my_courses() -> str:
         .order_by(Course.start_date.desc(), Registration.id)
     )
     locale = _locale()
-    items = [_my_course(r, locale) for r in db.session.scalars(stmt).unique()]
+    registrations = list(db.session.scalars(stmt).unique())
+    answers = answers_by_registration([r.id for r in registrations])
+    asking = applications.courses_asking([r.course_id for r in registrations])
+    items = [
+        _my_course(r, locale, shown_answers(answers.get(r.id, []), locale), asking)
+        for r in registrations
+    ]
     # Courses the user helps run (facilitators have no other way in to the desk).
     team_courses = db.session.scalars(
         sa.select(Course)

@@ -126,6 +126,8 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "applications.edit": MANAGERS,
     "applications.index": MANAGERS,
     "applications.move": MANAGERS,
+    # The course asks questions, but the participant's application is decided: sent back.
+    "applications.my_answers": OWNER,
     "applications.new": MANAGERS,
     "applications.restore": MANAGERS,
     "applications.retire": MANAGERS,
@@ -354,6 +356,7 @@ def build_world() -> World:
                 "options-2-label_en": "Asia and the Pacific",
             },
             "applications.move": {"direction": "up"},
+            "applications.my_answers": {f"question_{question.id}": str(question.options[1].id)},
             "courses.team": {"email": participant.email, "role": "organiser"},
             "courses.copy": {"start_date": "2018-11-19", "slug": "governing-2018"},
             "desk.act": {"action": "cancel"},

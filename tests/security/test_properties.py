@@ -61,7 +61,7 @@ from app.followup import services as followup_services
 from app.followup.models import ActivityKind, FollowupActivity, Submission
 from app.modules.models import Module
 from app.programmes import services as programme_services
-from app.registration.models import Registration
+from app.registration.models import Registration, RegistrationStatus
 from app.schedule.models import CourseSession, SessionKind, SessionStatus
 from app.venues.models import Room, Venue
 from tests.conftest import login
@@ -1232,6 +1232,60 @@ def test_apply_with_questions(new_client, data):
     if accepted(response, before):
         check_registration_shown(client, only(Registration))
         check_answers_stored(asked)
+        check_answers_shown(client, only(Registration))
+
+
+def check_answers_shown(client: FlaskClient, registration: Registration) -> None:
+    """The texts typed come back escaped on "My courses" and on the desk's page."""
+    texts = [
+        (answer.value, answer.question.kind == QuestionKind.LONG_TEXT)
+        for answer in db.session.scalars(
+            sa.select(Answer).where(Answer.registration_id == registration.id)
+        )
+        if answer.question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+    ]
+    html = get(client, "/my/courses")
+    for text, multiline in texts:
+        assert_escaped(html, text, multiline=multiline)
+    admin = make_user(Role.ADMIN)
+    db.session.commit()
+    login(client, admin)
+    html = get(client, f"/courses/{registration.course.slug}/participants/{registration.id}")
+    for text, multiline in texts:
+        assert_escaped(html, text, multiline=multiline)
+    login(client, registration.user)
+
+
+@run(
+    posts(
+        ANSWERS,
+        free=("city", "experience"),
+        structural={
+            "region": choices("__option0__", "__option1__", "__options0__"),
+            "regions": st.lists(choices("__options0__", "__options1__", "__option0__"), max_size=3),
+            "visa": choices("yes", "no", "maybe"),
+            "years": st.one_of(st.sampled_from(("-1", "0", "40", "41")), numbers),
+            "since": dates,
+            "employer": choices("IT", "EU", "ZZ", "XK"),
+        },
+        broken=3,
+    ),
+)
+def test_my_answers(new_client, data):
+    """An undecided applicant changes their answers."""
+    fresh()
+    participant = make_user()
+    course = open_course(slug="asking")
+    asked = ask_questions(course)
+    registration = make_registration(course, participant, status=RegistrationStatus.SUBMITTED)
+    client = new_client(participant)
+    before = snapshot()
+    response = post(
+        client, f"/my/registrations/{registration.id}/answers", with_answers(data, asked)
+    )
+    if accepted(response, before):
+        check_answers_stored(asked)
+        check_answers_shown(client, only(Registration))
 
 
 RSVP = {
