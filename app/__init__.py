@@ -75,6 +75,7 @@ def _import_models() -> None:
     from app.modules import models as _modules  # noqa: F401
     from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
+    from app.selection import models as _selection  # noqa: F401
     from app.storage import models as _storage  # noqa: F401
     from app.storage import services as _storage_services  # noqa: F401
     from app.venues import models as _venues  # noqa: F401

@@ -21,6 +21,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
+from app.applications.services import copy_questions
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeutil import day_start_utc, local_to_utc, shift_days_keeping_wall_time
 from app.courses.models import (
@@ -410,8 +411,9 @@ def copy_as_new_edition(
     course: Course, start_date: date, *, slug: str | None, actor: User
 ) -> Course:
     """A draft copy of ``course`` starting on ``start_date``: texts, focuses, partners, team,
-    timetable and follow-up plan, all moved by the same number of days (wall-clock times kept).
-    Registration dates move too. The new edition gets new calendar identities."""
+    timetable and follow-up plan, all moved by the same number of days (wall-clock times kept),
+    and the selection criteria. Registration dates move too. The new edition gets new calendar
+    identities, and the application questions asked now (not their answers)."""
     shift = (start_date - course.start_date).days
     tz = course.timezone
     new = Course(
@@ -491,6 +493,11 @@ def copy_as_new_edition(
                 link=a.link,
             )
         )
+    copy_questions(course, new)
+    # Imported here: the selection builds on courses.
+    from app.selection.services import copy_criteria
+
+    copy_criteria(course, new)
     db.session.flush()
     return new
 

@@ -404,8 +404,9 @@ def registration_fields(data: ApplicationData) -> dict[str, Any]:
     }
 
 
-def confirm(registration: Registration, *, actor: User) -> None:
-    """An organiser confirms a submitted or waitlisted application, if a seat is free."""
+def confirm(registration: Registration, *, actor: User, message: str = "") -> None:
+    """An organiser confirms a submitted or waitlisted application, if a seat is free.
+    ``message``, if any, goes into the mail and the history (so for the other decisions)."""
     if registration.status not in (S.SUBMITTED, S.WAITLISTED):
         raise NotAllowed()
     course = registration.course
@@ -415,26 +416,27 @@ def confirm(registration: Registration, *, actor: User) -> None:
     if course.capacity is not None and seats_held(course) - held_by_self >= course.capacity:
         raise CourseFull()
     was_waiting = registration.status == S.WAITLISTED
-    _set_status(registration, S.CONFIRMED, actor=actor, action="confirmed")
+    _set_status(registration, S.CONFIRMED, actor=actor, action="confirmed", note=message)
     db.session.flush()
-    _notify(registration, "promoted" if was_waiting else "confirmed")
+    _notify(registration, "promoted" if was_waiting else "confirmed", message=message)
 
 
-def put_on_waitlist(registration: Registration, *, actor: User) -> None:
+def put_on_waitlist(registration: Registration, *, actor: User, message: str = "") -> None:
     if registration.status != S.SUBMITTED:
         raise NotAllowed()
-    _set_status(registration, S.WAITLISTED, actor=actor, action="waitlisted")
+    _set_status(registration, S.WAITLISTED, actor=actor, action="waitlisted", note=message)
     db.session.flush()
-    _notify(registration, "waitlisted", position=waitlist_position(registration))
+    _notify(registration, "waitlisted", position=waitlist_position(registration), message=message)
 
 
-def reject(registration: Registration, *, actor: User, note: str = "") -> None:
+def reject(registration: Registration, *, actor: User, note: str = "", message: str = "") -> None:
+    """``note`` is for the history only; ``message`` goes to the applicant and the history."""
     if registration.status not in (S.SUBMITTED, S.WAITLISTED):
         raise NotAllowed()
     had_offer = registration.has_offer
-    _set_status(registration, S.REJECTED, actor=actor, action="rejected", note=note)
+    _set_status(registration, S.REJECTED, actor=actor, action="rejected", note=note or message)
     db.session.flush()
-    _notify(registration, "rejected")
+    _notify(registration, "rejected", message=message)
     if had_offer:
         fill_free_seats(registration.course)
 

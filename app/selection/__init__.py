@@ -1,0 +1,1 @@
+"""Selection by a committee: each course's criteria, reviewers' scores, and decisions."""
