@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.registration.desk import bp as desk_bp
     from app.registration.routes import bp as registration_bp
     from app.schedule.routes import bp as schedule_bp
+    from app.selection.routes import bp as selection_bp
     from app.venues.routes import bp as venues_bp
 
     for bp in (
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         registration_bp,
         applications_bp,
         desk_bp,
+        selection_bp,
         certificates_bp,
         feeds_bp,
     ):

@@ -31,7 +31,15 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
     event_tabs = _tabs(client.get(f"/courses/{event.slug}/edit").get_data(as_text=True))
     course_tabs = _tabs(client.get(f"/courses/{course.slug}/edit").get_data(as_text=True))
 
-    assert event_tabs == ["Details", "Sessions", "Team", "Questions", "Participants", "Attendance"]
+    assert event_tabs == [
+        "Details",
+        "Sessions",
+        "Team",
+        "Questions",
+        "Participants",
+        "Attendance",
+        "Selection",
+    ]
     assert course_tabs == [
         "Details",
         "Modules",
@@ -41,6 +49,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Questions",
         "Participants",
         "Attendance",
+        "Selection",
         "Certificates",
     ]
 

@@ -40,6 +40,7 @@ from app.followup.models import ActivityKind
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
 from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
+from app.selection.services import CriterionData, CriterionTextData, create_criterion
 from tests.conftest import login
 from tests.factories import make_course, make_module, make_registration, make_user, make_venue
 from tests.programmes.factories import make_programme
@@ -201,6 +202,15 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "schedule.propose": MANAGERS,
     "schedule.restore_session": MANAGERS,
     "schedule.timetable": MANAGERS,
+    "selection.criteria": MANAGERS,
+    "selection.decide": MANAGERS,
+    "selection.delete_criterion": MANAGERS,
+    "selection.edit_criterion": MANAGERS,
+    "selection.index": REVIEWERS,
+    "selection.move_criterion": MANAGERS,
+    "selection.restore_criterion": MANAGERS,
+    "selection.retire_criterion": MANAGERS,
+    "selection.review": REVIEWERS,
     "venues.edit": ADMINS,
     "venues.index": ADMINS,
     "venues.new": ADMINS,
@@ -296,6 +306,11 @@ def build_world() -> World:
         ),
         actor=organiser,
     )
+    criterion = create_criterion(
+        course,
+        CriterionData({"en": CriterionTextData("Relevance of the job")}),
+        actor=organiser,
+    )
     registration = make_registration(course, participant)
     waitlisted = make_registration(course, other_participant, status=RegistrationStatus.WAITLISTED)
     for day in course.day_dates[:4]:
@@ -335,6 +350,7 @@ def build_world() -> World:
             "code": module.code,
             "token_id": feed_token.id,
             "question_id": question.id,
+            "criterion_id": criterion.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -357,6 +373,11 @@ def build_world() -> World:
             },
             "applications.move": {"direction": "up"},
             "applications.my_answers": {f"question_{question.id}": str(question.options[1].id)},
+            "selection.criteria": {"text_en-label": "Motivation"},
+            "selection.decide": {"decision": "reject", "registration_ids": [waitlisted.id]},
+            "selection.edit_criterion": {"text_en-label": "Relevance of the position"},
+            "selection.move_criterion": {"direction": "down"},
+            "selection.review": {f"score_{criterion.id}": "4", "comment": "A strong profile."},
             "courses.team": {"email": participant.email, "role": "organiser"},
             "courses.copy": {"start_date": "2018-11-19", "slug": "governing-2018"},
             "desk.act": {"action": "cancel"},
@@ -538,7 +559,14 @@ def test_this_course_s_things_are_not_found_at_another_course_s_address(app, mon
     sessions, activities, registrations or team members under its address finds nothing."""
     walker = Walker(app, build_world(), role, monkeypatch)
     for rule in course_rules(app, walker.world):
-        named = {"session_id", "activity_id", "registration_id", "member_id", "question_id"}
+        named = {
+            "session_id",
+            "activity_id",
+            "registration_id",
+            "member_id",
+            "question_id",
+            "criterion_id",
+        }
         if not rule.arguments & named:
             continue
         path = walker.path(rule, slug=OTHER_SLUG)

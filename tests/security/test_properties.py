@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -45,8 +45,10 @@ from app.courses.models import (
     Course,
     CourseKind,
     CourseStatus,
+    CourseTeamMember,
     CourseTranslation,
     Programme,
+    TeamRole,
 )
 from app.extensions import db
 from app.feeds import services as feed_services
@@ -63,6 +65,8 @@ from app.modules.models import Module
 from app.programmes import services as programme_services
 from app.registration.models import Registration, RegistrationStatus
 from app.schedule.models import CourseSession, SessionKind, SessionStatus
+from app.selection import services as selection_services
+from app.selection.models import Review, SelectionCriterion
 from app.venues.models import Room, Venue
 from tests.conftest import login
 from tests.factories import (
@@ -1702,6 +1706,218 @@ def test_programme_edit(new_client, data):
 
 
 # ---------------------------------------------------------------------------------------------
+# Selection: criteria, reviews and decisions
+
+
+CRITERION = {
+    "text_en-label": "Relevance of the <job> & its city",
+    "text_en-help_text": "Does the applicant work on migration?\r\nIn a city?",
+    "text_fr-label": "Pertinence du poste",
+    "text_fr-help_text": "",
+    "text_es-label": "",
+    "text_es-help_text": "",
+}
+criterion_posts = posts(
+    CRITERION,
+    free=("text_en-label", "text_en-help_text", "text_fr-label", "text_es-help_text"),
+    structural={"text_es-label": any_text, "text_fr-help_text": any_text},
+)
+
+
+def check_criterion_shown(client: FlaskClient, criterion: SelectionCriterion) -> None:
+    for text in criterion.texts:
+        assert_plain(text.label)
+        assert_plain(text.help_text, multiline=True)
+    slug = criterion.course.slug
+    english = criterion.text("en")
+    html = get(client, f"/courses/{slug}/selection/criteria")
+    assert_escaped(html, english.label)
+    assert_escaped(html, english.help_text, multiline=True)
+    assert_escaped(get(client, f"/courses/{slug}/selection"), english.label)
+    assert_escaped(
+        get(client, f"/courses/{slug}/selection/criteria/{criterion.id}/edit"), english.label
+    )
+
+
+@run(
+    criterion_posts, {**CRITERION, "text_en-label": " "}, {**CRITERION, "text_en-label": "x" * 201}
+)
+def test_criterion_new(new_client, data):
+    fresh()
+    organiser = make_user(Role.ORGANISER)
+    course = make_course(slug="selected", organisers=(organiser,), start=date(2030, 11, 18))
+    client = new_client(organiser)
+    before = snapshot()
+    response = post(client, f"/courses/{course.slug}/selection/criteria", data)
+    if accepted(response, before):
+        check_criterion_shown(client, only(SelectionCriterion))
+
+
+@run(criterion_posts)
+def test_criterion_edit(new_client, data):
+    fresh()
+    organiser = make_user(Role.ORGANISER)
+    course = make_course(slug="selected", organisers=(organiser,), start=date(2030, 11, 18))
+    criterion = selection_services.create_criterion(
+        course,
+        selection_services.CriterionData(
+            {"en": selection_services.CriterionTextData("Motivation")}
+        ),
+        actor=organiser,
+    )
+    client = new_client(organiser)
+    before = snapshot()
+    response = post(client, f"/courses/{course.slug}/selection/criteria/{criterion.id}/edit", data)
+    if accepted(response, before):
+        check_criterion_shown(client, only(SelectionCriterion))
+
+
+@run(posts({"direction": "up"}, structural={"direction": choices("up", "down")}, broken=1))
+def test_criterion_move(new_client, data):
+    fresh()
+    organiser = make_user(Role.ORGANISER)
+    course = make_course(slug="selected", organisers=(organiser,), start=date(2030, 11, 18))
+    made = [
+        selection_services.create_criterion(
+            course,
+            selection_services.CriterionData({"en": selection_services.CriterionTextData(label)}),
+            actor=organiser,
+        )
+        for label in ("Relevance", "Motivation")
+    ]
+    client = new_client(organiser)
+    before = snapshot()
+    response = post(client, f"/courses/{course.slug}/selection/criteria/{made[1].id}/move", data)
+    if accepted(response, before):
+        positions = sorted(c.position for c in db.session.scalars(sa.select(SelectionCriterion)))
+        assert positions == [1, 2]
+
+
+def selection_world(capacity: int = 30) -> tuple[User, User, Course, list[SelectionCriterion]]:
+    """An organiser, a reviewer, a course taking applications with two criteria, and three
+    applicants waiting for a decision."""
+    organiser = make_user(Role.ORGANISER)
+    reviewer = make_user(name="Rania <Haddad>")
+    course = open_course(slug="selected", capacity=capacity, organisers=(organiser,))
+    course.requires_approval = True
+    course.team.append(CourseTeamMember(user=reviewer, role=TeamRole.REVIEWER))
+    made = [
+        selection_services.create_criterion(
+            course,
+            selection_services.CriterionData({"en": selection_services.CriterionTextData(label)}),
+            actor=organiser,
+        )
+        for label in ("Relevance", "Motivation")
+    ]
+    for name in ("Ana Souza", "Ana Sousa", "Anna Souza"):
+        make_registration(course, make_user(name=name), status=RegistrationStatus.SUBMITTED)
+    return organiser, reviewer, course, made
+
+
+REVIEW = {
+    "score_first": "4",
+    "note_first": "Runs the <migrant> desk.",
+    "score_second": "1",
+    "note_second": "",
+    "comment": "Strong & local.\r\nSee the motivation.",
+}
+scores = st.one_of(
+    st.sampled_from(("1", "5", "0", "6", "", "3.5", "-1", "05", "٣", "9" * 5000)), numbers
+)
+
+
+def with_criteria(data: dict[str, Any], made: list[SelectionCriterion]) -> dict[str, Any]:
+    """The post with each criterion's fields named by its id."""
+    ids = {"first": made[0].id, "second": made[1].id}
+    out = {}
+    for name, value in data.items():
+        prefix, _sep, which = name.partition("_")
+        out[f"{prefix}_{ids[which]}" if which in ids else name] = value
+    return out
+
+
+@run(
+    posts(
+        REVIEW,
+        free=("note_first", "note_second", "comment"),
+        structural={"score_first": scores, "score_second": scores},
+    )
+)
+def test_review(new_client, data):
+    fresh()
+    _organiser, reviewer, course, made = selection_world()
+    registration = db.session.scalars(sa.select(Registration)).first()
+    client = new_client(reviewer)
+    before = snapshot()
+    response = post(
+        client, f"/courses/{course.slug}/selection/{registration.id}", with_criteria(data, made)
+    )
+    if accepted(response, before):
+        review = only(Review)
+        assert {s.score for s in review.scores} <= {1, 2, 3, 4, 5}
+        assert len(review.scores) == 2
+        assert_plain(review.comment, multiline=True)
+        html = get(client, f"/courses/{course.slug}/selection/{registration.id}")
+        assert_escaped(html, review.comment, multiline=True)
+        for score in review.scores:
+            assert_plain(score.comment, multiline=True)
+            assert_escaped(html, score.comment, multiline=True)
+        get(client, f"/courses/{course.slug}/selection")
+
+
+DECISION = {
+    "decision": "confirm",
+    "registration_ids": ["__all__"],
+    "message": "Welcome to Turin & <bring> your plan.\r\nSee you.",
+    "next": "/courses/selected/selection?sort=name",
+}
+
+
+@run(
+    posts(
+        DECISION,
+        free=("message",),
+        structural={
+            "decision": choices("confirm", "waitlist", "reject"),
+            "registration_ids": st.lists(st.one_of(st.just("__all__"), numbers), max_size=4),
+            "next": links,
+        },
+    ),
+    {**DECISION, "message": "x" * 501},
+)
+def test_decision(new_client, data):
+    fresh()
+    organiser, _reviewer, course, _made = selection_world(capacity=2)
+    ids = [str(r.id) for r in db.session.scalars(sa.select(Registration).order_by(Registration.id))]
+    data = {
+        **data,
+        "registration_ids": [
+            i for v in data.get("registration_ids", []) for i in (ids if v == "__all__" else [v])
+        ],
+    }
+    client = new_client(organiser)
+    before = snapshot()
+    response = post(client, f"/courses/{course.slug}/selection/decide", data)
+    assert response.status_code in (302, 400)
+    location = urlsplit(response.headers.get("Location", ""))
+    assert not location.netloc or location.netloc == "localhost"
+    decided = [r for r in db.session.scalars(sa.select(Registration)) if r.events]
+    if not decided:
+        assert snapshot() == before
+        return
+    # Capacity holds, and the message is kept as plain text in each decision's history.
+    confirmed = [r for r in decided if r.status == RegistrationStatus.CONFIRMED]
+    assert len(confirmed) <= 2
+    for registration in decided:
+        note = registration.events[-1].note
+        assert_plain(note, multiline=True)
+        assert note == data["message"].replace("\r\n", "\n").replace("\r", "\n").strip()
+    html = get(client, f"/courses/{course.slug}/selection?show=all")
+    for registration in decided:
+        assert_escaped(html, registration.certificate_name)
+
+
+# ---------------------------------------------------------------------------------------------
 # Calendar links
 
 
@@ -1881,6 +2097,9 @@ QUERY_KEYS = (
     "day",
     "lang",
     "next",
+    "show",
+    "sort",
+    "order",
 )
 
 
