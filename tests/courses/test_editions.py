@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from app.accounts.models import Role
+from app.applications.models import QuestionKind
+from app.applications.services import QuestionData, TextData, create_question, questions_in_order
 from app.core.timeutil import local_to_utc
 from app.courses import services
 from app.courses.models import (
@@ -223,6 +225,26 @@ def test_the_follow_up_activities_move_keeping_their_times_and_contents(first, o
     assert (plan.starts_at, plan.ends_at) == (None, None)
     assert wall_clock(plan.due_at) == (2018, 12, 13, 23, 59)
     assert {a.uid for a in new.activities}.isdisjoint(a.uid for a in first.activities)
+
+
+def test_the_application_questions_come_along(first, organiser):
+    question = create_question(
+        first,
+        QuestionData(
+            kind=QuestionKind.YES_NO,
+            texts={"fr": TextData("Avez-vous besoin d'un visa ?")},
+            is_required=True,
+        ),
+        actor=organiser,
+    )
+    new = copy(first, actor=organiser)
+    [copied] = questions_in_order(new)
+    assert (copied.kind, copied.label("fr"), copied.is_required) == (
+        QuestionKind.YES_NO,
+        "Avez-vous besoin d'un visa ?",
+        True,
+    )
+    assert questions_in_order(first) == [question]
 
 
 def test_the_original_is_left_as_it_was(first, organiser):
