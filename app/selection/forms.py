@@ -29,7 +29,7 @@ from app.core.urls import MAX_ID
 from app.courses.models import Course
 from app.extensions import db
 from app.registration.models import Registration
-from app.selection.listing import MESSAGE_MAX, SORT_KEYS, Decision, Show
+from app.selection.listing import MESSAGE_MAX, SORT_VALUES, Decision, Show
 from app.selection.models import HIGHEST_SCORE, LOWEST_SCORE, SelectionCriterion
 from app.selection.services import (
     COMMENT_MAX,
@@ -288,7 +288,7 @@ class SelectionFilterForm(FlaskForm):
             "name": _l("Name"),
             "applied": _l("Date of application"),
         }
-        self.sort.choices = [SelectChoice(key, labels[key]) for key in SORT_KEYS] + [
+        self.sort.choices = [SelectChoice(key, labels[key]) for key in SORT_VALUES] + [
             SelectChoice(f"criterion-{c.id}", c.label(locale)) for c in criteria
         ]
 

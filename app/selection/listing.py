@@ -16,7 +16,7 @@ Services flush, never commit, and take the acting user as an argument.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,13 +97,11 @@ class ApplicationRow:
 
 
 SortKey = str  # "overall", "reviews", "spread", "name", "applied" or "criterion-<id>"
-SORT_KEYS = ("overall", "reviews", "spread", "name", "applied")
 
 
-def _aggregates(
-    registration_ids: list[int], criterion_ids: list[int]
-) -> dict[int, dict[int, tuple[float, int, int]]]:
-    """Registration id → criterion id → (mean, min, max) of the scores, in one query."""
+def _aggregates(criterion_ids: list[int]) -> dict[int, dict[int, tuple[float, int, int]]]:
+    """Registration id → criterion id → (mean, min, max) of the scores on ``criterion_ids``
+    (one course's criteria, so of its applications only), in one query."""
     rows = db.session.execute(
         sa.select(
             Review.registration_id,
@@ -112,11 +110,8 @@ def _aggregates(
             sa.func.min(ReviewScore.score),
             sa.func.max(ReviewScore.score),
         )
-        .join(ReviewScore, ReviewScore.review_id == Review.id)
-        .where(
-            Review.registration_id.in_(registration_ids),
-            ReviewScore.criterion_id.in_(criterion_ids),
-        )
+        .join(Review.scores)
+        .where(ReviewScore.criterion_id.in_(criterion_ids))
         .group_by(Review.registration_id, ReviewScore.criterion_id)
     )
     found: dict[int, dict[int, tuple[float, int, int]]] = {}
@@ -125,30 +120,29 @@ def _aggregates(
     return found
 
 
-def _review_counts(registration_ids: list[int], viewer: User) -> dict[int, tuple[int, bool]]:
-    """Registration id → (number of reviews, whether ``viewer`` wrote one), in one query."""
-    mine = sa.func.max(sa.case((Review.reviewer_id == viewer.id, 1), else_=0))
-    rows = db.session.execute(
-        sa.select(Review.registration_id, sa.func.count(), mine)
-        .where(Review.registration_id.in_(registration_ids))
-        .group_by(Review.registration_id)
-    )
-    return {registration_id: (count, bool(own)) for registration_id, count, own in rows}
+def _overall(means: Iterable[float]) -> float | None:
+    """The overall mean: the mean of the criteria's means, each criterion weighing alike."""
+    values = list(means)
+    return sum(values) / len(values) if values else None
+
+
+SORT_VALUES: dict[str, Callable[[ApplicationRow], Any]] = {
+    "overall": lambda row: row.overall,
+    "reviews": lambda row: row.review_count,
+    "spread": lambda row: row.spread,
+    "name": lambda row: row.registration.certificate_name.casefold(),
+    "applied": lambda row: row.registration.created_at,
+}
 
 
 def _sort_value(key: SortKey) -> Callable[[ApplicationRow], Any]:
-    if key == "reviews":
-        return lambda row: row.review_count
-    if key == "spread":
-        return lambda row: row.spread
-    if key == "name":
-        return lambda row: row.registration.certificate_name.casefold()
-    if key == "applied":
-        return lambda row: row.registration.created_at
-    if key.startswith("criterion-"):
-        criterion_id = int(key.removeprefix("criterion-"))
-        return lambda row: row.means.get(criterion_id)
-    return lambda row: row.overall
+    """How to sort by ``key``: one of SORT_VALUES, or ``criterion-<id>``; else ValueError."""
+    if key in SORT_VALUES:
+        return SORT_VALUES[key]
+    if not key.startswith("criterion-"):
+        raise ValueError(f"no such sort key: {key!r}")
+    criterion_id = int(key.removeprefix("criterion-"))
+    return lambda row: row.means.get(criterion_id)
 
 
 def sort_rows(
@@ -179,20 +173,25 @@ def selection_rows(
     may not see puts those applications last, as if unscored."""
     if asked is None:
         asked = active_criteria(course)
-    registrations = db.session.scalars(
-        sa.select(Registration)
+    # Each application with its number of reviews and whether the viewer wrote one of them.
+    listed = db.session.execute(
+        sa.select(
+            Registration,
+            sa.func.count(Review.id),
+            # The outer join's empty row has no reviewer: the filter leaves it out.
+            sa.func.count().filter(Review.reviewer_id == viewer.id),
+        )
+        .outerjoin(Review)
         .where(Registration.course_id == course.id, Registration.status.in_(show.statuses))
+        .group_by(Registration.id)
         .order_by(Registration.created_at, Registration.id)
     ).all()
-    ids = [registration.id for registration in registrations]
-    aggregates = _aggregates(ids, [criterion.id for criterion in asked])
-    counts = _review_counts(ids, viewer)
+    aggregates = _aggregates([criterion.id for criterion in asked])
     is_manager = can_manage_course(viewer, course)
     rows = []
-    for registration in registrations:
-        count, own = counts.get(registration.id, (0, False))
-        row = ApplicationRow(registration, review_count=count, reviewed_by_viewer=own)
-        if not (is_manager or own):
+    for registration, count, own in listed:
+        row = ApplicationRow(registration, review_count=count, reviewed_by_viewer=own > 0)
+        if not (is_manager or row.reviewed_by_viewer):
             row.scores_hidden = True
         else:
             for criterion_id, (mean, lowest, highest) in aggregates.get(
@@ -200,8 +199,7 @@ def selection_rows(
             ).items():
                 row.means[criterion_id] = mean
                 row.spreads[criterion_id] = highest - lowest
-            if row.means:
-                row.overall = sum(row.means.values()) / len(row.means)
+            row.overall = _overall(row.means.values())
         rows.append(row)
     return sort_rows(rows, sort, descending=descending)
 
@@ -236,11 +234,7 @@ def balance(course: Course) -> ParticipantSummary:
 
     def counted(name: str, column: Any) -> sa.Select[Any]:
         return (
-            sa.select(
-                sa.literal_column(f"'{name}'").label("dimension"),
-                sa.cast(column, sa.String).label("value"),
-                sa.func.count().label("n"),
-            )
+            sa.select(sa.literal_column(f"'{name}'"), sa.cast(column, sa.String), sa.func.count())
             .where(*confirmed)
             .group_by(column)
         )
@@ -291,19 +285,19 @@ class DecisionOutcome:
     refused: list[tuple[Registration, str]] = field(default_factory=list)  # with the reason
 
 
-def _overall_means(course: Course, registration_ids: list[int]) -> dict[int, float]:
-    """Registration id → the mean of its active criteria's means (none when unscored)."""
-    asked = [criterion.id for criterion in active_criteria(course)]
+def _overall_means(course: Course) -> dict[int, float | None]:
+    """Registration id → its overall mean on the active criteria, for those scored."""
+    found = _aggregates([criterion.id for criterion in active_criteria(course)])
     return {
-        registration_id: sum(mean for mean, _lo, _hi in by_criterion.values()) / len(by_criterion)
-        for registration_id, by_criterion in _aggregates(registration_ids, asked).items()
+        registration_id: _overall(mean for mean, _lowest, _highest in by_criterion.values())
+        for registration_id, by_criterion in found.items()
     }
 
 
 def decision_order(course: Course, registrations: Sequence[Registration]) -> list[Registration]:
     """The order decisions are taken in: the highest overall score first (so that when seats
     run out, the best-scored are confirmed), the unscored last, ties by application date."""
-    means = _overall_means(course, [registration.id for registration in registrations])
+    means = _overall_means(course)
     by_date = sorted(registrations, key=lambda r: (r.created_at, r.id))
     scored = [r for r in by_date if r.id in means]
     scored.sort(key=lambda r: means[r.id], reverse=True)

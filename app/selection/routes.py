@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from app.applications.exports import answers_by_registration, shown_answers
 from app.core.urls import safe_next
 from app.courses.models import Course
 from app.courses.permissions import (
@@ -172,6 +173,9 @@ def review(slug: str, registration_id: int) -> ResponseReturnValue:
         reviews=services.visible_reviews(registration, current_user),
         review_count=len(services.reviews_of(registration)),
         all_criteria=services.criteria(course),
+        answers=shown_answers(
+            answers_by_registration([registration.id]).get(registration.id, []), _locale()
+        ),
         may_decide=may_decide,
         decision_form=DecisionForm(course=course) if may_decide else None,
         decisions=list(listing.Decision),

@@ -16,6 +16,10 @@ def rows(shares):
     return [(share.label, share.count, pytest.approx(share.fraction)) for share in shares]
 
 
+def keys(shares):
+    return [share.key for share in shares]
+
+
 @pytest.fixture
 def confirmed(applicants):
     """Ana Souza (Brazil, local government, woman), Anna Souza (Italy, academia, gender not
@@ -35,6 +39,7 @@ def test_the_confirmed_group_by_country_with_shares(course, confirmed):
         ("Congo - Kinshasa", 1, 0.25),
         ("Italy", 1, 0.25),
     ]
+    assert keys(found.by_country) == ["BR", "CO", "CD", "IT"]
 
 
 def test_the_confirmed_group_by_type_of_organisation_largest_first(course, confirmed):
@@ -46,11 +51,13 @@ def test_the_confirmed_group_by_type_of_organisation_largest_first(course, confi
 
 
 def test_those_who_gave_no_gender_are_counted_last(course, confirmed):
-    assert rows(balance(course).by_gender) == [
+    by_gender = balance(course).by_gender
+    assert rows(by_gender) == [
         ("Woman", 2, 0.5),
         ("Man", 1, 0.25),
         ("Not given", 1, 0.25),
     ]
+    assert keys(by_gender) == ["woman", "man", ""]
 
 
 def test_only_the_confirmed_of_this_course_count(course, applicants, neighbour):

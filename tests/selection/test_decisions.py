@@ -14,9 +14,9 @@ from app.mail.models import OutboxMessage
 from app.registration.models import RegistrationEvent, RegistrationStatus
 from app.selection import listing
 from app.selection.listing import Decision, decide, decision_order
-from app.selection.services import NotAllowed, SelectionError
+from app.selection.services import NotAllowed, SelectionError, create_criterion
 from tests.factories import make_registration
-from tests.selection.conftest import review
+from tests.selection.conftest import criterion_data, review
 
 S = RegistrationStatus
 MESSAGE = "We look forward to your case study on Belo Horizonte."
@@ -140,6 +140,10 @@ def test_a_bulk_confirmation_beyond_the_free_seats_confirms_up_to_the_limit_and_
         S.SUBMITTED,
     ]
     assert mails_to(applicants[2].email) == []
+    # No message was written: the confirmations say nothing more.
+    [text] = mails_to(applicants[0].email)
+    assert "A word from" not in text
+    assert applicants[0].events[-1].note == ""
 
 
 def test_a_bulk_confirmation_takes_the_best_scored_first(
@@ -179,6 +183,16 @@ def test_decisions_take_the_unscored_last_and_ties_in_the_order_they_applied(
     ]
 
 
+def test_the_order_follows_the_mean_whatever_the_number_of_criteria_scored(
+    organiser, reviewer, criteria, applicants
+):
+    review(applicants[0], reviewer, 4, 4, 4)  # scored on three criteria: 4.0
+    create_criterion(applicants[0].course, criterion_data("Languages"), actor=organiser)
+    review(applicants[1], reviewer, 3, 3, 3, 3)  # on four: 3.0, a larger sum
+    ordered = decision_order(applicants[0].course, applicants[:2])
+    assert [r.certificate_name for r in ordered] == ["Ana Souza", "Ana Sousa"]
+
+
 def test_a_retired_criterion_does_not_weigh_in_the_order(organiser, reviewer, criteria, applicants):
     from app.selection.services import retire_criterion
 
@@ -215,8 +229,11 @@ def test_reviewers_do_not_decide(reviewer, applicants):
 
 def test_applications_of_another_course_are_refused(organiser, applicants, neighbour):
     waiting = neighbour.registrations[5]
-    with pytest.raises(SelectionError):
+    with pytest.raises(SelectionError) as refused:
         decide(applicants[0].course, [applicants[0], waiting], Decision.REJECT, actor=organiser)
+    assert str(refused.value.message) == (
+        "Some of the selected applications are not of this course."
+    )
     assert applicants[0].status == S.SUBMITTED
 
 

@@ -3,6 +3,8 @@ overall, the spread where reviewers disagree, sortable, and what a reviewer may 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from app.registration.models import RegistrationStatus
@@ -18,6 +20,15 @@ def names(rows):
 def row_of(rows, registration):
     [found] = [row for row in rows if row.registration.id == registration.id]
     return found
+
+
+def test_the_list_follows_when_they_applied_not_when_they_were_entered(
+    organiser, applicants, criteria
+):
+    applicants[5].created_at = applicants[0].created_at - timedelta(days=2)
+    applicants[4].created_at = applicants[0].created_at - timedelta(days=1)
+    rows = selection_rows(applicants[0].course, organiser, sort="reviews")
+    assert names(rows)[:3] == ["Jean-Pierre Mbala", "Lucía Pérez", "Ana Souza"]
 
 
 def test_the_list_shows_the_applications_still_to_decide_in_the_order_they_came(
@@ -166,12 +177,14 @@ def test_sorting_lowest_first_still_puts_the_unscored_last(organiser, scored):
     ]
 
 
-def test_sorting_by_one_criterion(organiser, scored, criteria):
+def test_sorting_by_one_criterion(organiser, reviewer, criteria, applicants):
+    review(applicants[0], reviewer, 1, 5, 5)  # overall 3.7, relevance 1
+    review(applicants[1], reviewer, 4, 1, 1)  # overall 2.0, relevance 4
+    review(applicants[2], reviewer, 3, 3, 3)  # overall 3.0, relevance 3
     rows = selection_rows(
-        scored[0].course, organiser, sort=f"criterion-{criteria[1].id}", descending=True
+        applicants[0].course, organiser, sort=f"criterion-{criteria[0].id}", descending=True
     )
-    assert names(rows)[:4] == ["Ana Sousa", "Ana Souza", "Tesfaye Bekele", "Lucía Pérez"]
-    assert row_of(rows, scored[3]).means[criteria[1].id] == 3
+    assert names(rows)[:3] == ["Ana Sousa", "Anna Souza", "Ana Souza"]
 
 
 def test_sorting_by_the_number_of_reviews(organiser, scored):
@@ -224,9 +237,15 @@ def test_sorting_by_date_of_application_latest_first(organiser, applicants, crit
     ]
 
 
-def test_an_unknown_sort_key_sorts_by_the_overall_mean(organiser, scored):
-    rows = selection_rows(scored[0].course, organiser, sort="nonsense")
-    assert names(rows)[0] == "Ana Sousa"
+@pytest.mark.parametrize("key", ["nonsense", "12", "criterion-", "Overall"])
+def test_an_unknown_sort_key_is_a_mistake_of_the_caller(organiser, scored, key):
+    with pytest.raises(ValueError, match=r"sort key|invalid literal"):
+        selection_rows(scored[0].course, organiser, sort=key)
+
+
+def test_the_list_is_sorted_by_the_overall_mean_unless_asked_otherwise(organiser, scored):
+    rows = selection_rows(scored[0].course, organiser)
+    assert names(rows)[:2] == ["Ana Sousa", "Ana Souza"]
 
 
 # --- what a reviewer sees -------------------------------------------------------------------------
@@ -245,6 +264,8 @@ def test_a_reviewer_sees_the_scores_only_of_applications_they_have_scored(
     assert (mine.scores_hidden, mine.reviewed_by_viewer, mine.overall) == (False, True, 3)
     theirs = row_of(rows, applicants[1])
     assert (theirs.scores_hidden, theirs.reviewed_by_viewer) == (True, False)
+    nobody_s = row_of(rows, applicants[2])
+    assert (nobody_s.scores_hidden, nobody_s.reviewed_by_viewer) == (True, False)
     assert (theirs.means, theirs.spreads, theirs.overall) == ({}, {}, None)
     # How many reviews there are is no score: it shows.
     assert theirs.review_count == 1

@@ -9,6 +9,8 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
+from app.applications.models import Answer, QuestionKind
+from app.applications.services import QuestionData, TextData, create_question
 from app.extensions import db
 from app.registration.models import RegistrationStatus
 from app.selection import services
@@ -217,6 +219,28 @@ def test_a_reviewer_reads_the_others_reviews_only_after_scoring(
     assert "1 review so far. You see it once you have saved your own." in before
     assert "Not a local official." in after
     assert "Kwame Mensah" in after
+
+
+def test_a_reviewer_reads_the_answers_to_the_course_s_own_questions(
+    client, course, organiser, reviewer, applicants
+):
+    question = create_question(
+        course,
+        QuestionData(
+            kind=QuestionKind.LONG_TEXT,
+            texts={"en": TextData("Which local plan would you work on?")},
+        ),
+        actor=organiser,
+    )
+    db.session.add(
+        Answer(registration=applicants[0], question=question, value="The <reception> plan.")
+    )
+    db.session.commit()
+    login(client, reviewer)
+    html = client.get(url(course, f"/{applicants[0].id}")).get_data(as_text=True)
+    assert "<h3>Answers to the course" in html
+    assert "Which local plan would you work on?" in html
+    assert "The &lt;reception&gt; plan." in html
 
 
 def test_a_decided_application_has_no_review_form(client, course, reviewer, criteria, applicants):
