@@ -80,3 +80,14 @@ def test_without_a_message_the_mail_has_no_word_and_the_note_is_empty(submitted,
     _subject, text = last_mail(submitted.email)
     assert "A word from" not in text
     assert submitted.events[-1].note == ""
+
+
+def test_a_step_that_is_no_decision_keeps_no_note(submitted, organiser):
+    """A cancellation (or a promotion, an offer…) has no message of its own: nothing of a
+    decision's words leaks into it."""
+    services.confirm(submitted, actor=organiser, message=MESSAGE)
+    services.cancel(submitted, actor=organiser)
+    assert [(e.action, e.note) for e in submitted.events[-2:]] == [
+        ("confirmed", MESSAGE),
+        ("cancelled", ""),
+    ]
