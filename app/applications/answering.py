@@ -58,7 +58,6 @@ class CheckedAnswer:
     """An answer as it will be stored: ``value`` (text) or ``options``; both empty when the
     question was left unanswered."""
 
-    question: ApplicationQuestion
     value: str = ""
     options: tuple[QuestionOption, ...] = ()
 
@@ -68,9 +67,11 @@ class CheckedAnswer:
 
 
 class AnswerRefused(Exception):
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    """One answer breaks its question's rule: ``message`` (lazy) says which."""
+
+    @property
+    def message(self) -> Any:
+        return self.args[0]
 
 
 MISSING = {
@@ -110,28 +111,34 @@ def _number_answer(question: ApplicationQuestion, value: str) -> str:
         raise AnswerRefused(_l("Enter a whole number, such as 12."))
     number = int(value)
     low, high = question.min_value, question.max_value
-    if (
-        (-NUMBER_LIMIT if low is None else low)
-        <= number
-        <= (NUMBER_LIMIT if high is None else high)
-    ):
+    below = number < (-NUMBER_LIMIT if low is None else low)
+    above = number > (NUMBER_LIMIT if high is None else high)
+    if not (below or above):
         return str(number)
     if low is not None and high is not None:
         raise AnswerRefused(_l("Enter a number from %(min)d to %(max)d.", min=low, max=high))
-    if low is not None and number < low:
+    if below and low is not None:
         raise AnswerRefused(_l("Enter a number of at least %(min)d.", min=low))
-    if high is not None and number > high:
+    if above and high is not None:
         raise AnswerRefused(_l("Enter a number of at most %(max)d.", max=high))
     raise AnswerRefused(_l("Enter a number between minus and plus one billion."))
 
 
+def _iso_date(value: str) -> date | None:
+    """The day written year-month-day in ASCII digits, or None (``fromisoformat`` alone would
+    also take 20171120 and 2017-W47-1)."""
+    if _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
 def _date_answer(value: str) -> str:
-    try:
-        if not _ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise AnswerRefused(_l("Enter a real date, such as 2017-11-20.")) from None
+    day = _iso_date(value)
+    if day is None:
+        raise AnswerRefused(_l("Enter a real date, such as 2017-11-20."))
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise AnswerRefused(
             _l(
@@ -170,10 +177,10 @@ def check_answer(
     if not values:
         if question.is_required:
             raise AnswerRefused(MISSING[question.kind])
-        return CheckedAnswer(question)
+        return CheckedAnswer()
     kind = question.kind
     if kind.has_options:
-        return CheckedAnswer(question, options=_chosen_options(question, values, kept))
+        return CheckedAnswer(options=_chosen_options(question, values, kept))
     if len(values) > 1:
         raise AnswerRefused(_l("Give one answer only."))
     [value] = values
@@ -187,11 +194,12 @@ def check_answer(
     elif kind == QuestionKind.DATE:
         value = _date_answer(value)
     elif kind == QuestionKind.COUNTRY:
-        if value not in country_names("en"):
+        # The codes are the same in every language.
+        if value not in country_names(question.course.default_locale):
             raise AnswerRefused(_l("Choose a country from the list."))
     else:
-        return CheckedAnswer(question)  # files are not taken yet
-    return CheckedAnswer(question, value=value)
+        return CheckedAnswer()  # files are not taken yet
+    return CheckedAnswer(value=value)
 
 
 def answers_of(registration: Registration) -> dict[int, Answer]:
@@ -247,7 +255,7 @@ def _save_answers(
             db.session.add(
                 Answer(
                     registration=registration,
-                    question=answer.question,
+                    question_id=question_id,
                     value=answer.value,
                     options=list(answer.options),
                     created_at=now,

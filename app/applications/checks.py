@@ -33,8 +33,8 @@ class QuestionError(Exception):
     its messages, which are lazy: they are translated when shown."""
 
     def __init__(self, errors: dict[str | None, list[Any]]) -> None:
+        super().__init__()
         self.errors = errors
-        super().__init__(errors)
 
     @classmethod
     def single(cls, message: Any, field: str | None = None) -> QuestionError:
@@ -65,8 +65,8 @@ class InvalidAnswers(Exception):
     messages (lazy)."""
 
     def __init__(self, errors: dict[int, list[Any]]) -> None:
+        super().__init__()
         self.errors = errors
-        super().__init__(errors)
 
     @property
     def messages(self) -> list[str]:
@@ -100,7 +100,11 @@ def too_long(limit: int, value: str) -> Any:
     return _l("Use at most %(max)d characters (this has %(length)d).", max=limit, length=len(value))
 
 
-def check_text(errors: Errors, name: str, value: str, limit: int, *, multiline: bool) -> None:
+def check_text(
+    errors: Errors, name: str, value: str, limit: int, *, multiline: bool = False
+) -> None:
+    """Add to ``errors`` under ``name`` what is wrong with a text typed: control characters
+    (line breaks only in multi-line text), or more than ``limit`` characters."""
     if any(is_control(c, multiline=multiline) for c in value):
         errors.add(name, control_message(multiline=multiline))
     elif len(value) > limit:

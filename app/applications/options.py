@@ -41,7 +41,7 @@ def option_choice_counts(question: ApplicationQuestion) -> dict[int, int]:
     chose are absent)."""
     rows = db.session.execute(
         sa.select(answer_option.c.option_id, sa.func.count())
-        .join(QuestionOption, QuestionOption.id == answer_option.c.option_id)
+        .join(QuestionOption)
         .where(QuestionOption.question_id == question.id)
         .group_by(answer_option.c.option_id)
     )
@@ -76,11 +76,12 @@ def check_options(
         if option.option_id is None:
             if not labels or option.remove:
                 continue
-        elif option.option_id not in own:
+        elif own.pop(option.option_id, None) is None:
+            # Another question's option, or one of its own a second time.
             errors.add(name, _l("This option is not one of the question's options."))
             continue
         elif option.remove:
-            times = chosen.get(option.option_id, 0)
+            times = chosen.get(option.option_id)
             if times:
                 errors.add(
                     f"options.{row}.remove",
@@ -99,7 +100,7 @@ def check_options(
             errors.add(name, _l("Give the option in the course's main language."))
         for locale, label in labels.items():
             field_name = f"options.{row}.label_{locale}"
-            check_text(errors, field_name, label, OPTION_MAX, multiline=False)
+            check_text(errors, field_name, label, OPTION_MAX)
             if label.casefold() in seen.setdefault(locale, set()):
                 errors.add(field_name, _l("Another option has this label."))
             seen[locale].add(label.casefold())
@@ -124,11 +125,9 @@ def apply_options(
     kept: list[QuestionOption] = []
     for row in rows:
         labels = option_labels(row)
-        option = own.pop(row.option_id, None) if row.option_id is not None else None
+        option = own.pop(row.option_id) if row.option_id is not None else QuestionOption()
         if row.remove or not labels:
             continue
-        if option is None:
-            option = QuestionOption()
         option.is_retired = row.is_retired
         set_texts(
             option.texts,

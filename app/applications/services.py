@@ -148,7 +148,7 @@ def check_question(
     errors = Errors()
     main = course.default_locale
     texts = _clean_texts(data)
-    if not texts.get(main, TextData("")).label:
+    if main not in texts or not texts[main].label:
         errors.add(
             f"text_{main}.label",
             _l(
@@ -157,7 +157,7 @@ def check_question(
             ),
         )
     for locale, text in texts.items():
-        check_text(errors, f"text_{locale}.label", text.label, LABEL_MAX, multiline=False)
+        check_text(errors, f"text_{locale}.label", text.label, LABEL_MAX)
         check_text(errors, f"text_{locale}.help_text", text.help_text, HELP_MAX, multiline=True)
         if text.help_text and not text.label:
             errors.add(
@@ -240,7 +240,6 @@ def create_question(course: Course, data: QuestionData, *, actor: User) -> Appli
     now = now_utc()
     question = ApplicationQuestion(
         course=course,
-        kind=data.kind,
         position=0 if last is None else last + 1,
         created_at=now,
         updated_at=now,
@@ -316,35 +315,32 @@ def move_question(question: ApplicationQuestion, direction: Direction, *, actor:
     db.session.flush()
 
 
-def copy_questions(source: Course, target: Course) -> list[ApplicationQuestion]:
+def copy_questions(source: Course, target: Course) -> None:
     """Give ``target`` (a new edition) the questions of ``source`` that applicants are asked,
     with their texts and offered options, in the same order; retired ones and the answers
     stay behind."""
-    copies = []
-    for question in questions_in_order(source):
-        if question.is_retired:
-            continue
-        copy = ApplicationQuestion(
-            course=target,
-            kind=question.kind,
-            position=len(copies),
-            is_required=question.is_required,
-            min_value=question.min_value,
-            max_value=question.max_value,
-            max_size_mb=question.max_size_mb,
-            texts=[
-                QuestionText(locale=t.locale, label=t.label, help_text=t.help_text)
-                for t in question.texts
-            ],
-            options=[
-                QuestionOption(
-                    position=position,
-                    texts=[OptionText(locale=t.locale, label=t.label) for t in option.texts],
-                )
-                for position, option in enumerate(question.offered_options)
-            ],
+    kept = [question for question in questions_in_order(source) if not question.is_retired]
+    for position, question in enumerate(kept):
+        db.session.add(
+            ApplicationQuestion(
+                course=target,
+                kind=question.kind,
+                position=position,
+                is_required=question.is_required,
+                min_value=question.min_value,
+                max_value=question.max_value,
+                max_size_mb=question.max_size_mb,
+                texts=[
+                    QuestionText(locale=t.locale, label=t.label, help_text=t.help_text)
+                    for t in question.texts
+                ],
+                options=[
+                    QuestionOption(
+                        position=n,
+                        texts=[OptionText(locale=t.locale, label=t.label) for t in option.texts],
+                    )
+                    for n, option in enumerate(question.offered_options)
+                ],
+            )
         )
-        db.session.add(copy)
-        copies.append(copy)
     db.session.flush()
-    return copies

@@ -588,3 +588,11 @@ def test_changing_one_application_leaves_the_other_s_alone(course, asked, applie
         "Recife",
         before,
     )
+
+
+def test_the_moment_of_the_application_decides_whether_registration_is_open(course, asked, ana):
+    from app.registration.services import RegistrationClosed
+
+    before_opening = course.registration_opens_at - timedelta(minutes=1)
+    with pytest.raises(RegistrationClosed):
+        apply(course, ana, {asked[0].id: "Recife"}, now=before_opening)

@@ -656,3 +656,130 @@ def test_options_the_rows_leave_out_stay_as_they_were(course, organiser, ana):
         (4, "Americas"),
     ]
     assert chosen.options == [africa]
+
+
+# --- what the messages say ---------------------------------------------------------------------
+
+
+def test_the_main_language_is_named_by_its_code_where_the_site_has_no_name(course, organiser):
+    course.default_locale = "pt"
+    with pytest.raises(InvalidQuestion) as excinfo:
+        create(course, organiser, question_data(label="Which city?"))
+    assert errors_of(excinfo) == {
+        "text_pt.label": ["Give the question in the course's main language (pt)."]
+    }
+
+
+def test_every_message_of_a_refused_question_is_said(course, organiser):
+    data = question_data(K.NUMBER, "Q" * 301, min_value=5, max_value=4)
+    with pytest.raises(InvalidQuestion) as excinfo:
+        create(course, organiser, data)
+    assert str(excinfo.value) == (
+        "Use at most 300 characters (this has 301). "
+        "The largest answer cannot be smaller than the smallest."
+    )
+
+
+def test_a_question_answered_twice_keeps_its_kind_and_says_so(course, organiser, ana, ana_sousa):
+    question = add_question(course, K.SHORT_TEXT, "City")
+    answer(question, make_registration(course, ana), "Recife")
+    answer(question, make_registration(course, ana_sousa), "Quito")
+    with pytest.raises(InvalidQuestion) as excinfo:
+        services.update_question(question, same_as(question, kind=K.NUMBER), actor=organiser)
+    assert errors_of(excinfo) == {
+        "kind": [
+            "2 applicants have answered this question, so its kind cannot change. Retire it and "
+            "add a new question instead."
+        ]
+    }
+
+
+def test_deleting_a_question_answered_once_is_refused_in_words_for_one(course, organiser, ana):
+    question = add_question(course, K.YES_NO, "Visa?")
+    answer(question, make_registration(course, ana), "yes")
+    with pytest.raises(QuestionHasAnswers) as excinfo:
+        services.delete_question(question, actor=organiser)
+    assert excinfo.value.messages == [
+        "1 applicant has answered this question, so it cannot be deleted with the answer. "
+        "Retire it instead: new applicants no longer see it, and the answer stays on the desk "
+        "and in the exports."
+    ]
+
+
+def test_removing_an_option_chosen_once_is_refused_in_words_for_one(course, organiser, ana):
+    question = add_question(course, K.SINGLE_CHOICE, "Region", options=REGIONS)
+    answer(question, make_registration(course, ana), options=[question.options[0]])
+    rows = rows_of(question, Africa={"remove": True})
+    with pytest.raises(InvalidQuestion) as excinfo:
+        services.update_question(question, same_as(question, options=rows), actor=organiser)
+    assert errors_of(excinfo) == {
+        "options.0.remove": [
+            "1 applicant chose this option, so it cannot be removed. Tick “Retire this option” "
+            "instead: new applicants no longer see it and the answers are kept."
+        ]
+    }
+
+
+# --- more about options ------------------------------------------------------------------------
+
+
+def test_an_option_can_be_renamed_in_place(course, organiser):
+    question = add_question(course, K.SINGLE_CHOICE, "Region", options=REGIONS)
+    americas = question.options[1]
+    rows = rows_of(question, Americas={"labels": {"en": "Latin America and the Caribbean"}})
+    services.update_question(question, same_as(question, options=rows), actor=organiser)
+    assert question.options[1] is americas
+    assert [t.label for t in americas.texts] == ["Latin America and the Caribbean"]
+
+
+def test_a_foreign_option_is_refused_wherever_it_is_listed(course, organiser, neighbour):
+    question = add_question(course, K.SINGLE_CHOICE, "Region", options=REGIONS[:2])
+    theirs = db.session.scalar(
+        sa.select(QuestionOption)
+        .join(ApplicationQuestion)
+        .where(ApplicationQuestion.course_id == neighbour.course_id)
+        .limit(1)
+    )
+    rows = [OptionData({"en": "Stolen"}, option_id=theirs.id), *rows_of(question)]
+    with pytest.raises(InvalidQuestion) as excinfo:
+        services.update_question(question, same_as(question, options=rows), actor=organiser)
+    assert errors_of(excinfo) == {
+        "options.0.label_en": ["This option is not one of the question's options."]
+    }
+
+
+def test_an_option_listed_twice_is_refused(course, organiser):
+    question = add_question(course, K.SINGLE_CHOICE, "Region", options=REGIONS[:2])
+    first = rows_of(question)[0]
+    rows = [*rows_of(question), OptionData({"en": "Oceania"}, option_id=first.option_id)]
+    with pytest.raises(InvalidQuestion) as excinfo:
+        services.update_question(question, same_as(question, options=rows), actor=organiser)
+    assert errors_of(excinfo) == {
+        "options.2.label_en": ["This option is not one of the question's options."]
+    }
+    assert [o.label("en") for o in question.options] == ["Africa", "Americas"]
+
+
+# --- more about order and asking ----------------------------------------------------------------
+
+
+def test_the_second_question_moves_up_to_the_top(course, organiser, three):
+    services.move_question(three[1], "up", actor=organiser)
+    assert services.questions_in_order(course) == [three[1], three[0], three[2]]
+
+
+def test_a_course_asks_questions_while_one_is_not_retired(course, organiser, neighbour):
+    retired = add_question(course, K.YES_NO, "Visa?")
+    services.retire_question(retired, actor=organiser)
+    assert services.courses_asking([course.id]) == set()
+    add_question(course, label="City")
+    assert services.courses_asking([course.id]) == {course.id}
+    assert services.courses_asking([course.id, neighbour.course_id]) == {
+        course.id,
+        neighbour.course_id,
+    }
+
+
+def test_a_course_asking_only_for_files_asks_nothing_yet(course, organiser):
+    add_question(course, K.FILE, "Your CV")
+    assert services.courses_asking([course.id]) == set()

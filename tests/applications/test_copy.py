@@ -133,3 +133,16 @@ def test_the_copy_page_carries_the_questions(client, course, organiser, asked):
     new = db.session.scalar(sa.select(Course).where(Course.edition_of_id == course.id))
     assert len(services.questions_in_order(new)) == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 6  # neighbour's
+
+
+def test_a_retired_question_first_in_the_list_holds_back_only_itself(course, organiser, asked):
+    services.move_question(asked["retired"], "up", actor=organiser)
+    services.move_question(asked["retired"], "up", actor=organiser)
+    services.move_question(asked["retired"], "up", actor=organiser)
+    assert services.questions_in_order(course)[0] == asked["retired"]
+    new = copy(course, organiser)
+    assert [(q.position, q.label("en")) for q in services.questions_in_order(new)] == [
+        (0, "Which region do you work in?"),
+        (1, "Years of experience"),
+        (2, "Your CV"),
+    ]
