@@ -27,7 +27,9 @@ def apply(course, user=None, **overrides):
 
 def mails_to(address: str) -> list[str]:
     rows = db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.recipient == address)
+        .order_by(OutboxMessage.id)
     )
     return [row.subject for row in rows]
 
