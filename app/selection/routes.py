@@ -14,11 +14,12 @@ Each handler loads, checks access, validates, calls a service, commits once and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -50,6 +51,14 @@ from app.selection.models import HIGHEST_SCORE, LOWEST_SCORE, SelectionCriterion
 bp = Blueprint("selection", __name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@bp.app_template_filter("score_mean")
+def score_mean(value: float) -> str:
+    """A mean score with one decimal in the viewer's locale, halves rounded up as a committee
+    rounds by hand: 4.25 is 4.3 (Babel alone rounds half to even, and would show 4.2)."""
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return format_decimal(rounded, "0.0")
 
 
 def reviewers_may(*methods: str) -> Callable[[F], F]:

@@ -72,6 +72,26 @@ def test_the_list_shows_the_organiser_each_mean_overall_and_spread(
     assert text == ["2", "3.0", "5.0", "2.5", "3.5", "3disagree"]
 
 
+def test_a_mean_halfway_between_two_tenths_is_rounded_up_in_the_viewers_language(
+    client, course, organiser, reviewer, second_reviewer, criteria, applicants
+):
+    # Two criteria asked: 4.5 and 4.0 make 4.25, which a committee reads as 4.3, not 4.2.
+    services.retire_criterion(criteria[2], actor=organiser)
+    review(applicants[0], reviewer, 5, 4)
+    review(applicants[0], second_reviewer, 4, 4)
+    db.session.commit()
+    login(client, organiser)
+    cells = re.findall(
+        r'<td class="number"[^>]*>(.*?)</td>',
+        row_html(page(client, url(course)), applicants[0]),
+        re.S,
+    )
+    assert [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells][1:4] == ["4.5", "4.0", "4.3"]
+    client.post("/language", data={"locale": "fr"})
+    french = row_html(page(client, url(course)), applicants[0])
+    assert "<strong>4,3</strong>" in french
+
+
 def test_the_list_says_what_counts_as_disagreement(client, course, organiser, scored):
     login(client, organiser)
     html = page(client, url(course))
