@@ -69,6 +69,7 @@ def _import_models() -> None:
     from app.applications import models as _applications  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
+    from app.endorsement import models as _endorsement  # noqa: F401
     from app.feeds import models as _feeds  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
     from app.mail import models as _mail  # noqa: F401
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.routes import bp as certificates_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
+    from app.endorsement.routes import bp as endorsement_bp
     from app.feeds.routes import bp as feeds_bp
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
@@ -108,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         venues_bp,
         registration_bp,
         applications_bp,
+        endorsement_bp,
         desk_bp,
         selection_bp,
         certificates_bp,

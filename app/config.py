@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_URL": "http://127.0.0.1:5000",
     "DEFAULT_VENUE_TIMEZONE": "Europe/Rome",
     "PASSWORD_RESET_MAX_AGE_MINUTES": 60,
+    # How long an endorser's link stays open (never past the course's closing date).
+    "ENDORSEMENT_LINK_DAYS": 14,
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,
@@ -85,6 +87,7 @@ ENVIRONMENT: dict[str, type] = {
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
     "TRUSTED_PROXIES": int,
+    "ENDORSEMENT_LINK_DAYS": int,
     "UPLOAD_FOLDER": str,
     "MAX_CONTENT_LENGTH": int,
 }

@@ -6,6 +6,8 @@ One run (``run_tick``):
 2. queues the reminders due: a week before the course starts, and when the follow-up phase
    opens, each sent once to each confirmed participant of a published course, in the
    registration's language;
+   then reminds each endorser once before their link expires and tells the applicant once
+   when it has (:mod:`app.endorsement.services`);
 3. queues the notices of timetable changes that have settled (:mod:`app.feeds.notices`), one
    per confirmed participant, and marks the changes notified;
 4. delivers the outbox.
@@ -29,6 +31,8 @@ from sqlalchemy.orm import selectinload
 from app.core.urls import external_url
 from app.courses.models import Course, CourseStatus
 from app.db import now_utc
+from app.endorsement.services import send_expiry_notices
+from app.endorsement.services import send_reminders as send_endorsement_reminders
 from app.extensions import db
 from app.feeds.notices import send_change_notices
 from app.followup.services import phase_state, venue_today
@@ -47,6 +51,8 @@ class TickReport:
     start_reminders: int = 0
     followup_reminders: int = 0
     change_notices: int = 0
+    endorsement_reminders: int = 0
+    endorsement_expiries: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
@@ -62,6 +68,14 @@ class TickReport:
             failed=self.delivery.failed,
             pending=self.delivery.pending,
         )
+        if self.endorsement_reminders or self.endorsement_expiries:
+            endorsements = _(
+                "Endorsements: %(reminders)d reminders to endorsers, %(expired)d expired links "
+                "told to applicants.",
+                reminders=self.endorsement_reminders,
+                expired=self.endorsement_expiries,
+            )
+            text = f"{text} {endorsements}"
         if self.delivery.given_up:
             given_up = _(
                 "Mail given up: %(count)d (see flask mail failed).", count=self.delivery.given_up
@@ -136,6 +150,8 @@ def queue_reminders(now: datetime, report: TickReport) -> None:
         )
         registration.followup_reminder_sent_at = now
         report.followup_reminders += 1
+    report.endorsement_reminders = send_endorsement_reminders(now)
+    report.endorsement_expiries = send_expiry_notices(now)
     db.session.flush()
 
 

@@ -181,6 +181,13 @@ class CourseForm(FlaskForm):
         _l("Organisers approve each application"),
         description=_l("Otherwise applications are confirmed in order while seats remain."),
     )
+    requires_endorsement = BooleanField(
+        _l("Applications need the employer's endorsement"),
+        description=_l(
+            "The applicant names an endorser, who gets a link to endorse the application; it "
+            "takes no seat until endorsed (full applications only)."
+        ),
+    )
     waitlist_offers = BooleanField(
         _l("Offer freed seats for a limited time"),
         description=_l("Otherwise the first person on the waiting list gets a freed seat at once."),

@@ -211,6 +211,9 @@ class Course(db.Model):
     # served; a freed seat goes straight to the next on the waiting list, or is offered to them
     # for offer_hours to accept.
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    # Full applications wait for the employer's endorsement (app.endorsement) before the
+    # rules above apply to them.
+    requires_endorsement: Mapped[bool] = mapped_column(default=False)
     waitlist_offers: Mapped[bool] = mapped_column(default=False)
     offer_hours: Mapped[int] = mapped_column(default=72)
     # On-site days a participant must attend for a certificate (default: all but one).

@@ -200,6 +200,7 @@ def _details_from(form: CourseForm) -> services.CourseDetails:
         days=form.days.data,
         capacity=form.capacity.data,
         requires_approval=form.requires_approval.data,
+        requires_endorsement=form.requires_endorsement.data,
         waitlist_offers=form.waitlist_offers.data,
         offer_hours=form.offer_hours.data,
         min_attendance_days=form.min_attendance_days.data,
@@ -241,6 +242,7 @@ def _fill_form(form: CourseForm, course: Course) -> None:
     form.days.data = course.days
     form.capacity.data = course.capacity
     form.requires_approval.data = course.requires_approval
+    form.requires_endorsement.data = course.requires_endorsement
     form.waitlist_offers.data = course.waitlist_offers
     form.offer_hours.data = course.offer_hours
     form.min_attendance_days.data = course.min_attendance_days

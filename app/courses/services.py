@@ -77,6 +77,7 @@ class CourseDetails:
     registration_opens_on: date | None = None
     registration_closes_on: date | None = None
     requires_approval: bool = False
+    requires_endorsement: bool = False
     waitlist_offers: bool = False
     offer_hours: int = 72
     min_attendance_days: int | None = None
@@ -258,6 +259,7 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
     course.days = details.days
     course.capacity = details.capacity
     course.requires_approval = details.requires_approval
+    course.requires_endorsement = details.requires_endorsement
     course.waitlist_offers = details.waitlist_offers
     course.offer_hours = details.offer_hours
     course.min_attendance_days = details.min_attendance_days
@@ -431,6 +433,7 @@ def copy_as_new_edition(
         days=course.days,
         capacity=course.capacity,
         requires_approval=course.requires_approval,
+        requires_endorsement=course.requires_endorsement,
         waitlist_offers=course.waitlist_offers,
         offer_hours=course.offer_hours,
         min_attendance_days=course.min_attendance_days,

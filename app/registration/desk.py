@@ -35,6 +35,8 @@ from app.courses.permissions import (
     get_course_or_404,
     get_managed_course_or_403,
 )
+from app.endorsement import services as endorsement
+from app.endorsement.forms import WaiveForm
 from app.extensions import db
 from app.registration import exports, services
 from app.registration.attendance import (
@@ -236,6 +238,11 @@ EVENT_LABELS = {
     "moved_down": _l("Moved down the waiting list"),
     "needs_updated": _l("Special needs updated"),
     "answers_updated": _l("Answers to the course's questions changed"),
+    "endorsement_requested": _l("Endorsement requested"),
+    "endorser_changed": _l("Endorser changed"),
+    "endorsed": _l("Endorsed by the employer"),
+    "endorsement_declined": _l("Endorsement declined"),
+    "endorsement_waived": _l("Endorsement waived"),
 }
 
 
@@ -251,12 +258,14 @@ def index(slug: str) -> str:
     form = _filter_form(course)
     filters = form.filters()
     waitlist = services.waitlist(course)
+    registrations = exports.desk_registrations(course, filters)
     return render_template(
         "desk/index.html",
         course=course,
         form=form,
         filters=filters,
-        registrations=exports.desk_registrations(course, filters),
+        registrations=registrations,
+        endorsements=endorsement.endorsements_by_registration([r.id for r in registrations]),
         counts=exports.status_counts(course),
         seats_left=services.seats_left(course),
         waitlist=waitlist,
@@ -297,6 +306,8 @@ def show(slug: str, registration_id: int) -> str:
             answers_by_registration([registration.id]).get(registration.id, []),
             str(get_locale()),
         ),
+        endorsement=endorsement.endorsement_of(registration),
+        waive_form=WaiveForm(),
     )
 
 

@@ -31,6 +31,8 @@ from app.certificates.services import Eligibility, certificate_eligibility, cour
 from app.courses.models import Course, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
+from app.endorsement import services as endorsement
+from app.endorsement.forms import EndorserFields, with_endorser
 from app.extensions import db, limiter
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
@@ -137,6 +139,12 @@ def _outcome_message(registration: Registration, title: str) -> str:
             course=title,
             position=services.waitlist_position(registration) or 0,
         )
+    if endorsement.is_pending(endorsement.endorsement_of(registration)):
+        return _(
+            "Your application to “%(course)s” is submitted and waits for your employer's "
+            "endorsement: we have sent your endorser a link.",
+            course=title,
+        )
     return _(
         "Your application to “%(course)s” has been submitted for approval. We will write to you "
         "when the course team has decided.",
@@ -155,6 +163,9 @@ def _registration_form(
         form_class = SignupRsvpForm if anonymous else RsvpForm
     else:
         form_class = SignupApplicationForm if anonymous else ApplicationForm
+        if endorsement.is_required(course):
+            own = frozenset() if anonymous else frozenset({current_user.email.lower()})
+            form_class = with_endorser(form_class, own)
     form: ApplicationForm | RsvpForm = with_questions(form_class, questions, _locale())(
         locale=_locale()
     )
@@ -207,6 +218,8 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
                 form.application_data(),
                 form.answer_values(),  # type: ignore[union-attr]
             )
+            if isinstance(form, EndorserFields):
+                endorsement.request_endorsement(registration, form.endorser_data(), actor=user)
         except InvalidAnswers as exc:
             # The questions changed between the form's check and ours.
             db.session.rollback()
@@ -315,6 +328,7 @@ def my_courses() -> str:
     locale = _locale()
     registrations = list(db.session.scalars(stmt).unique())
     answers = answers_by_registration([r.id for r in registrations])
+    endorsements = endorsement.endorsements_by_registration([r.id for r in registrations])
     asking = applications.courses_asking([r.course_id for r in registrations])
     items = [
         _my_course(r, locale, shown_answers(answers.get(r.id, []), locale), asking)
@@ -332,6 +346,8 @@ def my_courses() -> str:
         items=items,
         team_courses=team_courses,
         country_name=lambda code: country_name(code, locale),
+        endorsements=endorsements,
+        can_name_endorser=endorsement.can_name_endorser,
     )
 
 

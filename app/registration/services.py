@@ -370,7 +370,11 @@ def apply(
         assert existing is not None
         raise AlreadyRegistered(existing) from None
     _record(registration, "submitted", actor=user, before=None)
-    if seats_left(course) == 0:
+    if _waits_for_endorsement(course):
+        # Held, taking no seat and no place in line, until the employer endorses it; then
+        # ``admit`` applies the rules below (app.endorsement.services mails the applicant).
+        db.session.flush()
+    elif seats_left(course) == 0:
         _set_status(registration, S.WAITLISTED, actor=None, action="waitlisted")
         db.session.flush()
         _notify(registration, "waitlisted", position=waitlist_position(registration))
@@ -382,6 +386,12 @@ def apply(
         db.session.flush()
         _notify(registration, "confirmed")
     return registration
+
+
+def _waits_for_endorsement(course: Course) -> bool:
+    from app.endorsement.services import is_required
+
+    return is_required(course)
 
 
 def registration_fields(data: ApplicationData) -> dict[str, Any]:
@@ -404,11 +414,52 @@ def registration_fields(data: ApplicationData) -> dict[str, Any]:
     }
 
 
+def note_in_history(
+    registration: Registration, action: str, *, actor: User | None, note: str = ""
+) -> None:
+    """Record a change other areas make beside the status (an endorsement) in the history."""
+    _record(registration, action, actor=actor, before=registration.status, note=note)
+
+
+def _check_endorsed(registration: Registration) -> None:
+    # Imported here: the endorsement rules build on these.
+    from app.endorsement.services import check_decidable
+
+    check_decidable(registration)
+
+
+def admit(registration: Registration, *, now: datetime | None = None) -> None:
+    """The rules of ``apply`` for a submitted application held back until now (waiting for
+    its endorsement): the end of the waiting list when the course is full, else submitted for
+    approval or a seat. A course that has started or is no longer published leaves it
+    submitted for the organisers to decide."""
+    now = now or now_utc()
+    course = registration.course
+    if registration.status != S.SUBMITTED:
+        raise NotAllowed()
+    if course.status != CourseStatus.PUBLISHED or now >= course_start_utc(course):
+        return
+    lock_seats(course)
+    db.session.refresh(registration)
+    if seats_left(course) == 0:
+        _set_status(registration, S.WAITLISTED, actor=None, action="waitlisted")
+        db.session.flush()
+        _notify(registration, "waitlisted", position=waitlist_position(registration))
+    elif course.requires_approval:
+        db.session.flush()
+        _notify(registration, "submitted")
+    else:
+        _set_status(registration, S.CONFIRMED, actor=None, action="confirmed")
+        db.session.flush()
+        _notify(registration, "confirmed")
+
+
 def confirm(registration: Registration, *, actor: User, message: str = "") -> None:
     """An organiser confirms a submitted or waitlisted application, if a seat is free.
     ``message``, if any, goes into the mail and the history (so for the other decisions)."""
     if registration.status not in (S.SUBMITTED, S.WAITLISTED):
         raise NotAllowed()
+    _check_endorsed(registration)
     course = registration.course
     lock_seats(course)
     db.session.refresh(registration)
@@ -424,6 +475,7 @@ def confirm(registration: Registration, *, actor: User, message: str = "") -> No
 def put_on_waitlist(registration: Registration, *, actor: User, message: str = "") -> None:
     if registration.status != S.SUBMITTED:
         raise NotAllowed()
+    _check_endorsed(registration)
     _set_status(registration, S.WAITLISTED, actor=actor, action="waitlisted", note=message)
     db.session.flush()
     _notify(registration, "waitlisted", position=waitlist_position(registration), message=message)

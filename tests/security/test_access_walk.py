@@ -32,6 +32,7 @@ from app.applications.services import OptionData, QuestionData, TextData, create
 from app.certificates.services import format_code, issue_certificate
 from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
 from app.db import now_utc
+from app.endorsement.models import Endorsement
 from app.extensions import db
 from app.feeds.models import FeedKind
 from app.feeds.services import create_feed_token
@@ -68,6 +69,7 @@ LOGIN = Allowed("LOGIN", frozenset({302}), to_login=True)
 FORBIDDEN = Allowed("FORBIDDEN", frozenset({403}))
 HIDDEN = Allowed("HIDDEN", frozenset({404}))  # someone else's: not even its existence shows
 CLOSED = Allowed("CLOSED", frozenset({409}))  # registration is closed: nothing to apply to
+GONE = Allowed("GONE", frozenset({410}))  # a link that no longer works
 
 ROLES = (
     "anonymous",
@@ -148,6 +150,9 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "courses.show": EVERYONE,
     "courses.team": MANAGERS,
     "desk.act": MANAGERS,
+    "endorsement.endorser": OWNER,  # decided: sent back to My courses
+    "endorsement.respond": EVERYONE,  # the link's secret is the key; no account needed
+    "endorsement.waive": MANAGERS,  # nothing to waive for a decided registration: sent back
     "desk.attendance": TEAM,
     "desk.bulk": MANAGERS,
     "desk.export_csv": TEAM,
@@ -257,6 +262,7 @@ class World:
 
 
 RESET_TOKEN = "a-reset-link-of-the-participant"
+ENDORSE_TOKEN = "an-endorsement-link-of-an-applicant"
 OTHER_SLUG = "other-course"
 COURSE_TITLE = "Walkabout course on local migration governance"
 
@@ -325,6 +331,21 @@ def build_world() -> World:
             expires_at=now_utc() + timedelta(hours=1),
         )
     )
+    # An application waiting for its employer's endorsement (the endorser's link).
+    course.requires_endorsement = True
+    awaiting = make_registration(
+        course, make_user(name="Edu Endorsee"), status=RegistrationStatus.SUBMITTED
+    )
+    db.session.add(
+        Endorsement(
+            registration=awaiting,
+            endorser_name="Marta Rossi",
+            endorser_position="Head of office",
+            endorser_email="marta.rossi@example.org",
+            token_hash=hashlib.sha256(ENDORSE_TOKEN.encode()).hexdigest(),
+            expires_at=now_utc() + timedelta(days=7),
+        )
+    )
     [facilitator_member] = [m for m in course.team if m.user_id == facilitator.id]
     db.session.commit()
 
@@ -358,6 +379,7 @@ def build_world() -> World:
             "certificates.verify": {"code": format_code(certificate.code)},
             "feeds.private": {"token": raw_feed_token},
             "accounts.reset_password": {"token": RESET_TOKEN},
+            "endorsement.respond": {"token": ENDORSE_TOKEN},
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
@@ -381,6 +403,13 @@ def build_world() -> World:
             "courses.team": {"email": participant.email, "role": "organiser"},
             "courses.copy": {"start_date": "2018-11-19", "slug": "governing-2018"},
             "desk.act": {"action": "cancel"},
+            "endorsement.endorser": {
+                "endorser_name": "Ugo Bassi",
+                "endorser_position": "Mayor",
+                "endorser_email": "ugo@example.org",
+            },
+            "endorsement.respond": {"comment": "Yes.", "endorse": "y"},
+            "endorsement.waive": {"note": "Known to the team"},
             "desk.bulk": {"action": "cancel", "registration_ids": [registration.id, waitlisted.id]},
             "feeds.links": {"kind": FeedKind.PERSONAL.value, "label": "Laptop"},
             "followup.move_activity": {"direction": "down"},
@@ -541,6 +570,12 @@ def test_a_draft_course_does_not_exist_outside_its_team(app, monkeypatch, role):
     for rule in walked_rules(app):
         # A certificate it issued still proves what it proves: its code is the secret.
         if rule.endpoint in at_its_address or rule.endpoint == "certificates.verify":
+            continue
+        # The endorser's link of an application to it: no longer needed, and says no more.
+        if rule.endpoint == "endorsement.respond":
+            response = walker.check(rule, "GET", walker.path(rule), GONE)
+            if COURSE_TITLE in response.get_data(as_text=True):
+                walker.failures.append(f"{role}: {rule.endpoint} shows the draft")
             continue
         if "GET" in methods(rule) and expected(rule.endpoint, "GET", role) is PUBLIC:
             response = walker.check(rule, "GET", walker.path(rule), PUBLIC)

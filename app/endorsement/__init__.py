@@ -1,0 +1,1 @@
+"""Endorsement of an application by the applicant's employer."""
