@@ -421,3 +421,19 @@ def send_expiry_notices(now: datetime | None = None) -> int:
         _mail_applicant(endorsement, "expired")
     db.session.flush()
     return len(found)
+
+
+# ---------------------------------------------------------------------------
+# Lists
+
+
+def registrations_in_state(state: EndorsementStatus, now: datetime | None = None) -> sa.Select:
+    """The ids of registrations whose endorsement reads ``state`` now (a desk filter): an
+    awaited link past its time is expired, not awaiting."""
+    now = now or now_utc()
+    stmt = sa.select(Endorsement.registration_id)
+    if state == E.EXPIRED:
+        return stmt.where(Endorsement.status == E.AWAITING, Endorsement.expires_at <= now)
+    if state == E.AWAITING:
+        return stmt.where(Endorsement.status == E.AWAITING, Endorsement.expires_at > now)
+    return stmt.where(Endorsement.status == state)

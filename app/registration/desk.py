@@ -157,6 +157,7 @@ def _filter_args(filters: exports.DeskFilters, form: DeskFilterForm) -> dict[str
         "status": filters.status.value if filters.status else "",
         "country": filters.country or "",
         "organisation_type": filters.organisation_type.value if filters.organisation_type else "",
+        "endorsement": filters.endorsement.value if filters.endorsement else "",
     }
     questions = {question.id: question for question in form.answer_questions}
     for question_id, wanted in filters.answers:

@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from app.applications.models import ApplicationQuestion, QuestionKind
 from app.courses.models import Course
+from app.endorsement.models import EndorsementStatus
 from app.extensions import db
 from app.registration.exports import DeskFilters
 from app.registration.models import OrganisationType, Registration, RegistrationStatus
@@ -76,6 +77,7 @@ class DeskFilterForm(FlaskForm):
     status = SelectField(_l("Status"))
     country = SelectField(_l("Country"))
     organisation_type = SelectField(_l("Type of organisation"))
+    endorsement = SelectField(_l("Endorsement"))
 
     def __init__(self, *args: Any, countries: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,6 +88,9 @@ class DeskFilterForm(FlaskForm):
         self.country.choices = [everyone] + [SelectChoice(code, name) for code, name in countries]
         self.organisation_type.choices = [everyone] + [
             SelectChoice(t.value, t.label) for t in OrganisationType
+        ]
+        self.endorsement.choices = [everyone] + [
+            SelectChoice(e.value, e.label) for e in EndorsementStatus
         ]
         for question, field in self.answer_fields():
             field.choices = [everyone, *_answer_choices(question, str(get_locale()))]
@@ -113,6 +118,11 @@ class DeskFilterForm(FlaskForm):
             ),
             search=(self.q.data or "").strip()[:200],
             answers=answers,
+            endorsement=(
+                EndorsementStatus(self.endorsement.data)
+                if self.endorsement.data in {e.value for e in EndorsementStatus}
+                else None
+            ),
         )
 
 

@@ -23,6 +23,9 @@ from app.applications.exports import answer_columns, answered_with
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeutil import to_local
 from app.courses.models import Course
+from app.endorsement.exports import endorsement_columns
+from app.endorsement.models import EndorsementStatus
+from app.endorsement.services import registrations_in_state
 from app.extensions import db
 from app.registration import services
 from app.registration.models import (
@@ -66,11 +69,17 @@ class DeskFilters:
     search: str = ""
     # Answers to the course's questions: (question id, "yes", "no" or an option's id).
     answers: tuple[tuple[int, str], ...] = ()
+    endorsement: EndorsementStatus | None = None
 
     @property
     def is_active(self) -> bool:
         return bool(
-            self.status or self.country or self.organisation_type or self.search or self.answers
+            self.status
+            or self.country
+            or self.organisation_type
+            or self.search
+            or self.answers
+            or self.endorsement
         )
 
 
@@ -86,6 +95,8 @@ def desk_registrations(course: Course, filters: DeskFilters | None = None) -> li
         stmt = stmt.where(Registration.country == filters.country)
     if filters.organisation_type is not None:
         stmt = stmt.where(Registration.organisation_type == filters.organisation_type)
+    if filters.endorsement is not None:
+        stmt = stmt.where(Registration.id.in_(registrations_in_state(filters.endorsement)))
     for question_id, wanted in filters.answers:
         stmt = stmt.where(Registration.id.in_(answered_with(question_id, wanted)))
     search = filters.search.strip()
@@ -203,9 +214,12 @@ def export_table(
     per question of the course), and one row of values per registration."""
     context = ExportContext(course, waitlist_positions(course))
     answers = answer_columns(course, [r.id for r in registrations], str(get_locale()))
-    header = [str(column.label) for column in COLUMNS] + answers.labels
+    endorsements = endorsement_columns(course, [r.id for r in registrations], context.local)
+    header = [str(column.label) for column in COLUMNS] + endorsements.labels + answers.labels
     rows = [
-        [column.value(r, context) for column in COLUMNS] + answers.values(r.id)
+        [column.value(r, context) for column in COLUMNS]
+        + endorsements.values(r.id)
+        + answers.values(r.id)
         for r in registrations
     ]
     return header, rows

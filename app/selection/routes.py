@@ -33,6 +33,7 @@ from app.courses.permissions import (
     get_course_or_404,
     get_managed_course_or_403,
 )
+from app.endorsement import services as endorsement
 from app.extensions import db
 from app.registration import services as registration_services
 from app.registration.exports import country_name, language_name
@@ -137,6 +138,7 @@ def index(slug: str) -> str:
         descending=descending,
         may_decide=may_decide,
         decision_form=DecisionForm(course=course) if may_decide else None,
+        endorsements=endorsement.endorsements_by_registration([r.registration.id for r in rows]),
         balance=listing.balance(course),
         seats_left=registration_services.seats_left(course),
     )
@@ -188,6 +190,7 @@ def review(slug: str, registration_id: int) -> ResponseReturnValue:
         may_decide=may_decide,
         decision_form=DecisionForm(course=course) if may_decide else None,
         decisions=list(listing.Decision),
+        endorsement=endorsement.endorsement_of(registration),
     )
 
 
