@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     # The largest request body accepted; anything larger is answered 413 before it is read.
     # Room for a few documents of the default 10 MB each in one form.
     "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+    # The most all the documents of one application may weigh together (each file question
+    # has its own limit too, 10 MB unless the organisers set another).
+    "APPLICATION_DOCUMENTS_MAX_BYTES": 25 * 1024 * 1024,
 }
 
 # Secret keys that tutorials and templates hand out: never good enough in production.
@@ -90,6 +93,7 @@ ENVIRONMENT: dict[str, type] = {
     "ENDORSEMENT_LINK_DAYS": int,
     "UPLOAD_FOLDER": str,
     "MAX_CONTENT_LENGTH": int,
+    "APPLICATION_DOCUMENTS_MAX_BYTES": int,
 }
 
 

@@ -79,6 +79,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SITE_URL": "http://atelier.test",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "RATELIMIT_ENABLED": False,
+            # Uploaded documents go to the run's own folder, never into instance/.
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         }
     )
     app.test_client_class = Client

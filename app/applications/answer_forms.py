@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     Field,
     RadioField,
@@ -29,11 +30,24 @@ from wtforms.fields.core import UnboundField
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from app.applications.answering import AnswerValue, answers_of, check_answers
-from app.applications.checks import LONG_ANSWER_MAX, SHORT_ANSWER_MAX, InvalidAnswers
+from app.applications.checks import (
+    DEFAULT_MAX_SIZE_MB,
+    LONG_ANSWER_MAX,
+    SHORT_ANSWER_MAX,
+    InvalidAnswers,
+)
 from app.applications.models import Answer, ApplicationQuestion, QuestionKind, QuestionOption
 from app.core.forms import one_line_break
 from app.registration.forms import country_choices
 from app.registration.models import Registration
+from app.storage.models import StoredFile
+from app.storage.services import ACCEPTED_KINDS
+
+# What the browser's file picker offers first (the content is checked on our side anyway).
+ACCEPT = ",".join(
+    [f".{extension}" for kind in ACCEPTED_KINDS for extension in kind.extensions]
+    + [kind.content_type for kind in ACCEPTED_KINDS]
+)
 
 
 def field_name(question: ApplicationQuestion) -> str:
@@ -93,6 +107,8 @@ def unbound_field(
         return StringField(widget=widget, filters=[_strip], **common)
     if kind == QuestionKind.DATE:
         return StringField(widget=DateInput(), filters=[_strip], **common)
+    if kind == QuestionKind.FILE:
+        return FileField(render_kw={"accept": ACCEPT}, **common)
     return StringField(filters=[_strip], render_kw={"maxlength": SHORT_ANSWER_MAX}, **common)
 
 
@@ -104,14 +120,34 @@ class QuestionFields:
     asked: tuple[ApplicationQuestion, ...] = ()
     # The registration whose answers change (its retired choices stay possible), if any.
     answering: Registration | None = None
+    # Its documents already stored, by question id: kept unless a new file replaces one.
+    kept_files: dict[int, StoredFile] = {}
     _fields: dict[str, Field]
     form_errors: list[Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for question in self.asked:
-            if question.is_required and question.kind != QuestionKind.MULTIPLE_CHOICE:
+            if (
+                question.is_required
+                and question.kind != QuestionKind.MULTIPLE_CHOICE
+                # A document stored already answers a required file question.
+                and question.id not in self.kept_files
+            ):
                 self._fields[field_name(question)].flags.required = True
+
+    def current_file(self, question: ApplicationQuestion) -> StoredFile | None:
+        return self.kept_files.get(question.id)
+
+    def has_file_questions(self) -> bool:
+        return any(question.kind == QuestionKind.FILE for question in self.asked)
+
+    @staticmethod
+    def file_hint(question: ApplicationQuestion) -> str:
+        return _(
+            "PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG, up to %(size)d MB.",
+            size=question.max_size_mb or DEFAULT_MAX_SIZE_MB,
+        )
 
     def question_fields(self) -> list[tuple[ApplicationQuestion, Field]]:
         return [(question, self._fields[field_name(question)]) for question in self.asked]
@@ -158,18 +194,20 @@ def with_questions(
 ) -> type[Any]:
     """``form_class`` with a field for each of ``questions`` in ``locale``; for a
     registration changing its answers, the retired options it chose stay offered."""
-    kept = _kept_options(registration) if registration is not None else {}
+    answers = answers_of(registration) if registration is not None else {}
+    kept = {question_id: answer.options for question_id, answer in answers.items()}
     attrs: dict[str, Any] = {
         field_name(question): unbound_field(question, locale, kept.get(question.id, ()))
         for question in questions
     }
     attrs["asked"] = tuple(questions)
     attrs["answering"] = registration
+    attrs["kept_files"] = {
+        question_id: answer.file
+        for question_id, answer in answers.items()
+        if answer.file is not None
+    }
     return type(form_class.__name__, (QuestionFields, form_class), attrs)
-
-
-def _kept_options(registration: Registration) -> dict[int, list[QuestionOption]]:
-    return {question_id: answer.options for question_id, answer in answers_of(registration).items()}
 
 
 def answer_data(answers: dict[int, Answer], questions: Sequence[ApplicationQuestion]) -> dict:
@@ -183,6 +221,8 @@ def answer_data(answers: dict[int, Answer], questions: Sequence[ApplicationQuest
             data[field_name(question)] = [str(option.id) for option in answer.options]
         elif question.kind == QuestionKind.SINGLE_CHOICE:
             data[field_name(question)] = str(answer.options[0].id) if answer.options else None
+        elif question.kind == QuestionKind.FILE:
+            continue  # a file input shows no value; the page names the stored file
         else:
             data[field_name(question)] = answer.value
     return data

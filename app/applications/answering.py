@@ -1,8 +1,14 @@
 """The answers' rules: checking each answer against its question, storing the answers with
 the application (in its transaction), and changing them while the application is undecided.
 
-Every answer is checked here, not only by the forms (:func:`check_answers`). Services flush,
-never commit, and take the acting user as an argument.
+Every answer is checked here, not only by the forms (:func:`check_answers`). A file question's
+answer is an upload: :func:`store_documents` checks each by its content and size (the
+question's own limit, and ``APPLICATION_DOCUMENTS_MAX_BYTES`` for all of an application's
+documents together) and stores it; a refused one stores nothing, and the files stored before it
+in the transaction go when the caller rolls back (:mod:`app.storage.services`). A document
+already stored is kept unless a new one replaces it; the replaced one is deleted with its
+bytes once the change is committed. Services flush, never commit, and take the acting user as
+an argument.
 """
 
 from __future__ import annotations
@@ -14,10 +20,13 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import User
 from app.applications.checks import (
+    DEFAULT_MAX_SIZE_MB,
     LONG_ANSWER_MAX,
     NUMBER_LIMIT,
     SHORT_ANSWER_MAX,
@@ -37,12 +46,14 @@ from app.registration import services as registration_services
 from app.registration.forms import country_names
 from app.registration.models import Registration, RegistrationEvent, RegistrationStatus
 from app.registration.services import ApplicationData
+from app.storage.models import StoredFile
+from app.storage.services import MB, FileRefused, store_upload
 
 # Applications the course team has not decided on for good: a submitted one waits for a
 # decision, a waitlisted one may still be confirmed or rejected (the desk offers both). Their
 # answers may still change; a confirmed, rejected or cancelled application's may not.
 UNDECIDED = frozenset({RegistrationStatus.SUBMITTED, RegistrationStatus.WAITLISTED})
-AnswerValue = str | Sequence[str] | None
+AnswerValue = str | Sequence[str] | FileStorage | None
 
 _NUMBER = re.compile(r"-?[0-9]{1,10}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -55,15 +66,18 @@ def can_edit_answers(registration: Registration) -> bool:
 
 @dataclass(frozen=True)
 class CheckedAnswer:
-    """An answer as it will be stored: ``value`` (text) or ``options``; both empty when the
-    question was left unanswered."""
+    """An answer as it will be stored: ``value`` (text), ``options`` or ``file``; all empty
+    when the question was left unanswered. A file question's new document is an ``upload``
+    until :func:`store_documents` has checked and stored it as ``file``."""
 
     value: str = ""
     options: tuple[QuestionOption, ...] = ()
+    file: StoredFile | None = None
+    upload: FileStorage | None = None
 
     @property
     def is_blank(self) -> bool:
-        return not self.value and not self.options
+        return not self.value and not self.options and self.file is None and self.upload is None
 
 
 class AnswerRefused(Exception):
@@ -168,11 +182,33 @@ def _chosen_options(
     return tuple(sorted(chosen.values(), key=lambda option: option.position))
 
 
+def _file_answer(
+    question: ApplicationQuestion, raw: AnswerValue, kept_file: StoredFile | None
+) -> CheckedAnswer:
+    """A new upload (its content is checked when it is stored), else the document stored
+    already, which satisfies a required question."""
+    if isinstance(raw, FileStorage) and raw.filename:
+        return CheckedAnswer(upload=raw)
+    if kept_file is not None:
+        return CheckedAnswer(file=kept_file)
+    if question.is_required:
+        raise AnswerRefused(MISSING[QuestionKind.FILE])
+    return CheckedAnswer()
+
+
 def check_answer(
-    question: ApplicationQuestion, raw: AnswerValue, kept: Sequence[QuestionOption] = ()
+    question: ApplicationQuestion,
+    raw: AnswerValue,
+    kept: Sequence[QuestionOption] = (),
+    kept_file: StoredFile | None = None,
 ) -> CheckedAnswer:
     """One answer, checked against its question's rules; raises ``AnswerRefused`` with the
-    message for the applicant."""
+    message for the applicant. ``kept``: the retired options and ``kept_file`` the document
+    the application has already."""
+    if question.kind == QuestionKind.FILE:
+        return _file_answer(question, raw, kept_file)
+    if isinstance(raw, FileStorage):
+        raw = None  # a file sent where text was asked is no answer
     values = _values(raw)
     if not values:
         if question.is_required:
@@ -193,12 +229,10 @@ def check_answer(
         value = _number_answer(question, value)
     elif kind == QuestionKind.DATE:
         value = _date_answer(value)
-    elif kind == QuestionKind.COUNTRY:
-        # The codes are the same in every language.
+    else:
+        # A country: the codes are the same in every language.
         if value not in country_names(question.course.default_locale):
             raise AnswerRefused(_l("Choose a country from the list."))
-    else:
-        return CheckedAnswer()  # files are not taken yet
     return CheckedAnswer(value=value)
 
 
@@ -217,24 +251,71 @@ def check_answers(
     """The answers to ``questions`` (values by question id; others are ignored), checked.
     A registration changing its answers keeps the retired options it had chosen. Raises
     :class:`InvalidAnswers` with every question's messages."""
-    kept = {
-        question_id: answer.options
-        for question_id, answer in (
-            answers_of(registration) if registration is not None else {}
-        ).items()
-    }
+    existing = answers_of(registration) if registration is not None else {}
     checked: dict[int, CheckedAnswer] = {}
     errors: dict[int, list[Any]] = {}
     for question in questions:
+        stored = existing.get(question.id)
         try:
             checked[question.id] = check_answer(
-                question, values.get(question.id), kept.get(question.id, ())
+                question,
+                values.get(question.id),
+                stored.options if stored is not None else (),
+                stored.file if stored is not None else None,
             )
         except AnswerRefused as exc:
             errors[question.id] = [exc.message]
     if errors:
         raise InvalidAnswers(errors)
     return checked
+
+
+def documents_limit() -> int:
+    """The most all of one application's documents may weigh together, in bytes."""
+    return int(current_app.config["APPLICATION_DOCUMENTS_MAX_BYTES"])
+
+
+def store_documents(
+    questions: Sequence[ApplicationQuestion],
+    checked: Mapping[int, CheckedAnswer],
+    *,
+    actor: User,
+    registration: Registration | None = None,
+) -> dict[int, CheckedAnswer]:
+    """``checked`` with each new upload checked by content and size and stored (flushed, not
+    committed). The documents the registration keeps count towards the total per application;
+    those being replaced do not. Raises :class:`InvalidAnswers` with every refused file's
+    message; the files stored before go when the caller rolls back."""
+    replaced = {question_id for question_id, answer in checked.items() if answer.upload}
+    kept_bytes = sum(
+        answer.file.size
+        for question_id, answer in (
+            answers_of(registration) if registration is not None else {}
+        ).items()
+        if answer.file is not None and question_id not in replaced
+    )
+    left = documents_limit() - kept_bytes
+    stored: dict[int, CheckedAnswer] = dict(checked)
+    errors: dict[int, list[Any]] = {}
+    for question in questions:
+        answer = checked.get(question.id)
+        if answer is None or answer.upload is None:
+            continue
+        try:
+            new_file = store_upload(
+                answer.upload,
+                actor=actor,
+                max_bytes=(question.max_size_mb or DEFAULT_MAX_SIZE_MB) * MB,
+                remaining_bytes=left,
+            )
+        except FileRefused as exc:
+            errors[question.id] = [exc.message]
+            continue
+        left -= new_file.size
+        stored[question.id] = CheckedAnswer(file=new_file)
+    if errors:
+        raise InvalidAnswers(errors)
+    return stored
 
 
 def _save_answers(
@@ -258,14 +339,21 @@ def _save_answers(
                     question_id=question_id,
                     value=answer.value,
                     options=list(answer.options),
+                    file=answer.file,
                     created_at=now,
                     updated_at=now,
                 )
             )
             changed = True
-        elif stored.value != answer.value or stored.options != list(answer.options):
+        elif (
+            stored.value != answer.value
+            or stored.options != list(answer.options)
+            or stored.file is not answer.file
+        ):
             stored.value = answer.value
             stored.options = list(answer.options)
+            # A replaced document is deleted with the answer's old file (delete-orphan).
+            stored.file = answer.file
             stored.updated_at = now
             changed = True
     db.session.flush()
@@ -282,8 +370,10 @@ def apply_with_answers(
 ) -> Registration:
     """Apply (see :func:`app.registration.services.apply`) with the answers to the course's
     asked questions, stored in the same transaction. The answers are checked first: raises
-    :class:`InvalidAnswers` before anything is written."""
-    checked = check_answers(asked_questions(course), values)
+    :class:`InvalidAnswers` before the registration is written (a refused document after the
+    others are stored: the caller rolls back)."""
+    questions = asked_questions(course)
+    checked = store_documents(questions, check_answers(questions, values), actor=user)
     registration = registration_services.apply(course, user, data, now=now)
     _save_answers(registration, checked, now or now_utc())
     return registration
@@ -304,7 +394,13 @@ def update_answers(
         raise AnswersLocked.single(
             _l("The course team has decided on this application: its answers can no longer change.")
         )
-    checked = check_answers(asked_questions(registration.course), values, registration=registration)
+    questions = asked_questions(registration.course)
+    checked = store_documents(
+        questions,
+        check_answers(questions, values, registration=registration),
+        actor=actor,
+        registration=registration,
+    )
     changed = _save_answers(registration, checked, now or now_utc())
     if changed:
         registration.events.append(

@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.applications.models import Answer, ApplicationQuestion, QuestionKind, answer_option
-from app.applications.services import ASKS_FILES, questions_in_order
+from app.applications.services import questions_in_order
 from app.courses.models import Course
 from app.extensions import db
 from app.registration.forms import country_name
+from app.storage.models import StoredFile
 
 ExportValue = str | int | date | None
 # Joins the options of a multiple choice in one cell or line.
@@ -35,7 +36,11 @@ def answers_by_registration(registration_ids: Sequence[int]) -> dict[int, list[A
         sa.select(Answer)
         .join(Answer.question)
         .where(Answer.registration_id.in_(registration_ids))
-        .options(contains_eager(Answer.question), selectinload(Answer.options))
+        .options(
+            contains_eager(Answer.question),
+            selectinload(Answer.options),
+            selectinload(Answer.file),
+        )
         .order_by(Answer.registration_id, ApplicationQuestion.position, ApplicationQuestion.id)
     )
     found: dict[int, list[Answer]] = {}
@@ -58,6 +63,9 @@ def answer_value(answer: Answer, locale: str) -> ExportValue:
         return date.fromisoformat(answer.value)
     if kind == QuestionKind.COUNTRY:
         return country_name(answer.value, locale)
+    if kind == QuestionKind.FILE:
+        # The document's name (the file itself is downloaded from the pages and the ZIP).
+        return answer.file.filename if answer.file is not None else ""
     return answer.value
 
 
@@ -74,12 +82,21 @@ class ShownAnswer:
     question: ApplicationQuestion
     label: str
     text: str
+    registration_id: int = 0
+    # A file question's document, shown as a link to download it.
+    file: StoredFile | None = None
 
 
 def shown_answers(answers: Sequence[Answer], locale: str) -> list[ShownAnswer]:
     """Answers (of one registration, in order) with their question's label, in ``locale``."""
     return [
-        ShownAnswer(answer.question, answer.question.label(locale), answer_text(answer, locale))
+        ShownAnswer(
+            answer.question,
+            answer.question.label(locale),
+            answer_text(answer, locale),
+            answer.registration_id,
+            answer.file,
+        )
         for answer in answers
     ]
 
@@ -105,9 +122,9 @@ class AnswerColumns:
 
 
 def answer_columns(course: Course, registration_ids: Sequence[int], locale: str) -> AnswerColumns:
-    """The columns of the course's questions (retired ones too; file questions once files
-    are stored) and the answers of ``registration_ids``."""
-    questions = [q for q in questions_in_order(course) if ASKS_FILES or q.kind != QuestionKind.FILE]
+    """The columns of the course's questions (retired ones too) and the answers of
+    ``registration_ids``."""
+    questions = questions_in_order(course)
     return AnswerColumns(
         labels=[q.label(locale) for q in questions],
         questions=questions,

@@ -23,6 +23,7 @@ from app.extensions import db
 if TYPE_CHECKING:
     from app.courses.models import Course
     from app.registration.models import Registration
+    from app.storage.models import StoredFile
 
 
 class QuestionKind(enum.StrEnum):
@@ -183,9 +184,10 @@ class Answer(db.Model):
     """A registration's answer to one question.
 
     ``value`` holds the answer as text: the text typed, ``yes`` or ``no``, a whole number, an
-    ISO date or a country code; a choice's answer is its ``options`` (``value`` empty). A file
-    answer will name its stored file (a ``file_id`` column, added with the stored files).
-    Unanswered optional questions have no row.
+    ISO date or a country code; a choice's answer is its ``options`` (``value`` empty), a file
+    question's its ``file`` (``value`` empty). The file belongs to the answer: deleting or
+    replacing it through the session deletes the stored file, whose bytes go once that is
+    committed (:mod:`app.storage.services`). Unanswered optional questions have no row.
     """
 
     __tablename__ = "application_answer"
@@ -199,11 +201,15 @@ class Answer(db.Model):
         sa.ForeignKey("application_question.id", ondelete="CASCADE"), index=True
     )
     value: Mapped[str] = mapped_column(sa.Text, default="")
+    file_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("stored_file.id", ondelete="SET NULL"), unique=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     registration: Mapped[Registration] = relationship()
     question: Mapped[ApplicationQuestion] = relationship()
+    file: Mapped[StoredFile | None] = relationship(cascade="all, delete-orphan", single_parent=True)
     options: Mapped[list[QuestionOption]] = relationship(
         secondary=answer_option, order_by="QuestionOption.position"
     )

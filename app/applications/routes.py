@@ -2,20 +2,22 @@
 
 The builder's pages are for the course's organisers and administrators (403 for anyone else
 signed in, 404 for a question of another course). An applicant changes only their own answers
-(anyone else's registration is "not found"). Each handler loads, checks access, validates,
-calls a service, commits once and redirects.
+(anyone else's registration is "not found"). A document is sent to those who may read it
+(:func:`app.applications.documents.can_read_documents`); to anyone else, signed in or not, it
+does not exist. Each handler loads, checks access, validates, calls a service, commits once and
+redirects.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.applications import answering, services
+from app.applications import answering, documents, services
 from app.applications.answer_forms import AnswersForm, answer_data, with_questions
 from app.applications.checks import AnswersLocked, InvalidAnswers
 from app.applications.forms import MoveQuestionForm, QuestionForm, add_service_errors
@@ -24,12 +26,21 @@ from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
 from app.registration.models import Registration
+from app.storage.serving import send_stored_file
 
 bp = Blueprint("applications", __name__)
 
 
 def _locale() -> str:
     return str(get_locale())
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int) -> str:
+    """A file's size for people, in the reader's language: ``820 KB``, ``2.4 MB``."""
+    if size < 1024 * 1024:
+        return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 def _question_of(course: Course, question_id: int) -> ApplicationQuestion:
@@ -61,7 +72,6 @@ def index(slug: str) -> ResponseReturnValue:
         questions=services.questions_in_order(course),
         answers=services.answer_counts(course),
         kinds=list(QuestionKind),
-        asks_files=services.ASKS_FILES,
     )
 
 
@@ -86,7 +96,6 @@ def new(slug: str) -> ResponseReturnValue:
         course=course,
         form=form,
         question=None,
-        asks_files=services.ASKS_FILES,
     )
 
 
@@ -113,7 +122,6 @@ def edit(slug: str, question_id: int) -> ResponseReturnValue:
         course=course,
         form=form,
         question=question,
-        asks_files=services.ASKS_FILES,
     )
 
 
@@ -238,3 +246,15 @@ def my_answers(registration_id: int) -> ResponseReturnValue:
         course=course,
         course_title=course.title(_locale()),
     )
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@bp.get("/registrations/<int:registration_id>/documents/<int:question_id>")
+def document(registration_id: int, question_id: int) -> Response:
+    """One document, as a download; 404 for anyone who may not read it, signed in or not."""
+    stored = documents.readable_document(registration_id, question_id, actor=current_user)
+    if stored is None:
+        abort(404)
+    return send_stored_file(stored)

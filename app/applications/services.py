@@ -47,8 +47,6 @@ from app.courses.models import Course
 from app.db import now_utc
 from app.extensions import db
 
-# File questions are built now; applicants see them once uploads are stored (app/storage).
-ASKS_FILES = False
 Direction = Literal["up", "down"]
 
 
@@ -89,13 +87,8 @@ def questions_in_order(course: Course) -> list[ApplicationQuestion]:
 
 
 def asked_questions(course: Course) -> list[ApplicationQuestion]:
-    """The questions an applicant answers now, in order: not retired (and no file question
-    until uploads are stored)."""
-    return [
-        question
-        for question in questions_in_order(course)
-        if not question.is_retired and (ASKS_FILES or question.kind != QuestionKind.FILE)
-    ]
+    """The questions an applicant answers now, in order: the ones not retired."""
+    return [question for question in questions_in_order(course) if not question.is_retired]
 
 
 def courses_asking(course_ids: Sequence[int]) -> set[int]:
@@ -104,8 +97,6 @@ def courses_asking(course_ids: Sequence[int]) -> set[int]:
         ApplicationQuestion.course_id.in_(course_ids),
         ApplicationQuestion.is_retired.is_(False),
     )
-    if not ASKS_FILES:
-        stmt = stmt.where(ApplicationQuestion.kind != QuestionKind.FILE)
     return set(db.session.scalars(stmt.distinct()))
 
 

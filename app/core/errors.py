@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, jsonify, render_template, request
-from flask_babel import format_timedelta
+from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -122,12 +123,22 @@ def register(app: Flask) -> None:
         messages = {
             403: _("You do not have permission to see or change this."),
             404: _("There is nothing at this address. It may have moved or been removed."),
+            413: _(
+                "What you sent is larger than this site accepts (%(limit)s MB at most in one "
+                "form), so nothing was saved. Go back and choose smaller files, or send them "
+                "one at a time.",
+                limit=format_decimal(
+                    math.floor(current_app.config["MAX_CONTENT_LENGTH"] * 10 / (1024 * 1024)) / 10
+                ),
+            )
+            if current_app.config.get("MAX_CONTENT_LENGTH")
+            else "",
         }
         code = error.code or 500
         return _render(
             code,
             titles.get(code, error.name),
-            messages.get(code, error.description or ""),
+            messages.get(code) or error.description or "",
         )
 
     @app.errorhandler(InternalServerError)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BaseConverter, ValidationError
 
 from app.accounts.models import User
+from app.applications import documents
 from app.applications.exports import answers_by_registration, filterable_questions, shown_answers
 from app.core.urls import safe_next
 from app.courses.models import Course
@@ -59,6 +60,7 @@ from app.registration.desk_forms import (
 )
 from app.registration.models import Registration, RegistrationEvent, RegistrationStatus
 from app.registration.services import RegistrationError
+from app.storage.serving import send_zip
 
 bp = Blueprint("desk", __name__)
 
@@ -276,6 +278,7 @@ def index(slug: str) -> str:
         bulk_form=BulkActionForm(course=course),
         filter_args=_filter_args(filters, form),
         statuses=list(RegistrationStatus),
+        has_documents=documents.asks_documents(course),
     )
 
 
@@ -365,6 +368,15 @@ def bulk(slug: str) -> Response:
 
 def _filtered(course: Course) -> list[Registration]:
     return exports.desk_registrations(course, _filter_form(course).filters())
+
+
+@bp.get("/courses/<slug>/participants/documents.zip")
+@login_required
+def documents_zip(slug: str) -> Response:
+    """Every document of the listed applicants (the list's filters apply), as one ZIP."""
+    course = get_managed_course_or_403(slug)
+    entries = documents.zip_entries(course, _filtered(course), str(get_locale()))
+    return send_zip(entries, f"{course.slug}-documents.zip")
 
 
 def _download(content: bytes, filename: str, mimetype: str) -> Response:

@@ -4,11 +4,15 @@ answers of its own that no test may change."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import Role, User
 from app.applications import services
@@ -96,6 +100,26 @@ def same_as(question: ApplicationQuestion, **overrides: object) -> QuestionData:
 
 
 REGIONS = ("Africa", "Americas", "Asia and the Pacific", "Europe")
+
+
+@pytest.fixture(autouse=True)
+def uploads(app: Flask, tmp_path: Path) -> Iterator[Path]:
+    """This test's own upload folder, to list what it leaves there."""
+    folder = tmp_path / "uploads"
+    previous = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(folder)
+    yield folder
+    app.config["UPLOAD_FOLDER"] = previous
+
+
+def files_in(folder: Path) -> list[Path]:
+    """Every file under ``folder``, temporary ones included."""
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def upload(data: bytes, filename: str = "cv.pdf", content_type: str = "application/pdf"):  # type: ignore[no-untyped-def]
+    """A file as a service receives it from the browser (the content type is only a claim)."""
+    return FileStorage(stream=io.BytesIO(data), filename=filename, content_type=content_type)
 
 
 @pytest.fixture

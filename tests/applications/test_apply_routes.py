@@ -22,8 +22,8 @@ K = QuestionKind
 @pytest.fixture
 def asked(course, organiser):
     """A required city, a region (single choice, with help text), the regions worked with
-    (multiple choice), years of experience (2 to 40), a date, a country, a visa question; and,
-    not asked, a retired question and a file question."""
+    (multiple choice), years of experience (2 to 40), a date, a country, a visa question, an
+    optional CV (a file); and, not asked, a retired question."""
     questions = {
         "city": add_question(
             course,
@@ -97,10 +97,11 @@ def test_the_questions_follow_the_standard_fields_in_order(as_ana, course, asked
     assert "Questions from the course team" in html
 
 
-def test_retired_and_file_questions_are_not_asked(as_ana, course, asked):
+def test_retired_questions_are_not_asked_and_files_are(as_ana, course, asked):
     html = apply_page(as_ana, course)
     assert "Anything else?" not in html
-    assert "Your CV" not in html
+    assert 'type="file"' in html and f'name="{name(asked["cv"])}"' in html
+    assert 'enctype="multipart/form-data"' in html
 
 
 def test_the_questions_are_asked_in_the_applicant_s_language(client, course, asked, ana):

@@ -512,10 +512,10 @@ def test_a_retired_question_can_be_asked_again(course, organiser):
     assert question.updated_at >= question.created_at
 
 
-def test_file_questions_are_not_asked_until_uploads_are_stored(course, organiser):
+def test_file_questions_are_asked_like_the_others(course, organiser):
     text = add_question(course, label="City")
-    add_question(course, K.FILE, "Your CV", is_required=True)
-    assert services.asked_questions(course) == [text]
+    cv = add_question(course, K.FILE, "Your CV", is_required=True)
+    assert services.asked_questions(course) == [text, cv]
 
 
 def test_a_question_nobody_answered_is_deleted(course, organiser):
@@ -780,6 +780,6 @@ def test_a_course_asks_questions_while_one_is_not_retired(course, organiser, nei
     }
 
 
-def test_a_course_asking_only_for_files_asks_nothing_yet(course, organiser):
+def test_a_course_asking_only_for_files_asks(course, organiser):
     add_question(course, K.FILE, "Your CV")
-    assert services.courses_asking([course.id]) == set()
+    assert services.courses_asking([course.id]) == {course.id}

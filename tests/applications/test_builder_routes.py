@@ -131,12 +131,11 @@ def test_an_unanswered_question_can_be_deleted_from_the_list(as_organiser, cours
     assert f"/questions/{question.id}/delete" in html
 
 
-def test_file_questions_are_marked_as_not_shown_to_applicants_yet(as_organiser, course):
+def test_file_questions_show_their_size(as_organiser, course):
     add_question(course, K.FILE, "Your CV")
     db.session.commit()
     html = page(as_organiser, f"/courses/{course.slug}/questions")
     assert "Up to 10 MB" in html
-    assert "Applicants do not see file questions yet" in html
 
 
 # --- adding ------------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from app.applications.models import QuestionKind
 from app.extensions import db
 from app.registration.exports import COLUMNS
 from app.registration.models import RegistrationStatus
-from tests.applications.conftest import REGIONS, add_question
+from tests.applications.conftest import REGIONS, add_question, upload
 from tests.conftest import login
 from tests.factories import make_registration
+from tests.storage.samples import pdf
 
 K = QuestionKind
 STANDARD = len(COLUMNS)
@@ -49,6 +50,7 @@ def applicants(course, asked, ana, ana_sousa):
             asked["years"].id: "-3",
             asked["since"].id: "2015-03-01",
             asked["employer"].id: "BR",
+            asked["cv"].id: upload(pdf(), '=HYPERLINK("evil") cv.pdf'),
         },
         actor=ana,
     )
@@ -85,6 +87,7 @@ def test_each_question_has_a_column_after_the_standard_ones(as_organiser, course
         "Years of experience",
         "In this job since",
         "Country of your employer",
+        "Your CV",
     ]
 
 
@@ -98,9 +101,11 @@ def test_the_answers_fill_each_registration_s_row(as_organiser, course, applican
         "-3",
         "2015-03-01",
         "Brazil",
+        # The document's own name, never a formula.
+        "'=HYPERLINK(_evil_) cv.pdf",
     ]
     assert second[0] == "Ana Sousa"
-    assert second[STANDARD:] == ["", "", "No", "", "", ""]
+    assert second[STANDARD:] == ["", "", "No", "", "", "", ""]
 
 
 def test_the_columns_are_in_the_exporter_s_language(client, course, organiser, applicants):
@@ -147,6 +152,8 @@ def test_xlsx_keeps_numbers_and_dates_as_such_and_text_as_text(as_organiser, cou
     city = row["Which city?"]
     assert (city.value, city.data_type) == ('\'=HYPERLINK("http://evil.example")', "s")
     assert row["Regions"].value == "Africa; Europe"
+    cv = row["Your CV"]
+    assert (cv.value, cv.data_type) == ("'=HYPERLINK(_evil_) cv.pdf", "s")
     assert sheet.cell(row=3, column=header.index("Years of experience") + 1).value is None
 
 

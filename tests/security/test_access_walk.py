@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,11 +24,12 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.datastructures import FileStorage
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from app.accounts.models import PasswordResetToken, Role, User
-from app.applications.models import QuestionKind
+from app.applications.models import Answer, QuestionKind
 from app.applications.services import OptionData, QuestionData, TextData, create_question
 from app.certificates.services import format_code, issue_certificate
 from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
@@ -42,9 +44,11 @@ from app.followup.services import ActivityData, apply_followup_defaults, create_
 from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
+from app.storage.services import store_upload
 from tests.conftest import login
 from tests.factories import make_course, make_module, make_registration, make_user, make_venue
 from tests.programmes.factories import make_programme
+from tests.storage.samples import pdf
 
 # --- What an answer may be ---------------------------------------------------------------------
 
@@ -104,6 +108,9 @@ TEAM = row(LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK)  # fac
 REVIEWERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK)  # and managers
 OWNER = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)  # the participant's own
 OWNER_AND_MANAGERS = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK)
+# An applicant's document: theirs, and the course's organisers' and reviewers'; to anyone else,
+# signed in or not, it does not exist.
+DOCUMENT_READERS = row(HIDDEN, OK, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK)
 CONFIRMED_AND_TEAM = row(LOGIN, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK)
 CONFIRMED_ONLY = row(LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 
@@ -126,6 +133,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "accounts.signup": ANYONE,
     "accounts.users": ADMINS,
     "applications.delete": MANAGERS,
+    "applications.document": DOCUMENT_READERS,
     "applications.edit": MANAGERS,
     "applications.index": MANAGERS,
     "applications.move": MANAGERS,
@@ -155,6 +163,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "endorsement.waive": MANAGERS,  # nothing to waive for a decided registration: sent back
     "desk.attendance": TEAM,
     "desk.bulk": MANAGERS,
+    "desk.documents_zip": MANAGERS,
     "desk.export_csv": TEAM,
     "desk.export_xlsx": TEAM,
     "desk.index": TEAM,
@@ -318,6 +327,18 @@ def build_world() -> World:
         actor=organiser,
     )
     registration = make_registration(course, participant)
+    cv = create_question(
+        course,
+        QuestionData(kind=QuestionKind.FILE, texts={"en": TextData("Curriculum vitae")}),
+        actor=organiser,
+    )
+    db.session.add(
+        Answer(
+            registration=registration,
+            question=cv,
+            file=store_upload(FileStorage(io.BytesIO(pdf()), filename="cv.pdf"), actor=participant),
+        )
+    )
     waitlisted = make_registration(course, other_participant, status=RegistrationStatus.WAITLISTED)
     for day in course.day_dates[:4]:
         registration.attendance.append(Attendance(day=day, is_present=True))
@@ -380,6 +401,7 @@ def build_world() -> World:
             "feeds.private": {"token": raw_feed_token},
             "accounts.reset_password": {"token": RESET_TOKEN},
             "endorsement.respond": {"token": ENDORSE_TOKEN},
+            "applications.document": {"question_id": cv.id},
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
@@ -503,6 +525,8 @@ class Walker:
         self.commits = 0
         data = self.world.forms.get(rule.endpoint, {}) if method == "POST" else None
         response = client.open(path, method=method, data=data)
+        response.get_data()
+        response.close()  # a download holds its stored file open until closed
         self.requests += 1
         where = f"{self.role}: {method} {path} ({rule.endpoint})"
         status = response.status_code

@@ -17,18 +17,21 @@ one another and a failure replays the same.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import operator
 import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -79,6 +82,7 @@ from tests.factories import (
 )
 from tests.registration.conftest import open_course, open_event
 from tests.schedule.conftest import add_session
+from tests.storage.samples import pdf, png
 
 # ---------------------------------------------------------------------------------------------
 # What hypothesis sends
@@ -1149,7 +1153,51 @@ ASKED = (
     ("years", QuestionKind.NUMBER, {"min_value": 0, "max_value": 40}),
     ("since", QuestionKind.DATE, {}),
     ("employer", QuestionKind.COUNTRY, {}),
+    ("cv", QuestionKind.FILE, {"max_size_mb": 1}),
 )
+
+# Documents: real ones, empty, HTML named .pdf, cut short, any bytes; named anyhow. (Sizes are
+# tested in tests/applications: a large body here would be spooled by the test client.)
+A_PDF = pdf()
+document_bodies = st.one_of(
+    st.sampled_from(
+        (
+            A_PDF,
+            b"",
+            b"<!DOCTYPE html><html><script>alert(1)</script></html>",
+            A_PDF[:40],
+            png(),
+            b"MZ\x90\x00" + bytes(60),
+        )
+    ),
+    st.binary(max_size=2000),
+)
+document_names = st.one_of(
+    st.sampled_from(
+        (
+            "cv.pdf",
+            "../../etc/cv.pdf",
+            "..\\..\\cv.pdf",
+            "cv\x00.pdf",
+            "c" * 500 + ".pdf",
+            "cv\u202efdp.exe",
+            "..",
+            "CON.pdf",
+            "CV.PDF",
+            "",
+        )
+    ),
+    any_text,
+)
+documents = st.builds(lambda body, name: (io.BytesIO(body), name), document_bodies, document_names)
+
+
+def stored_bytes() -> set[Path]:
+    """Every file in the upload folder."""
+    root = Path(current_app.config["UPLOAD_FOLDER"])
+    return {path for path in root.rglob("*") if path.is_file()}
+
+
 ANSWERS = {
     "city": "Belo Horizonte & <Contagem>",
     "experience": "Five years.\r\nThen <b>more</b>.",
@@ -1206,6 +1254,15 @@ def check_answers_stored(asked: dict[str, ApplicationQuestion]) -> None:
         if question.kind == QuestionKind.DATE:
             assert date.fromisoformat(answer.value)
         assert all(option.question_id == question.id for option in answer.options)
+        if question.kind == QuestionKind.FILE:
+            document = answer.file
+            assert_plain(document.filename)
+            assert "/" not in document.filename and "\\" not in document.filename
+            assert document.filename.lower().endswith((".pdf", ".png"))
+            assert document.size <= 1024 * 1024
+            path = Path(current_app.config["UPLOAD_FOLDER"]) / document.storage_key[:2]
+            data = (path / document.storage_key[2:4] / document.storage_key).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == document.sha256
         assert len(answer.options) <= (1 if question.kind == QuestionKind.SINGLE_CHOICE else 2)
 
 
@@ -1221,6 +1278,7 @@ def check_answers_stored(asked: dict[str, ApplicationQuestion]) -> None:
             "since": dates,
             "employer": choices("IT", "EU", "ZZ", "XK"),
         },
+        always={"cv": documents},
         broken=3,
     ),
     {**APPLICATION, **ANSWERS, "years": "9" * 5000, "since": "0001-01-01"},
@@ -1231,9 +1289,11 @@ def test_apply_with_questions(new_client, data):
     course = open_course(slug="asking")
     asked = ask_questions(course)
     client = new_client(participant)
-    before = snapshot()
+    before, files_before = snapshot(), stored_bytes()
     response = post(client, f"/courses/{course.slug}/register", with_answers(data, asked))
-    if accepted(response, before):
+    if not accepted(response, before):
+        assert stored_bytes() == files_before  # a refused form leaves no file
+    else:
         check_registration_shown(client, only(Registration))
         check_answers_stored(asked)
         check_answers_shown(client, only(Registration))
@@ -1272,22 +1332,25 @@ def check_answers_shown(client: FlaskClient, registration: Registration) -> None
             "since": dates,
             "employer": choices("IT", "EU", "ZZ", "XK"),
         },
+        always={"cv": documents},
         broken=3,
     ),
 )
 def test_my_answers(new_client, data):
-    """An undecided applicant changes their answers."""
+    """An undecided applicant changes their answers (and adds or replaces a document)."""
     fresh()
     participant = make_user()
     course = open_course(slug="asking")
     asked = ask_questions(course)
     registration = make_registration(course, participant, status=RegistrationStatus.SUBMITTED)
     client = new_client(participant)
-    before = snapshot()
+    before, files_before = snapshot(), stored_bytes()
     response = post(
         client, f"/my/registrations/{registration.id}/answers", with_answers(data, asked)
     )
-    if accepted(response, before):
+    if not accepted(response, before):
+        assert stored_bytes() == files_before
+    else:
         check_answers_stored(asked)
         check_answers_shown(client, only(Registration))
 
