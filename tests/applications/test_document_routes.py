@@ -409,3 +409,10 @@ def test_the_zip_link_is_only_shown_where_there_are_file_questions(
     login(client, organiser)
     html = client.get(f"/courses/{course.slug}/participants").get_data(as_text=True)
     assert "documents.zip" not in html
+
+
+def test_facilitators_see_the_document_s_name_without_a_link(client, applied, cv, course, team):
+    login(client, team["facilitator"])
+    html = client.get(f"/courses/{course.slug}/participants/{applied.id}").get_data(as_text=True)
+    assert "Ana CV.pdf" in html
+    assert document_url(applied, cv) not in html

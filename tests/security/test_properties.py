@@ -1392,6 +1392,38 @@ def test_rsvp(new_client, data):
 
 @run(
     posts(
+        RSVP,
+        free=("certificate_name", "organisation"),
+        always={"photo": documents},
+    )
+)
+def test_rsvp_with_a_document(new_client, data):
+    """An event asking for a document in its RSVP."""
+    fresh()
+    participant = make_user()
+    event = open_event(slug="launch")
+    photo = application_services.create_question(
+        event,
+        application_services.QuestionData(
+            kind=QuestionKind.FILE,
+            texts={"en": application_services.TextData("Photo <for> the badge")},
+            max_size_mb=1,
+        ),
+        actor=make_user(Role.ORGANISER),
+    )
+    client = new_client(participant)
+    data[f"question_{photo.id}"] = data.pop("photo")
+    before, files_before = snapshot(), stored_bytes()
+    response = post(client, f"/courses/{event.slug}/register", data)
+    if not accepted(response, before):
+        assert stored_bytes() == files_before
+    else:
+        check_registration_shown(client, only(Registration))
+        check_answers_stored({})
+
+
+@run(
+    posts(
         {"diet": "Halal & <no> nuts", "accessibility": "Step-free access\r\nLarge print"},
         free=("diet", "accessibility"),
     )
