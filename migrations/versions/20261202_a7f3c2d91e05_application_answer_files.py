@@ -6,7 +6,7 @@ SQL leaves an answer without a file rather than failing; the app deletes answers
 files together through the session. Downgrade drops the column; the stored files stay.
 
 Revision ID: a7f3c2d91e05
-Revises: ff264ceed732
+Revises: e1d0a5e3b7c2
 Create Date: 2026-12-02 22:05:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7f3c2d91e05'
-down_revision = 'ff264ceed732'
+down_revision = 'e1d0a5e3b7c2'
 branch_labels = None
 depends_on = None
 
