@@ -247,6 +247,32 @@ def test_the_application_questions_come_along(first, organiser):
     assert questions_in_order(first) == [question]
 
 
+def test_the_selection_criteria_come_along_retired_ones_still_retired(first, organiser):
+    from app.selection import services as selection
+    from app.selection.services import CriterionData, CriterionTextData
+
+    relevance, balance = (
+        selection.create_criterion(
+            first,
+            CriterionData(texts={"fr": CriterionTextData(label, help_text)}),
+            actor=organiser,
+        )
+        for label, help_text in (
+            ("Pertinence du poste", "Le poste touche-t-il à la migration ?"),
+            ("Équilibre régional", ""),
+        )
+    )
+    selection.retire_criterion(balance, actor=organiser)
+    new = copy(first, actor=organiser)
+    copied = selection.criteria(new)
+    assert [(c.label("fr"), c.text("fr").help_text, c.is_retired) for c in copied] == [
+        ("Pertinence du poste", "Le poste touche-t-il à la migration ?", False),
+        ("Équilibre régional", "", True),
+    ]
+    assert {c.id for c in copied}.isdisjoint({relevance.id, balance.id})
+    assert selection.criteria(first) == [relevance, balance]
+
+
 def test_the_original_is_left_as_it_was(first, organiser):
     before = [(s.starts_at, s.sequence) for s in first.sessions]
     copy(first, actor=organiser)
