@@ -1,9 +1,11 @@
 """The selection of a course, from the first question to the decision: an organiser asks the
-course's own questions in English and French, an applicant answers them in French, two
-reviewers score the applications, and the organiser sorts by score and confirms."""
+course's own questions (a choice and a document) in English and French, an applicant answers
+them in French and uploads a PDF, the employer endorses from the mail's link, two reviewers
+read the document and score the applications, and the organiser sorts by score and confirms."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ from tests.e2e.helpers import (
     outbox,
     registration_status,
 )
+from tests.storage.samples import pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +43,8 @@ OPTIONS = {
     "en": ["Module 1: the link", "Module 3: partnerships"],
     "fr": ["Module 1 : le lien", "Module 3 : les partenariats"],
 }
+DOCUMENT = {"en": "Letter of nomination", "fr": "Lettre de nomination"}
+NOMINATION = pdf("Lettre de nomination - Awa Diop")
 CRITERIA = (("Relevance of the job", "Pertinence du poste"), ("Motivation", "Motivation"))
 
 
@@ -51,9 +56,16 @@ def _score(page, name: str, scores: tuple[int, int]) -> None:
     """A reviewer opens ``name``'s application from the list and saves a review."""
     page.goto(f"/courses/{SLUG}/selection")
     check_a11y(page)
-    page.get_by_role("link", name=name).first.click()
+    page.get_by_role("link", name=name, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     check_a11y(page)
+    if name == "Awa Diop":
+        # The document is there to read, as it was sent; the endorsement beside it.
+        document = page.get_by_role("link", name="nomination-awa-diop.pdf")
+        answer = page.request.get(document.get_attribute("href"))
+        assert answer.ok and answer.body() == NOMINATION
+        assert answer.headers["content-disposition"].startswith("attachment")
+        expect(page.locator("main")).to_contain_text("Awa dirige notre service depuis 2015.")
     for (criterion, _fr), score in zip(CRITERIA, scores, strict=True):
         page.get_by_role("group", name=criterion).get_by_label(str(score)).check()
     page.get_by_role("button", name="Save my review").click()
@@ -73,6 +85,7 @@ def test_a_course_selects_its_participants_by_score(page, new_page, database):
             organiser=organiser,
             languages="en,fr",
         )
+        course.requires_endorsement = True
         reviewers = [
             add_user(s, "Rosa Delgado", "rosa.delgado@example.org"),
             add_user(s, "Rosa Delgado Ortiz", "rosa.ortiz@example.org"),
@@ -115,6 +128,20 @@ def test_a_course_selects_its_participants_by_score(page, new_page, database):
     page.get_by_role("button", name="Save the question").click()
     expect(page.locator(".question-list")).to_contain_text(QUESTION["en"])
     check_a11y(page)
+    # And a document: the letter by which the employer puts the applicant forward.
+    page.get_by_label("Kind of answer").select_option(label="File upload")
+    page.get_by_role("button", name="Add a question").click()
+    check_a11y(page)
+    for locale, group in (("en", "In English"), ("fr", "In French")):
+        page.get_by_role("group", name=group, exact=True).first.get_by_label("Question").fill(
+            DOCUMENT[locale]
+        )
+    page.get_by_label("Required").check()
+    page.get_by_label("Largest file, in MB").fill("5")
+    page.get_by_role("button", name="Save the question").click()
+    expect(page.locator(".question-list")).to_contain_text(DOCUMENT["en"])
+    expect(page.locator(".question-list")).to_contain_text("Up to 5 MB")
+    check_a11y(page)
 
     # The applicant applies in French and answers it.
     applicant_page = new_page()
@@ -137,12 +164,39 @@ def test_a_course_selects_its_participants_by_score(page, new_page, database):
     )
     question = applicant_page.get_by_role("group", name=QUESTION["fr"])
     question.get_by_label(OPTIONS["fr"][1]).check()
+    applicant_page.get_by_label(DOCUMENT["fr"]).set_input_files(
+        {"name": "nomination-awa-diop.pdf", "mimeType": "application/pdf", "buffer": NOMINATION}
+    )
+    applicant_page.get_by_label(fr("Endorser's name")).fill("Moussa Ndiaye")
+    applicant_page.get_by_label(fr("Endorser's position")).fill("Secrétaire municipal")
+    applicant_page.get_by_label(fr("Endorser's email address")).fill("moussa.ndiaye@example.org")
     applicant_page.locator("input[name=consent_data]").check()
     applicant_page.get_by_role("button", name=fr("Apply"), exact=True).click()
     expect(applicant_page.get_by_role("heading", level=1)).to_have_text(fr("My courses"))
     check_a11y(applicant_page)
     card = applicant_page.locator(".course-card", has_text=TITLE)
     expect(card.locator(".badge").first).to_have_text(fr("Submitted"))
+    expect(card).to_contain_text("Moussa Ndiaye")
+
+    # The endorser, who has no account, answers from the link in the mail, in French.
+    with database.session() as s:
+        [request] = outbox(s, "moussa.ndiaye@example.org")
+    assert request["Content-Language"] == "fr"
+    link = re.search(r"https?://\S+/endorse/\S+", body(request))
+    assert link, body(request)
+    endorser_page = new_page()
+    endorser_page.goto(link.group(0))
+    check_a11y(endorser_page)
+    expect(endorser_page.locator("main")).to_contain_text("Awa Diop")
+    endorser_page.get_by_label(fr("Comment (optional)")).fill(
+        "Awa dirige notre service depuis 2015."
+    )
+    endorser_page.get_by_role("button", name=fr("Endorse the application")).click()
+    check_a11y(endorser_page)
+    # The link works once.
+    endorser_page.goto(link.group(0))
+    check_a11y(endorser_page)
+    expect(endorser_page.get_by_role("button", name=fr("Endorse the application"))).to_have_count(0)
 
     # Two reviewers score both applications; the French applicant comes out first.
     for reviewer, scores in zip(
