@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.applications.exports import answers_by_registration
@@ -63,9 +63,9 @@ def readable_document(registration_id: int, question_id: int, *, actor: Any) -> 
     """The document answering the question in the registration, if ``actor`` may read it;
     ``None`` when there is none or they may not (the caller answers both alike)."""
     answer = db.session.scalar(
-        sa.select(Answer)
-        .where(Answer.registration_id == registration_id, Answer.question_id == question_id)
-        .options(joinedload(Answer.file), joinedload(Answer.registration))
+        sa.select(Answer).where(
+            Answer.registration_id == registration_id, Answer.question_id == question_id
+        )
     )
     if answer is None or answer.file is None or not can_read_documents(actor, answer.registration):
         return None
@@ -105,18 +105,14 @@ def zip_entries(
 def _documents_follow_their_owner(session: Session, _context: Any, _instances: Any) -> None:
     """Before a flush that deletes registrations or users: delete their answers through the
     session too (the database would cascade them, leaving the stored files behind), so that
-    each answer's file goes with it (``delete-orphan``)."""
+    each answer's file goes with it (``delete-orphan``) and its bytes once committed."""
     registration_ids = [o.id for o in session.deleted if isinstance(o, Registration)]
     user_ids = [o.id for o in session.deleted if isinstance(o, User)]
     if not registration_ids and not user_ids:
         return
     owners = Registration.id.in_(registration_ids) | Registration.user_id.in_(user_ids)
     with session.no_autoflush:
-        answers = session.scalars(
-            sa.select(Answer)
-            .join(Registration, Registration.id == Answer.registration_id)
-            .where(owners, Answer.file_id.is_not(None))
-        )
+        answers = session.scalars(sa.select(Answer).join(Answer.registration).where(owners))
         for answer in answers:
             session.delete(answer)
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.applications import answering, documents
 from app.applications.checks import InvalidAnswers
-from app.applications.models import Answer, QuestionKind
+from app.applications.models import Answer, QuestionKind, QuestionText
 from app.courses.models import CourseTeamMember, TeamRole
 from app.extensions import db
 from app.registration import services as registration_services
@@ -20,7 +20,7 @@ from app.registration.services import ApplicationData
 from app.storage.models import StoredFile
 from app.storage.services import MB
 from tests.applications.conftest import add_question, files_in, upload
-from tests.factories import make_course, make_user
+from tests.factories import make_course, make_registration, make_user
 from tests.storage.samples import jpeg, odt, pdf, png
 
 K = QuestionKind
@@ -391,3 +391,50 @@ def test_asks_documents(course, organiser, neighbour):
     add_question(course, K.FILE, "CV")
     assert documents.asks_documents(course) is True
     assert documents.asks_documents(neighbour.course) is False
+
+
+def test_nothing_but_a_signed_in_user_reads_a_document(applied):
+    assert documents.can_read_documents(None, applied) is False
+
+
+def test_each_registration_reads_its_own_document(applied, course, cv, ana_sousa, organiser):
+    other = answering.apply_with_answers(
+        course, ana_sousa, application("Ana Sousa"), {cv.id: upload(pdf("Sousa"), "cv.pdf")}
+    )
+    db.session.commit()
+    assert (
+        documents.readable_document(other.id, cv.id, actor=organiser) == answer_to(other, cv).file
+    )
+    assert documents.readable_document(applied.id, cv.id, actor=organiser) == (
+        answer_to(applied, cv).file
+    )
+    assert documents.readable_document(other.id, cv.id, actor=applied.user) is None
+
+
+def test_zip_names_are_in_the_organiser_s_language(applied, course, cv):
+    cv.texts.append(QuestionText(locale="fr", label="CV détaillé"))
+    db.session.flush()
+    [(name, _file), _letter] = documents.zip_entries(course, [applied], "fr")
+    assert name == "Ana Souza - CV détaillé - Ana CV.pdf"
+
+
+def test_applicants_without_documents_are_left_out_of_the_zip(applied, course, ana_sousa):
+    other = make_registration(course, ana_sousa, status=RegistrationStatus.SUBMITTED)
+    names = [name for name, _file in documents.zip_entries(course, [other, applied], "en")]
+    assert names == [
+        "Ana Souza - Curriculum vitae - Ana CV.pdf",
+        "Ana Souza - Nomination letter - letter.odt",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [
+        ("x" * documents.LABEL_IN_NAME, "x" * documents.LABEL_IN_NAME),
+        ("x" * (documents.LABEL_IN_NAME + 1), "x" * (documents.LABEL_IN_NAME - 1) + "…"),
+    ],
+)
+def test_a_label_is_cut_only_when_longer_than_the_limit(applied, course, cv, label, shown):
+    cv.texts[0].label = label
+    [(name, _file), _letter] = documents.zip_entries(course, [applied], "en")
+    assert name == f"Ana Souza - {shown} - Ana CV.pdf"
