@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.a11y import check_a11y
 
@@ -23,3 +24,20 @@ def test_pages_fit_a_phone_screen(new_page):
         check_a11y(page)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than the phone"
+
+
+@pytest.mark.parametrize("language", ["Français", "Español"])
+def test_the_application_form_fits_a_phone_in_french_and_spanish(new_page, language):
+    # The longest labels are French and Spanish: "Créer mon compte et envoyer ma candidature".
+    page = new_page(viewport={"width": 375, "height": 740})
+    page.goto("/")
+    page.locator("#language-select").select_option(label=language)
+    page.locator(".language-switcher button").click()
+    page.wait_for_load_state()
+    check_a11y(page)
+    course = page.locator(".course-list").first.locator("a[href^='/courses/']").first
+    page.goto(course.get_attribute("href") + "/register")
+    check_a11y(page)
+    expect(page.locator("input[type=submit], button[type=submit]").last).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the application form is {overflow}px wider than the phone"
