@@ -146,3 +146,21 @@ def test_selection_list_and_application_page(client, course, five, organiser):
     assert "Endorsement declined" in text
     assert "boss.declined@example.org" in text
     assert "No." in text
+
+
+def test_bulk_decisions_refuse_the_unendorsed_and_go_on(course, five, organiser):
+    from app.registration.desk import apply_to_many
+    from app.registration.desk_forms import DeskAction
+    from app.selection.listing import Decision, decide
+
+    course.capacity = 10
+    waiting = [five[key][0] for key in ("awaiting", "declined", "expired")]
+    ready = [five[key][0] for key in ("endorsed", "waived", "plain")]
+    outcome = decide(course, waiting + ready[:1], Decision.CONFIRM, actor=organiser)
+    assert outcome.done == ready[:1]
+    assert {r for r, _ in outcome.refused} == set(waiting)
+    assert all("not endorsed yet" in reason for _, reason in outcome.refused)
+    result = apply_to_many(waiting + ready[1:], DeskAction.WAITLIST, actor=organiser)
+    assert result.done == ready[1:]
+    assert [r for r, _ in result.refused] == waiting
+    assert all(r.status == RegistrationStatus.SUBMITTED for r in waiting)

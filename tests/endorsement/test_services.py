@@ -531,3 +531,119 @@ def test_admin_may_waive(course):
     reg, _, _ = apply_with_endorser(course, ana)
     services.waive(reg, actor=admin)
     assert services.endorsement_of(reg).waived_by == admin
+
+
+# ---------------------------------------------------------------------------
+# Details make mutate asked for
+
+
+def test_error_messages_are_exact(course):
+    ana = applicant("ana@example.org", "Ana Souza")
+    reg = registration.apply(course, ana, application_data(email="ana.work@example.org"))
+    with pytest.raises(services.EndorsementError) as exc:
+        services.request_endorsement(reg, services.EndorserData("", "H", "m@x.org"), actor=ana)
+    assert str(exc.value) == "Give the endorser's name, position and email address."
+    # The application's own (lower-case) address is refused too, not only the account's.
+    with pytest.raises(services.EndorsementError) as exc:
+        services.request_endorsement(
+            reg, services.EndorserData("Ana", "Me", "ana.work@example.org"), actor=ana
+        )
+    assert str(exc.value) == "The endorser must be someone else: give their own email."
+    course.registration_closes_at = now_utc()
+    with pytest.raises(services.EndorsementError) as exc:
+        services.request_endorsement(
+            reg, services.EndorserData("Ugo", "Mayor", "ugo@example.org"), actor=ana
+        )
+    assert str(exc.value) == (
+        "Applications have closed, so no new endorsement link can be sent: please write to "
+        "the course team."
+    )
+
+
+def test_invalid_link_says_which_problem():
+    with pytest.raises(services.InvalidLink) as exc:
+        services.find_by_link("nothing")
+    assert str(exc.value) == "unknown"
+
+
+def test_mails_link_to_the_course_and_my_courses_in_the_applicants_language(course):
+    from app.courses.models import CourseTranslation
+
+    course.translations.append(
+        CourseTranslation(locale="fr", title="Gouverner la migration au niveau local")
+    )
+    course.languages = "en,fr"
+    louise = applicant("louise@example.org", "Louise Martin", locale="fr")
+    apply_with_endorser(course, louise, language="fr")
+    (to_endorser,) = mails_to("marta.rossi@comune.torino.it")
+    assert "Gouverner la migration au niveau local" in to_endorser.subject
+    assert f"http://atelier.test/courses/{course.slug}" in body(to_endorser)
+    (to_applicant,) = mails_to("louise@example.org")
+    assert "http://atelier.test/my/courses" in body(to_applicant)
+    assert "Gouverner la migration au niveau local" in to_applicant.subject
+
+
+def test_an_answer_without_a_comment(course):
+    ana = applicant("ana@example.org", "Ana Souza")
+    reg, _, raw = apply_with_endorser(course, ana)
+    endorsement = services.respond(raw, endorse=True)
+    assert endorsement.comment == ""
+    assert ("endorsed", None, "Marta Rossi, Head of the migration office") in history(reg)
+
+
+def test_an_answer_after_expiry_is_refused_at_the_time_given(course):
+    ana = applicant("ana@example.org", "Ana Souza")
+    reg, endorsement, raw = apply_with_endorser(course, ana)
+    with pytest.raises(services.InvalidLink) as exc:
+        services.respond(raw, endorse=True, now=endorsement.expires_at)
+    assert exc.value.problem == services.LinkProblem.EXPIRED
+    assert reg.status == S.SUBMITTED
+
+
+def started_course_with_a_waiting_application(course):
+    """The course started yesterday; the application and its link are still open."""
+    ana = applicant("ana@example.org", "Ana Souza")
+    reg, endorsement, raw = apply_with_endorser(course, ana)
+    course.start_date = (now_utc() - timedelta(days=1)).date()
+    return reg, endorsement, raw, registration.course_start_utc(course) - timedelta(hours=1)
+
+
+def test_answer_applies_the_rules_at_the_time_given(course):
+    reg, _, raw, before_start = started_course_with_a_waiting_application(course)
+    services.respond(raw, endorse=True, now=before_start)
+    assert reg.status == S.CONFIRMED
+
+
+def test_waive_applies_the_rules_at_the_time_given(course, organiser):
+    reg, _, _, before_start = started_course_with_a_waiting_application(course)
+    services.waive(reg, actor=organiser, now=before_start)
+    assert reg.status == S.CONFIRMED
+    assert history(reg)[-2] == ("endorsement_waived", organiser.id, "")
+
+
+def test_renaming_after_expiry_notes_it_expired(course):
+    now = now_utc()
+    ana = applicant("ana@example.org", "Ana Souza")
+    reg, endorsement, _ = apply_with_endorser(course, ana, now=now - timedelta(days=10))
+    later = now + timedelta(days=5)  # past the link's end, unlike the real clock
+    assert (endorsement.state(now), endorsement.state(later)) == (E.AWAITING, E.EXPIRED)
+    services.request_endorsement(
+        reg, services.EndorserData("Ugo Bassi", "Mayor", "ugo@example.org"), actor=ana, now=later
+    )
+    assert history(reg)[-1][2].startswith("Marta Rossi <marta.rossi@comune.torino.it> (expired)")
+
+
+def test_registrations_in_state_at_the_boundary(course):
+    now = now_utc()
+    ana = applicant("ana@example.org", "Ana Souza")
+    reg, endorsement, _ = apply_with_endorser(course, ana, now=now)
+    ids = lambda state, at: set(db.session.scalars(services.registrations_in_state(state, at)))  # noqa: E731
+    end = endorsement.expires_at
+    assert ids(E.AWAITING, end - timedelta(seconds=1)) == {reg.id}
+    assert ids(E.EXPIRED, end - timedelta(seconds=1)) == set()
+    assert ids(E.AWAITING, end) == set()
+    assert ids(E.EXPIRED, end) == {reg.id}
+    # A declined request past its date is declined, not expired.
+    endorsement.status = E.DECLINED
+    assert ids(E.EXPIRED, end) == set()
+    assert ids(E.DECLINED, end) == {reg.id}

@@ -120,3 +120,27 @@ def test_tick_runs_both_once(waiting):
     assert (quiet.endorsement_reminders, quiet.endorsement_expiries) == (0, 0)
     assert "Endorsements" not in quiet.summary()
     assert len(mails_to(ENDORSER)) == 2
+
+
+def test_each_due_reminder_counts_and_a_later_one_does_not_stop_them(course):
+    now = now_utc()
+    people = [applicant(f"p{n}@example.org", f"Person {n}") for n in range(3)]
+    found = [
+        apply_with_endorser(course, person, endorser_email=f"boss{n}@example.org", now=now)[1]
+        for n, person in enumerate(people)
+    ]
+    # The first in line is not due yet; the two after it are.
+    found[0].expires_at = now + timedelta(days=30)
+    due = now + timedelta(days=11)
+    assert services.send_reminders(due) == 2
+    assert [e.reminder_sent_at for e in found] == [None, due, due]
+
+
+def test_answered_requests_are_neither_reminded_nor_told_expired(course):
+    now = now_utc()
+    ana = applicant("ana@example.org", "Ana Souza")
+    _, endorsement, raw = apply_with_endorser(course, ana, now=now)
+    services.respond(raw, endorse=False, now=now)
+    assert services.send_reminders(endorsement.expires_at - SECOND) == 0
+    assert services.send_expiry_notices(endorsement.expires_at) == 0
+    assert endorsement.expiry_notified_at is None
