@@ -155,7 +155,9 @@ def test_a_course_selects_its_participants_by_score(page, new_page, database):
     applicant_page.get_by_label(fr("Nationality")).select_option("SN")
     applicant_page.get_by_label(fr("Organisation"), exact=True).fill("Commune de Saint-Louis")
     applicant_page.get_by_label(fr("Type of organisation")).select_option("local_government")
-    applicant_page.get_by_label(fr("Job title")).fill("Cheffe du service de la migration")
+    applicant_page.get_by_label(fr("Job title"), exact=True).fill(
+        "Cheffe du service de la migration"
+    )
     applicant_page.get_by_label(fr("Why do you want to take part?")).fill(
         "Nous préparons un plan local sur la migration."
     )
@@ -184,7 +186,7 @@ def test_a_course_selects_its_participants_by_score(page, new_page, database):
     assert request["Content-Language"] == "fr"
     link = re.search(r"https?://\S+/endorse/\S+", body(request))
     assert link, body(request)
-    endorser_page = new_page()
+    endorser_page = new_page(locale="fr-FR")
     endorser_page.goto(link.group(0))
     check_a11y(endorser_page)
     expect(endorser_page.locator("main")).to_contain_text("Awa Diop")
