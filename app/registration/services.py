@@ -415,7 +415,7 @@ def registration_fields(data: ApplicationData) -> dict[str, Any]:
 
 
 def note_in_history(
-    registration: Registration, action: str, *, actor: User | None, note: str = ""
+    registration: Registration, action: str, *, actor: User | None, note: str
 ) -> None:
     """Record a change other areas make beside the status (an endorsement) in the history."""
     _record(registration, action, actor=actor, before=registration.status, note=note)

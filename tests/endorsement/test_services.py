@@ -320,6 +320,29 @@ def test_endorsed_when_full_joins_the_end_of_the_waiting_list(course):
     assert registration.seats_held(course) == 2
 
 
+def test_endorsed_when_full_is_told_its_place_in_line_and_the_history_says_how_it_got_there(
+    course,
+):
+    ana = applicant("ana@example.org", "Ana Souza")
+    reg, _, raw = apply_with_endorser(course, ana)
+    for n in range(2):
+        make_registration(course, make_user(email=f"seat{n}@example.org"))
+    make_registration(course, make_user(name="Anna Souza"), status=S.WAITLISTED)
+    services.respond(raw, endorse=True)
+    assert reg.status == S.WAITLISTED
+    assert "on the waiting list, in position 2." in body(mails_to("ana@example.org")[-1])
+    db.session.expire_all()
+    rows = db.session.scalars(
+        sa.select(RegistrationEvent)
+        .where(RegistrationEvent.registration_id == reg.id)
+        .order_by(RegistrationEvent.id)
+    ).all()
+    assert [(r.action, r.from_status, r.to_status) for r in rows[-2:]] == [
+        ("endorsed", S.SUBMITTED, S.SUBMITTED),
+        ("waitlisted", S.SUBMITTED, S.WAITLISTED),
+    ]
+
+
 def test_endorsed_on_an_approval_course_waits_for_the_organisers(course, organiser):
     course.requires_approval = True
     ana = applicant("ana@example.org", "Ana Souza")
