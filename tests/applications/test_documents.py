@@ -84,13 +84,44 @@ def applied(course, cv, letter, ana):
 # --- storing with the application ---------------------------------------------------------------
 
 
-def test_documents_are_stored_with_the_application(applied, cv, letter, uploads):
+def test_documents_are_stored_with_the_application(applied, cv, letter, ana, uploads):
     document = answer_to(applied, cv).file
     assert (document.filename, document.content_type) == ("Ana CV.pdf", "application/pdf")
     assert document.size == len(pdf("Ana Souza, CV"))
     assert answer_to(applied, cv).value == ""
     assert answer_to(applied, letter).file.content_type == "application/vnd.oasis.opendocument.text"
     assert len(files_in(uploads)) == 2
+    assert {f.uploaded_by for f in (document, answer_to(applied, letter).file)} == {ana}
+
+
+def test_every_refused_document_is_named_even_after_a_text_question(course, ana, uploads):
+    city = add_question(course, K.SHORT_TEXT, "Which city do you work for?")
+    cv = add_question(course, K.FILE, "Curriculum vitae", max_size_mb=1)
+    letter = add_question(course, K.FILE, "Nomination letter")
+    photo = add_question(course, K.FILE, "Photograph")
+    db.session.commit()
+    big = pdf("x" * 10) + b"%" + b"0" * (MB + 10)
+    html = b"<!DOCTYPE html><html><body>Nomination</body></html>"
+    with pytest.raises(InvalidAnswers) as exc:
+        answering.apply_with_answers(
+            course,
+            ana,
+            application(),
+            {
+                city.id: "Belo Horizonte",
+                cv.id: upload(big),
+                letter.id: upload(html, "letter.pdf"),
+                photo.id: upload(png(), "ana.png"),
+            },
+        )
+    assert set(exc.value.errors) == {cv.id, letter.id}
+    db.session.rollback()
+    assert files_in(uploads) == []
+    # Without the refused ones, the files after the text question are stored.
+    registration = answering.apply_with_answers(
+        course, ana, application(), {city.id: "Belo Horizonte", photo.id: upload(png(), "ana.png")}
+    )
+    assert answer_to(registration, photo).file.filename == "ana.png"
 
 
 def test_a_required_document_must_be_given(course, cv, ana, uploads):
@@ -233,6 +264,7 @@ def test_replacing_a_document_deletes_the_old_one_after_commit(applied, cv, ana,
     assert not old_path.exists()
     assert db.session.get(StoredFile, old_id) is None
     assert answer_to(applied, cv).file.filename == "cv 2027.pdf"
+    assert answer_to(applied, cv).file.uploaded_by == ana
     assert len(files_in(uploads)) == 2
     assert applied.events[-1].action == "answers_updated"
 
