@@ -331,6 +331,28 @@ def test_only_organisers_waive(client, pending, role):
     assert endorsement.status == E.AWAITING
 
 
+def test_the_desk_offers_no_confirmation_until_endorsed_or_waived(client, pending, organiser):
+    registration, _, _ = pending
+    course = registration.course
+    course.requires_approval = True
+    db.session.commit()
+    login(client, organiser)
+    confirm = 'name="action" value="confirm"'
+    pages = (
+        f"/courses/{course.slug}/participants",
+        f"/courses/{course.slug}/participants/{registration.id}",
+    )
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        # The row's buttons (the bulk action list still names every action, for other rows).
+        assert confirm not in html and 'name="action" value="waitlist"' not in html, url
+        assert 'name="action" value="reject"' in html, url
+    services.waive(registration, actor=organiser, note="Nomination letter received by post.")
+    db.session.commit()
+    for url in pages:
+        assert confirm in client.get(url).get_data(as_text=True), url
+
+
 def test_desk_confirm_is_refused_while_waiting(client, pending, organiser):
     registration, _, _ = pending
     login(client, organiser)
