@@ -372,9 +372,18 @@ def apply(
     _record(registration, "submitted", actor=user, before=None)
     if _waits_for_endorsement(course):
         # Held, taking no seat and no place in line, until the employer endorses it; then
-        # ``admit`` applies the rules below (app.endorsement.services mails the applicant).
+        # ``admit`` places it as ``_place`` does (app.endorsement.services mails the applicant).
         db.session.flush()
-    elif seats_left(course) == 0:
+    else:
+        _place(registration)
+    return registration
+
+
+def _place(registration: Registration) -> None:
+    """A new application's first place, the seats locked: the end of the waiting list when the
+    course is full, else submitted for approval or a seat; the applicant is told which."""
+    course = registration.course
+    if seats_left(course) == 0:
         _set_status(registration, S.WAITLISTED, actor=None, action="waitlisted")
         db.session.flush()
         _notify(registration, "waitlisted", position=waitlist_position(registration))
@@ -385,7 +394,6 @@ def apply(
         _set_status(registration, S.CONFIRMED, actor=None, action="confirmed")
         db.session.flush()
         _notify(registration, "confirmed")
-    return registration
 
 
 def _waits_for_endorsement(course: Course) -> bool:
@@ -441,17 +449,7 @@ def admit(registration: Registration, *, now: datetime | None = None) -> None:
         return
     lock_seats(course)
     db.session.refresh(registration)
-    if seats_left(course) == 0:
-        _set_status(registration, S.WAITLISTED, actor=None, action="waitlisted")
-        db.session.flush()
-        _notify(registration, "waitlisted", position=waitlist_position(registration))
-    elif course.requires_approval:
-        db.session.flush()
-        _notify(registration, "submitted")
-    else:
-        _set_status(registration, S.CONFIRMED, actor=None, action="confirmed")
-        db.session.flush()
-        _notify(registration, "confirmed")
+    _place(registration)
 
 
 def confirm(registration: Registration, *, actor: User, message: str = "") -> None:

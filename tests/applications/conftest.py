@@ -4,15 +4,11 @@ answers of its own that no test may change."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
-from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import Role, User
 from app.applications import services
@@ -33,6 +29,9 @@ from app.extensions import db
 from tests.factories import make_user
 from tests.neighbours import Neighbour, guard, make_busy_course
 from tests.registration.conftest import open_course
+
+# The storage tests' upload folder per test (autouse), its listing and a browser's upload.
+from tests.storage.conftest import files_in, upload, uploads  # noqa: F401
 
 
 def question_data(
@@ -100,26 +99,6 @@ def same_as(question: ApplicationQuestion, **overrides: object) -> QuestionData:
 
 
 REGIONS = ("Africa", "Americas", "Asia and the Pacific", "Europe")
-
-
-@pytest.fixture(autouse=True)
-def uploads(app: Flask, tmp_path: Path) -> Iterator[Path]:
-    """This test's own upload folder, to list what it leaves there."""
-    folder = tmp_path / "uploads"
-    previous = app.config["UPLOAD_FOLDER"]
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    yield folder
-    app.config["UPLOAD_FOLDER"] = previous
-
-
-def files_in(folder: Path) -> list[Path]:
-    """Every file under ``folder``, temporary ones included."""
-    return sorted(path for path in folder.rglob("*") if path.is_file())
-
-
-def upload(data: bytes, filename: str = "cv.pdf", content_type: str = "application/pdf"):  # type: ignore[no-untyped-def]
-    """A file as a service receives it from the browser (the content type is only a claim)."""
-    return FileStorage(stream=io.BytesIO(data), filename=filename, content_type=content_type)
 
 
 @pytest.fixture
