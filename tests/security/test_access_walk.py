@@ -78,24 +78,36 @@ GONE = Allowed("GONE", frozenset({410}))  # a link that no longer works
 ROLES = (
     "anonymous",
     "participant",
-    "other participant",
+    "waitlisted",
     "facilitator",
     "reviewer",
     "other organiser",
     "organiser",
     "admin",
+    "cancelled",
+    "elsewhere",
 )
+# Given in every line; the last two follow the waitlisted participant's unless a line says.
+LISTED = ROLES[:8]
 
 
-def row(*allowed: Allowed) -> dict[str, Allowed]:
-    """One line of the table, in the order of ROLES."""
-    assert len(allowed) == len(ROLES)
-    return dict(zip(ROLES, allowed, strict=True))
+def row(*allowed: Allowed, **others: Allowed) -> dict[str, Allowed]:
+    """One line of the table, in the order of ROLES; ``cancelled=`` and ``elsewhere=`` where
+    they differ from the waitlisted participant."""
+    assert len(allowed) == len(LISTED)
+    line = dict(zip(LISTED, allowed, strict=True))
+    assert set(others) <= {"cancelled", "elsewhere"}, others
+    for role in ("cancelled", "elsewhere"):
+        line[role] = others.get(role, line["waitlisted"])
+    return line
 
 
-# The usual lines. Columns: anonymous, participant, other participant, facilitator, reviewer,
-# other organiser, organiser, admin. The reviewer is on the course's team for the selection
-# only: every other page treats them as anyone signed in without a registration there.
+# The usual lines. Columns: anonymous, participant, waitlisted, facilitator, reviewer, other
+# organiser, organiser, admin; then a participant whose registration here was cancelled and one
+# confirmed in another course only. The waitlisted and cancelled participants are registered but
+# not (or no longer) taking part: like anyone signed in, they see nothing that is the course's
+# participants' own. The reviewer is on the course's team for the selection only: every other
+# page treats them as anyone signed in without a registration there.
 EVERYONE = row(PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC)
 ANYONE = row(OK, OK, OK, OK, OK, OK, OK, OK)  # log-in and sign-up send signed-in people home
 SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK, OK)
@@ -202,8 +214,8 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "registration.accept_offer": OWNER,
     # The course is over: the registered are sent to their registration, others told it closed.
     "registration.apply": ByMethod(
-        GET=row(PUBLIC, OK, OK, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC),
-        POST=row(CLOSED, OK, OK, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED),
+        GET=row(PUBLIC, OK, OK, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, elsewhere=PUBLIC),
+        POST=row(CLOSED, OK, OK, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, elsewhere=CLOSED),
     ),
     "registration.cancel": OWNER,
     "registration.decline_offer": OWNER,
@@ -283,6 +295,8 @@ def build_world() -> World:
     other_organiser = make_user(Role.ORGANISER, name="Otto Other-Organiser")
     participant = make_user(Role.PARTICIPANT, name="Ana Participant")
     other_participant = make_user(Role.PARTICIPANT, name="Bruno Other-Participant")
+    cancelled = make_user(Role.PARTICIPANT, name="Ana Cancelled")
+    elsewhere = make_user(Role.PARTICIPANT, name="Ana Elsewhere")
     admin = make_user(Role.ADMIN, name="Ada Admin")
 
     module = make_module("M1", title="Migration and local development")
@@ -300,7 +314,10 @@ def build_world() -> World:
     course.team.append(CourseTeamMember(user=reviewer, role=TeamRole.REVIEWER))
     apply_followup_defaults(course)
     sessions = propose_timetable(course, room=course.venue.rooms[0])
-    make_course(slug=OTHER_SLUG, title="Another course", organisers=(other_organiser,))
+    other_course = make_course(
+        slug=OTHER_SLUG, title="Another course", organisers=(other_organiser,)
+    )
+    make_registration(other_course, elsewhere)
     assignment = create_activity(
         course,
         ActivityData(
@@ -340,6 +357,7 @@ def build_world() -> World:
         )
     )
     waitlisted = make_registration(course, other_participant, status=RegistrationStatus.WAITLISTED)
+    make_registration(course, cancelled, status=RegistrationStatus.CANCELLED)
     for day in course.day_dates[:4]:
         registration.attendance.append(Attendance(day=day, is_present=True))
     work.mark_complete(work.ensure_submission(registration, assignment), actor=organiser)
@@ -373,7 +391,9 @@ def build_world() -> World:
     return World(
         user_ids={
             "participant": participant.id,
-            "other participant": other_participant.id,
+            "waitlisted": other_participant.id,
+            "cancelled": cancelled.id,
+            "elsewhere": elsewhere.id,
             "facilitator": facilitator.id,
             "reviewer": reviewer.id,
             "other organiser": other_organiser.id,
@@ -571,7 +591,7 @@ def course_rules(app: Flask, world: World) -> Iterator[Rule]:
             yield rule
 
 
-OUTSIDERS = ["anonymous", "participant", "other participant", "other organiser"]
+OUTSIDERS = ["anonymous", "participant", "waitlisted", "cancelled", "elsewhere", "other organiser"]
 
 
 @pytest.mark.parametrize("role", OUTSIDERS)
