@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
     from app.programmes.routes import bp as programmes_bp
+    from app.progress.routes import bp as progress_bp
     from app.registration.desk import bp as desk_bp
     from app.registration.routes import bp as registration_bp
     from app.schedule.routes import bp as schedule_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         desk_bp,
         selection_bp,
         certificates_bp,
+        progress_bp,
         feeds_bp,
     ):
         app.register_blueprint(bp)

@@ -27,7 +27,6 @@ from app.applications.answer_forms import with_questions
 from app.applications.checks import InvalidAnswers
 from app.applications.exports import ShownAnswer, answers_by_registration, shown_answers
 from app.applications.models import ApplicationQuestion
-from app.certificates.services import Eligibility, certificate_eligibility, course_end_utc
 from app.courses.models import Course, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
@@ -36,6 +35,7 @@ from app.endorsement.forms import EndorserFields, with_endorser
 from app.extensions import db, limiter
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
+from app.progress.services import Checklist, checklist
 from app.registration import services
 from app.registration.forms import (
     AccountFields,
@@ -271,8 +271,8 @@ class MyCourse:
     can_change_needs: bool
     followup_state: PhaseState
     followup_activities: list[FollowupActivity] = field(default_factory=list)
-    # After the on-site week, for confirmed participants: what the certificate still needs.
-    certificate: Eligibility | None = None
+    # For confirmed participants of a course: what the certificate needs, met or not.
+    progress: Checklist | None = None
     # Answers to the course's own questions, and whether they may still change.
     answers: list[ShownAnswer] = field(default_factory=list)
     can_change_answers: bool = False
@@ -305,11 +305,7 @@ def _my_course(
         can_change_needs=registration.status in ACTIVE,
         followup_state=state,
         followup_activities=activities_in_order(course) if confirmed and followup_near else [],
-        certificate=(
-            certificate_eligibility(registration)
-            if confirmed and not course.kind.is_event and now_utc() >= course_end_utc(course)
-            else None
-        ),
+        progress=checklist(registration),
         answers=answers,
         can_change_answers=course.id in asking and answering.can_edit_answers(registration),
     )

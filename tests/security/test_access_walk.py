@@ -211,6 +211,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "programmes.index": EVERYONE,
     "programmes.new": ADMINS,
     "programmes.show": EVERYONE,
+    "progress.matrix": TEAM,
     "registration.accept_offer": OWNER,
     # The course is over: the registered are sent to their registration, others told it closed.
     "registration.apply": ByMethod(

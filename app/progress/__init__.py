@@ -1,0 +1,1 @@
+"""Progress towards the certificate: the participant's checklist and the organisers' matrix."""
