@@ -70,6 +70,7 @@ def _import_models() -> None:
     from app.certificates import models as _certificates  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
     from app.endorsement import models as _endorsement  # noqa: F401
+    from app.evaluation import models as _evaluation  # noqa: F401
     from app.feeds import models as _feeds  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
     from app.mail import models as _mail  # noqa: F401

@@ -1,0 +1,1 @@
+"""evaluation area: the end-of-course evaluation (see app.evaluation.services)."""
