@@ -71,6 +71,7 @@ def _import_models() -> None:
     from app.courses import models as _courses  # noqa: F401
     from app.endorsement import models as _endorsement  # noqa: F401
     from app.evaluation import models as _evaluation  # noqa: F401
+    from app.evaluation import rating_models as _evaluation_ratings  # noqa: F401
     from app.feeds import models as _feeds  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
     from app.mail import models as _mail  # noqa: F401
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
     from app.endorsement.routes import bp as endorsement_bp
+    from app.evaluation.ratings_routes import bp as ratings_bp
     from app.feeds.routes import bp as feeds_bp
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
@@ -118,5 +120,6 @@ def _register_blueprints(app: Flask) -> None:
         certificates_bp,
         progress_bp,
         feeds_bp,
+        ratings_bp,
     ):
         app.register_blueprint(bp)

@@ -33,6 +33,7 @@ from app.courses.permissions import (
     managed_courses_query,
 )
 from app.db import now_utc
+from app.evaluation import ratings as session_ratings
 from app.extensions import db
 from app.feeds.links import (
     google_calendar_link,
@@ -149,6 +150,7 @@ def show(slug: str) -> str:
         "registration": registration,
         "closed_reason": closed_reason(course),
         "waitlist_position": waitlist_position(registration) if registration else None,
+        "session_rating_states": session_ratings.states_for(registration, now=now_utc()),
     }
     if course.kind.is_event:
         # An event lists the days that have sessions only.

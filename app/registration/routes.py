@@ -32,6 +32,7 @@ from app.courses.permissions import get_course_or_404
 from app.db import now_utc
 from app.endorsement import services as endorsement
 from app.endorsement.forms import EndorserFields, with_endorser
+from app.evaluation import ratings as session_ratings
 from app.extensions import db, limiter
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
@@ -326,6 +327,7 @@ def my_courses() -> str:
     answers = answers_by_registration([r.id for r in registrations])
     endorsements = endorsement.endorsements_by_registration([r.id for r in registrations])
     asking = applications.courses_asking([r.course_id for r in registrations])
+    rating = session_ratings.enabled_course_ids(r.course_id for r in registrations)
     items = [
         _my_course(r, locale, shown_answers(answers.get(r.id, []), locale), asking)
         for r in registrations
@@ -343,6 +345,7 @@ def my_courses() -> str:
         team_courses=team_courses,
         country_name=lambda code: country_name(code, locale),
         endorsements=endorsements,
+        rating_course_ids=rating,
         can_name_endorser=endorsement.can_name_endorser,
     )
 

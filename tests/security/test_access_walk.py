@@ -212,6 +212,9 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "programmes.new": ADMINS,
     "programmes.show": EVERYONE,
     "progress.matrix": TEAM,
+    "ratings.rate": CONFIRMED_ONLY,
+    "ratings.settings": MANAGERS,
+    "ratings.today": CONFIRMED_ONLY,
     "registration.accept_offer": OWNER,
     # The course is over: the registered are sent to their registration, others told it closed.
     "registration.apply": ByMethod(
@@ -458,6 +461,8 @@ def build_world() -> World:
             "followup.move_activity": {"direction": "down"},
             "followup.set_completion": {"state": "incomplete"},
             "followup.submit_work": {f"activity-{assignment.id}-text": "My plan"},
+            "ratings.rate": {f"session-{sessions[1].id}-score": "4"},
+            "ratings.settings": {"is_enabled": "y", "submit": "Save"},
             "registration.needs": {"diet": "Vegetarian", "accessibility": "Step-free access"},
         },
     )
