@@ -10,7 +10,8 @@ Three tables:
   rating; it says nothing of the rating itself.
 - ``session_rating``: the rating itself, with no link to a person or registration and no time at
   all (the session's own date is all it needs). Its key is a random UUID, not a counter, so
-  the order of the ratings' keys cannot be lined up with the order of the completions. Results
+  the order of the ratings' keys cannot be lined up with the order of the completions, and
+  on SQLite the table has no hidden ``rowid`` (``WITHOUT ROWID``) to count inserts. Results
   list ratings by their content (score, then comment), never by key, so that neither the
   database nor a page reveals who gave which rating. A database administrator reading the
   storage's physical row order is beyond what the application can hide.
@@ -81,7 +82,11 @@ class SessionRating(db.Model):
     """One anonymous rating of a session: no person, no registration, no time."""
 
     __tablename__ = "session_rating"
-    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_on_scale"),)
+    # Without SQLite's hidden rowid, which would count inserts (as the evaluation's answers).
+    __table_args__ = (
+        sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_on_scale"),
+        {"sqlite_with_rowid": False},
+    )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=_random_key)
     session_id: Mapped[int] = mapped_column(

@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from app.core.templating import localdate, localtime
 from app.core.timeutil import day_start_utc, local_date
 from app.courses.models import Course
+from app.evaluation import services as evaluation_services
 from app.evaluation.charts import Distribution, distribution_of
 from app.evaluation.rating_models import (
     COMMENT_LIMIT,
@@ -98,21 +99,14 @@ def ratable_sessions(course: Course) -> list[CourseSession]:
     return [s for s in course.sessions if is_ratable(s)]
 
 
-def _evaluation_closes_at(course: Course) -> datetime | None:
-    """When the course's evaluation closes, if it has one with a closing time."""
-    try:
-        from app.evaluation import services as evaluation  # the evaluation's core
-    except ImportError:  # pragma: no cover - before the core is there
-        return None
-    closes = getattr(evaluation, "closes_at", None)
-    return closes(course) if closes is not None else None
-
-
 def closes_at(course: Course) -> datetime:
-    """When ratings close: with the evaluation, else after the last on-site day's fortnight."""
-    found = _evaluation_closes_at(course)
-    if found is not None:
-        return found
+    """When ratings close: when the course's evaluation closed or will close, else at the end
+    of the fourteenth day after the last on-site day (venue calendar)."""
+    evaluation = evaluation_services.evaluation_for(course)
+    if evaluation is not None:
+        if evaluation.closed_at is not None:
+            return evaluation.closed_at
+        return evaluation_services.closes_at(evaluation)
     return day_start_utc(course.end_date + timedelta(days=CLOSE_AFTER_DAYS + 1), course.timezone)
 
 

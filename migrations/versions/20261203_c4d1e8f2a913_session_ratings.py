@@ -6,7 +6,7 @@ hold no person, registration or time, and whose key is a random UUID (app/evalua
 rating_models.py). Downgrade drops the three tables.
 
 Revision ID: c4d1e8f2a913
-Revises: a7f3c2d91e05
+Revises: 6824ae487687
 Create Date: 2026-12-03 05:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4d1e8f2a913'
-down_revision = 'a7f3c2d91e05'
+down_revision = '6824ae487687'
 branch_labels = None
 depends_on = None
 
@@ -54,7 +54,8 @@ def upgrade():
     sa.Column('comment', sa.Text(), nullable=False),
     sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_session_rating_score_on_scale')),
     sa.ForeignKeyConstraint(['session_id'], ['course_session.id'], name=op.f('fk_session_rating_session_id_course_session'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_rating'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_rating')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('session_rating', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_rating_session_id'), ['session_id'], unique=False)

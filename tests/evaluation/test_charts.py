@@ -152,9 +152,10 @@ def test_the_mean_is_marked_on_the_axis_and_written(app):
     assert "Mean 4.2" in texts(root)
     axis = root.find("svg:line", NS)
     assert (axis.get("x1"), axis.get("x2"), axis.get("y1")) == ("124", "294", "152")
-    assert [
-        t.text for t in root.iterfind("svg:text", NS) if t.get("font-size") == "11"
-    ] == ["1", "5"]
+    assert [t.text for t in root.iterfind("svg:text", NS) if t.get("font-size") == "11"] == [
+        "1",
+        "5",
+    ]
 
 
 @pytest.mark.parametrize(("mean", "x"), [(1, 124.0), (5, 294.0), (3, 209.0), (2.5, 187.8)])

@@ -445,8 +445,7 @@ def test_a_rating_before_the_start_is_refused_with_the_time(client, turin, monke
     )
     assert (
         "You can rate “Migration and local development” once it has started: "
-        "from November 20, 2017 at 2:00\u202fPM"
-        in response.text
+        "from November 20, 2017 at 2:00\u202fPM" in response.text
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionRating)) == 0
 
@@ -518,3 +517,20 @@ def test_organisers_switch_ratings_on_and_off(client, turin):
         sa.select(SessionRatingSwitch).where(SessionRatingSwitch.course_id == turin["course"].id)
     )
     assert switch.changed_by_id == turin["organiser"].id
+
+
+def test_with_an_evaluation_ratings_close_when_it_closes(turin):
+    from app.evaluation.services import create_evaluation
+
+    course = turin["course"]
+    evaluation = create_evaluation(course, actor=turin["organiser"], now=at(date(2017, 11, 1), 9))
+    evaluation.closes_on = date(2017, 11, 30)
+    assert ratings.closes_at(course) == at(date(2017, 12, 1), 0)
+    rate(turin, "monday", at(date(2017, 11, 30), 23, 59))
+    with pytest.raises(ratings.RatingRefused, match="are closed"):
+        rate(turin, "tuesday", at(date(2017, 12, 1), 0))
+    # Closed early by the organisers: the ratings close with it.
+    evaluation.closed_at = at(date(2017, 11, 27), 12)
+    assert ratings.closes_at(course) == at(date(2017, 11, 27), 12)
+    page = ratings.rating_page(turin["registration"], now=at(date(2017, 11, 27), 12))
+    assert page.is_closed
