@@ -69,6 +69,7 @@ def _import_models() -> None:
     from app.applications import models as _applications  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
+    from app.discussions import models as _discussions  # noqa: F401
     from app.endorsement import models as _endorsement  # noqa: F401
     from app.evaluation import models as _evaluation  # noqa: F401
     from app.evaluation import rating_models as _evaluation_ratings  # noqa: F401
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.routes import bp as certificates_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
+    from app.discussions.routes import bp as discussions_bp
     from app.endorsement.routes import bp as endorsement_bp
     from app.evaluation.ratings_routes import bp as ratings_bp
     from app.feeds.routes import bp as feeds_bp
@@ -111,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         programmes_bp,
         schedule_bp,
         followup_bp,
+        discussions_bp,
         venues_bp,
         registration_bp,
         applications_bp,

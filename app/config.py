@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_MAX_AGE_MINUTES": 60,
     # How long an endorser's link stays open (never past the course's closing date).
     "ENDORSEMENT_LINK_DAYS": 14,
+    # How long the author of a discussion post may still edit it.
+    "DISCUSSION_EDIT_MINUTES": 30,
+    # The daily digest of new discussion posts goes out from this hour, each person's time.
+    "DISCUSSION_DIGEST_HOUR": 7,
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,
@@ -91,6 +95,8 @@ ENVIRONMENT: dict[str, type] = {
     "REDIS_URL": str,
     "TRUSTED_PROXIES": int,
     "ENDORSEMENT_LINK_DAYS": int,
+    "DISCUSSION_EDIT_MINUTES": int,
+    "DISCUSSION_DIGEST_HOUR": int,
     "UPLOAD_FOLDER": str,
     "MAX_CONTENT_LENGTH": int,
     "APPLICATION_DOCUMENTS_MAX_BYTES": int,

@@ -7,7 +7,8 @@ One run (``run_tick``):
    opens, each sent once to each confirmed participant of a published course, in the
    registration's language;
    then reminds each endorser once before their link expires and tells the applicant once
-   when it has (:mod:`app.endorsement.services`);
+   when it has (:mod:`app.endorsement.services`), and sends each person at most one digest
+   a day of the new discussion posts (:mod:`app.discussions.digest`);
 3. queues the notices of timetable changes that have settled (:mod:`app.feeds.notices`), one
    per confirmed participant, and marks the changes notified;
 4. delivers the outbox.
@@ -31,6 +32,7 @@ from sqlalchemy.orm import selectinload
 from app.core.urls import external_url
 from app.courses.models import Course, CourseStatus
 from app.db import now_utc
+from app.discussions.digest import send_digests
 from app.endorsement.services import send_expiry_notices
 from app.endorsement.services import send_reminders as send_endorsement_reminders
 from app.extensions import db
@@ -53,6 +55,7 @@ class TickReport:
     change_notices: int = 0
     endorsement_reminders: int = 0
     endorsement_expiries: int = 0
+    discussion_digests: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
@@ -76,6 +79,9 @@ class TickReport:
                 expired=self.endorsement_expiries,
             )
             text = f"{text} {endorsements}"
+        if self.discussion_digests:
+            digests = _("Discussion digests queued: %(count)d.", count=self.discussion_digests)
+            text = f"{text} {digests}"
         if self.delivery.given_up:
             given_up = _(
                 "Mail given up: %(count)d (see flask mail failed).", count=self.delivery.given_up
@@ -152,6 +158,7 @@ def queue_reminders(now: datetime, report: TickReport) -> None:
         report.followup_reminders += 1
     report.endorsement_reminders = send_endorsement_reminders(now)
     report.endorsement_expiries = send_expiry_notices(now)
+    report.discussion_digests = send_digests(now)
     db.session.flush()
 
 

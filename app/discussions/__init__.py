@@ -1,0 +1,1 @@
+"""Discussions of the follow-up phase: threads, moderation and the daily digest."""
