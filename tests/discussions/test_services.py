@@ -91,7 +91,8 @@ def test_a_discussion_with_an_opening_time_opens_then(cast: Cast):
     db.session.flush()
     second = timedelta(seconds=1)
     with pytest.raises(services.PostingClosed, match="This discussion opens on"):
-        services.create_post(cast.discussion, "Hi", actor=cast.ana, now=at(2017, 12, 12, 14) - second)
+        early = at(2017, 12, 12, 14) - second
+        services.create_post(cast.discussion, "Hi", actor=cast.ana, now=early)
     services.create_post(cast.discussion, "Hi", actor=cast.ana, now=at(2017, 12, 12, 14, 0))
     assert services.posting_closed_reason(cast.tesfaye, cast.discussion, now=DURING + second)
 
