@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.core.forms import is_control
 from app.courses.models import Course
@@ -327,10 +327,12 @@ def thread(activity: FollowupActivity) -> list[Topic]:
         sa.select(DiscussionPost)
         .where(DiscussionPost.activity_id == activity.id)
         .order_by(DiscussionPost.created_at, DiscussionPost.id)
+        # Joined: one query whatever the posts hold (a selectin load is skipped when no post
+        # was ever hidden, so the count would move with the data).
         .options(
-            selectinload(DiscussionPost.author),
-            selectinload(DiscussionPost.hidden_by),
-            selectinload(DiscussionPost.unhidden_by),
+            joinedload(DiscussionPost.author),
+            joinedload(DiscussionPost.hidden_by),
+            joinedload(DiscussionPost.unhidden_by),
         )
     )
     topics: dict[int, Topic] = {}

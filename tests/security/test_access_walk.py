@@ -34,6 +34,8 @@ from app.applications.services import OptionData, QuestionData, TextData, create
 from app.certificates.services import format_code, issue_certificate
 from app.courses.models import Course, CourseStatus, CourseTeamMember, TeamRole
 from app.db import now_utc
+from app.discussions.digest import unsubscribe_token
+from app.discussions.models import DiscussionPost
 from app.endorsement.models import Endorsement
 from app.extensions import db
 from app.feeds.models import FeedKind
@@ -170,6 +172,21 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "courses.show": EVERYONE,
     "courses.team": MANAGERS,
     "desk.act": MANAGERS,
+    "discussions.digest_setting": CONFIRMED_AND_TEAM,
+    # The author's own post, in the edit window; nobody else edits it.
+    "discussions.edit_post": row(
+        LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN
+    ),
+    "discussions.hide_post": TEAM,
+    "discussions.index": CONFIRMED_AND_TEAM,
+    # The follow-up phase is over: the participant reads but no longer posts; the team may.
+    "discussions.new_topic": row(LOGIN, CLOSED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK),
+    "discussions.participation": TEAM,
+    "discussions.reply": row(LOGIN, CLOSED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK),
+    "discussions.thread": CONFIRMED_AND_TEAM,
+    "discussions.unhide_post": TEAM,
+    # The signed token in the mail is the key; no log-in needed.
+    "discussions.unsubscribe": ByMethod(GET=EVERYONE, POST=ANYONE),
     "endorsement.endorser": OWNER,  # decided: sent back to My courses
     "endorsement.respond": EVERYONE,  # the link's secret is the key; no account needed
     "endorsement.waive": MANAGERS,  # nothing to waive for a decided registration: sent back
@@ -389,6 +406,14 @@ def build_world() -> World:
             expires_at=now_utc() + timedelta(days=7),
         )
     )
+    # A discussion with the participant's post (just written: in its edit window).
+    discussion = create_activity(
+        course,
+        ActivityData(kind=ActivityKind.DISCUSSION, title="Sharing your action plans"),
+        actor=organiser,
+    )
+    post = DiscussionPost(activity_id=discussion.id, author_id=participant.id, body="Hello")
+    db.session.add(post)
     [facilitator_member] = [m for m in course.team if m.user_id == facilitator.id]
     db.session.commit()
 
@@ -417,6 +442,7 @@ def build_world() -> World:
             "token_id": feed_token.id,
             "question_id": question.id,
             "criterion_id": criterion.id,
+            "post_id": post.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -426,6 +452,8 @@ def build_world() -> World:
             "accounts.reset_password": {"token": RESET_TOKEN},
             "endorsement.respond": {"token": ENDORSE_TOKEN},
             "applications.document": {"question_id": cv.id},
+            "discussions": {"activity_id": discussion.id},
+            "discussions.unsubscribe": {"token": unsubscribe_token(participant, course)},
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
@@ -449,6 +477,11 @@ def build_world() -> World:
             "courses.team": {"email": participant.email, "role": "organiser"},
             "courses.copy": {"start_date": "2018-11-19", "slug": "governing-2018"},
             "desk.act": {"action": "cancel"},
+            "discussions.digest_setting": {"turn_off": "Stop the daily digest"},
+            "discussions.edit_post": {"body": "Hello again"},
+            "discussions.new_topic": {"body": "A new topic"},
+            "discussions.reply": {f"reply-{post.id}-body": "A reply"},
+            "discussions.unsubscribe": {"turn_off": "Stop the daily digest"},
             "endorsement.endorser": {
                 "endorser_name": "Ugo Bassi",
                 "endorser_position": "Mayor",
