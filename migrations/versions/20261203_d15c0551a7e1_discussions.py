@@ -6,7 +6,7 @@ again and when; ``discussion_digest_state``: when each person's last daily diges
 Downgrade drops the three.
 
 Revision ID: d15c0551a7e1
-Revises: a7f3c2d91e05
+Revises: 6824ae487687
 Create Date: 2026-12-03 05:30:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd15c0551a7e1'
-down_revision = 'a7f3c2d91e05'
+down_revision = '6824ae487687'
 branch_labels = None
 depends_on = None
 
