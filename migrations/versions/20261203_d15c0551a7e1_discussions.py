@@ -6,7 +6,7 @@ again and when; ``discussion_digest_state``: when each person's last daily diges
 Downgrade drops the three.
 
 Revision ID: d15c0551a7e1
-Revises: 6824ae487687
+Revises: c4d1e8f2a913
 Create Date: 2026-12-03 05:30:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd15c0551a7e1'
-down_revision = '6824ae487687'
+down_revision = 'c4d1e8f2a913'
 branch_labels = None
 depends_on = None
 
