@@ -49,8 +49,11 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Questions",
         "Participants",
         "Attendance",
+        "Discussions",
         "Selection",
+        "Progress",
         "Certificates",
+        "Session ratings",
     ]
 
 
