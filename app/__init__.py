@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.discussions.routes import bp as discussions_bp
     from app.endorsement.routes import bp as endorsement_bp
     from app.evaluation.ratings_routes import bp as ratings_bp
+    from app.evaluation.results_routes import bp as results_bp
     from app.feeds.routes import bp as feeds_bp
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
@@ -124,5 +125,6 @@ def _register_blueprints(app: Flask) -> None:
         progress_bp,
         feeds_bp,
         ratings_bp,
+        results_bp,
     ):
         app.register_blueprint(bp)

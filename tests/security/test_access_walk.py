@@ -37,6 +37,7 @@ from app.db import now_utc
 from app.discussions.digest import unsubscribe_token
 from app.discussions.models import DiscussionPost
 from app.endorsement.models import Endorsement
+from app.evaluation.services import create_evaluation
 from app.extensions import db
 from app.feeds.models import FeedKind
 from app.feeds.services import create_feed_token
@@ -232,6 +233,9 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "ratings.rate": CONFIRMED_ONLY,
     "ratings.settings": MANAGERS,
     "ratings.today": CONFIRMED_ONLY,
+    "results.compare": TEAM,
+    "results.export_csv": TEAM,
+    "results.show": TEAM,
     "registration.accept_offer": OWNER,
     # The course is over: the registered are sent to their registration, others told it closed.
     "registration.apply": ByMethod(
@@ -414,6 +418,8 @@ def build_world() -> World:
     )
     post = DiscussionPost(activity_id=discussion.id, author_id=participant.id, body="Hello")
     db.session.add(post)
+    # Its evaluation, for the results pages and their CSV (create_evaluation keeps one).
+    create_evaluation(course, actor=organiser)
     [facilitator_member] = [m for m in course.team if m.user_id == facilitator.id]
     db.session.commit()
 

@@ -77,7 +77,7 @@ RATING = {"score": "4", "comment": "Clear <b>slides</b> & good cases.\r\nMore ti
 )
 def test_session_rating(client_for, data):
     fresh()
-    course, session, _organiser = rated_course()
+    course, session, organiser = rated_course()
     participant = make_user(name="Ana Souza")
     make_registration(course, participant)
     client = client_for(participant)
@@ -99,6 +99,11 @@ def test_session_rating(client_for, data):
     assert_plain(rating.comment, multiline=True)
     html = get(client, f"/courses/{course.slug}/ratings")
     assert_escaped(html, session.title)
+    # The comment on the results page (a single rating is pooled with the session's others).
+    html = get(client_for(organiser), f"/courses/{course.slug}/results")
+    for line in rating.comment.split("\n"):
+        if line.strip():
+            assert_escaped(html, line.strip())
 
 
 @run(posts({"is_enabled": "y", "submit": "Save"}, structural={"is_enabled": boxes}))
