@@ -9,7 +9,6 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Role
 from app.courses.models import CourseTeamMember, TeamRole
 from app.evaluation import results
 from app.evaluation.charts import Distribution
@@ -416,7 +415,7 @@ def test_an_edition_below_five_responses_shows_no_module_questions():
 
 
 def test_editions_the_viewer_is_not_on_the_team_of_are_left_out():
-    first, second = two_editions()
+    first, _second = two_editions()
     comparison = results.compare_editions(first.course, first.facilitator, "en")
     assert [e.label for e in comparison.editions] == ["2017"]
     assert comparison.hidden == 1
@@ -450,7 +449,7 @@ def test_two_editions_in_one_year_are_told_apart_by_date():
 
 
 def test_the_editions_page_draws_small_multiples_and_tables(client):
-    first, second = two_editions()
+    first, _second = two_editions()
     db.session.commit()
     login(client, first.organiser)
     html = client.get("/courses/governing-2018/results/editions").text
