@@ -54,6 +54,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Progress",
         "Certificates",
         "Session ratings",
+        "Results",
     ]
 
 
