@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.endorsement.routes import bp as endorsement_bp
     from app.evaluation.ratings_routes import bp as ratings_bp
     from app.evaluation.results_routes import bp as results_bp
+    from app.evaluation.routes import bp as evaluation_bp
     from app.feeds.routes import bp as feeds_bp
     from app.followup.routes import bp as followup_bp
     from app.modules.routes import bp as modules_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
         selection_bp,
         certificates_bp,
         progress_bp,
+        evaluation_bp,
         feeds_bp,
         ratings_bp,
         results_bp,

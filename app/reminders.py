@@ -8,7 +8,8 @@ One run (``run_tick``):
    registration's language;
    then reminds each endorser once before their link expires and tells the applicant once
    when it has (:mod:`app.endorsement.services`), and sends each person at most one digest
-   a day of the new discussion posts (:mod:`app.discussions.digest`);
+   a day of the new discussion posts (:mod:`app.discussions.digest`); then makes, opens, reminds and closes the
+   end-of-course evaluations due (:mod:`app.evaluation.opening`);
 3. queues the notices of timetable changes that have settled (:mod:`app.feeds.notices`), one
    per confirmed participant, and marks the changes notified;
 4. delivers the outbox.
@@ -35,6 +36,8 @@ from app.db import now_utc
 from app.discussions.digest import send_digests
 from app.endorsement.services import send_expiry_notices
 from app.endorsement.services import send_reminders as send_endorsement_reminders
+from app.evaluation.opening import TickCounts as EvaluationCounts
+from app.evaluation.opening import run_due as run_evaluations_due
 from app.extensions import db
 from app.feeds.notices import send_change_notices
 from app.followup.services import phase_state, venue_today
@@ -56,6 +59,7 @@ class TickReport:
     endorsement_reminders: int = 0
     endorsement_expiries: int = 0
     discussion_digests: int = 0
+    evaluations: EvaluationCounts = field(default_factory=EvaluationCounts)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
@@ -82,6 +86,19 @@ class TickReport:
         if self.discussion_digests:
             digests = _("Discussion digests queued: %(count)d.", count=self.discussion_digests)
             text = f"{text} {digests}"
+        counts = self.evaluations
+        if counts.created or counts.opened or counts.reminders or counts.closed:
+            evaluations = _(
+                "Evaluations: %(created)d made from the template, %(opened)d opened "
+                "(%(invited)d participants invited), %(reminded)d participants reminded, "
+                "%(closed)d closed.",
+                created=counts.created,
+                opened=counts.opened,
+                invited=counts.invitations,
+                reminded=counts.reminders,
+                closed=counts.closed,
+            )
+            text = f"{text} {evaluations}"
         if self.delivery.given_up:
             given_up = _(
                 "Mail given up: %(count)d (see flask mail failed).", count=self.delivery.given_up
@@ -159,6 +176,7 @@ def queue_reminders(now: datetime, report: TickReport) -> None:
     report.endorsement_reminders = send_endorsement_reminders(now)
     report.endorsement_expiries = send_expiry_notices(now)
     report.discussion_digests = send_digests(now)
+    report.evaluations = run_evaluations_due(now)
     db.session.flush()
 
 

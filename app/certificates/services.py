@@ -2,7 +2,8 @@
 
 A confirmed participant may have a certificate once the course has ended, if they attended the
 on-site days the course asks for (``course.required_attendance_days``) and the organisers have
-marked every follow-up activity flagged as required as completed for them. Events
+marked every follow-up activity flagged as required as completed for them, and, where the
+organisers made it a condition, they have completed the end-of-course evaluation. Events
 (``course.kind.is_event``) have none. A certificate is issued once per registration and keeps
 the name as it stood then; its code, printed on it, lets anyone check it at
 ``/certificates/<code>``.
@@ -26,6 +27,7 @@ from app.certificates.models import Certificate
 from app.core.timeutil import day_start_utc, local_date
 from app.courses.models import Course
 from app.db import now_utc
+from app.evaluation import services as evaluation_services
 from app.extensions import db
 from app.followup.models import FollowupActivity, Submission
 from app.followup.services import activities_in_order
@@ -95,6 +97,7 @@ class Eligibility:
     days_attended: int
     days_required: int
     missing_activities: list[FollowupActivity] = field(default_factory=list)
+    evaluation_missing: bool = False
     reasons: list[Any] = field(default_factory=list)
 
     @property
@@ -122,11 +125,13 @@ def certificate_eligibility(
     *,
     now: datetime | None = None,
     completed: set[int] | None = None,
+    evaluation_missing: bool | None = None,
 ) -> Eligibility:
     """What ``registration`` still lacks for a certificate (nothing when eligible).
 
-    ``completed`` (activity ids completed for this registration) may be passed by callers that
-    loaded them for many registrations at once."""
+    ``completed`` (activity ids completed for this registration) and ``evaluation_missing``
+    (the evaluation is a condition and this registration has not completed it) may be passed
+    by callers that loaded them for many registrations at once."""
     now = now or now_utc()
     course = registration.course
     attended = days_attended(registration)
@@ -168,6 +173,16 @@ def certificate_eligibility(
                 titles=", ".join(f"“{a.title}”" for a in result.missing_activities),
             )
         )
+    if evaluation_missing is None:
+        evaluation_missing = evaluation_services.blocks_certificate(registration)
+    result.evaluation_missing = evaluation_missing
+    if evaluation_missing:
+        result.reasons.append(
+            _l(
+                "Evaluation not completed yet: answer the end-of-course evaluation (linked "
+                "from “My courses”) while it is open."
+            )
+        )
     return result
 
 
@@ -188,6 +203,10 @@ def course_certificates(
     )
     for registration_id, activity_id in rows:
         completed[registration_id].add(activity_id)
+    evaluation_required = evaluation_services.is_required_for_certificate(course)
+    evaluated = (
+        evaluation_services.completed_registration_ids(course) if evaluation_required else set()
+    )
     certificates = {
         c.registration_id: c
         for c in db.session.scalars(
@@ -197,7 +216,12 @@ def course_certificates(
     return [
         (
             registration,
-            certificate_eligibility(registration, now=now, completed=completed[registration.id]),
+            certificate_eligibility(
+                registration,
+                now=now,
+                completed=completed[registration.id],
+                evaluation_missing=evaluation_required and registration.id not in evaluated,
+            ),
             certificates.get(registration.id),
         )
         for registration in participants

@@ -49,7 +49,7 @@ from app.evaluation.models import (
     QuestionKind,
 )
 from app.extensions import db
-from app.registration.models import Registration
+from app.registration.models import Registration, RegistrationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class InvalidEvaluation(EvaluationError):
     """Settings or a question's fields break a rule."""
 
 
-def _locked() -> EvaluationLocked:
+def locked_error() -> EvaluationLocked:
     return EvaluationLocked.single(
         _l(
             "The evaluation has opened: its questions and whether it is anonymous can no "
@@ -107,7 +107,7 @@ def _locked() -> EvaluationLocked:
 
 def _check_editable(evaluation: Evaluation) -> None:
     if evaluation.has_opened:
-        raise _locked()
+        raise locked_error()
 
 
 # --- lookups for other areas -----------------------------------------------------------------
@@ -154,6 +154,42 @@ def is_required_for_certificate(course: Course) -> bool:
 def blocks_certificate(registration: Registration) -> bool:
     """Whether the evaluation still stands between this registration and its certificate."""
     return is_required_for_certificate(registration.course) and not has_completed(registration)
+
+
+def participant_states(registrations: list[Registration]) -> dict[int, str]:
+    """For "My courses", in two queries: each confirmed registration whose course's evaluation
+    has opened → "answered", "open" (may answer now) or "closed" (did not answer)."""
+    confirmed = {r.id: r for r in registrations if r.status == RegistrationStatus.CONFIRMED}
+    if not confirmed:
+        return {}
+    course_ids = {r.course_id for r in confirmed.values()}
+    evaluations = {
+        e.course_id: e
+        for e in db.session.scalars(
+            sa.select(Evaluation).where(
+                Evaluation.course_id.in_(course_ids), Evaluation.opened_at.is_not(None)
+            )
+        )
+    }
+    if not evaluations:
+        return {}
+    done = set(
+        db.session.scalars(
+            sa.select(EvaluationCompletion.registration_id).where(
+                EvaluationCompletion.registration_id.in_(confirmed)
+            )
+        )
+    )
+    states: dict[int, str] = {}
+    for registration_id, registration in confirmed.items():
+        evaluation = evaluations.get(registration.course_id)
+        if evaluation is None:
+            continue
+        if registration_id in done:
+            states[registration_id] = "answered"
+        else:
+            states[registration_id] = "closed" if evaluation.is_closed else "open"
+    return states
 
 
 # --- the calendar ----------------------------------------------------------------------------

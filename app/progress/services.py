@@ -26,6 +26,7 @@ from app.core.templating import localdate
 from app.core.timeutil import local_date
 from app.courses.models import Course
 from app.db import now_utc
+from app.evaluation import services as evaluation_services
 from app.extensions import db
 from app.followup.models import ActivityKind, FollowupActivity, Submission
 from app.followup.services import activities_in_order
@@ -210,6 +211,7 @@ def _checklist(
     submissions: dict[tuple[int, int], Submission],
     *,
     now: datetime,
+    evaluation_missing: bool | None = None,
 ) -> Checklist:
     course = registration.course
     today = local_date(now, course.timezone)
@@ -222,7 +224,9 @@ def _checklist(
         for activity in activities
         if (found := submissions.get((registration.id, activity.id))) and found.is_complete
     }
-    eligibility = certificate_eligibility(registration, now=now, completed=completed)
+    eligibility = certificate_eligibility(
+        registration, now=now, completed=completed, evaluation_missing=evaluation_missing
+    )
     return Checklist(
         registration=registration,
         requirements=requirements,
@@ -262,7 +266,21 @@ def progress_matrix(
     participants = confirmed_participants(course)
     activities = required_activities(course)
     submissions = _submissions([r.id for r in participants])
-    rows = [_checklist(r, activities, submissions, now=now) for r in participants]
+    # Whether each still owes the evaluation, for all at once (not a query per participant).
+    evaluation_required = evaluation_services.is_required_for_certificate(course)
+    evaluated = (
+        evaluation_services.completed_registration_ids(course) if evaluation_required else set()
+    )
+    rows = [
+        _checklist(
+            r,
+            activities,
+            submissions,
+            now=now,
+            evaluation_missing=evaluation_required and r.id not in evaluated,
+        )
+        for r in participants
+    ]
     cols = columns(course)
     eligible = sum(1 for row in rows if row.is_eligible)
     if missing in {key for key, _title in cols} | {ANY}:

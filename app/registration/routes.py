@@ -33,6 +33,7 @@ from app.db import now_utc
 from app.endorsement import services as endorsement
 from app.endorsement.forms import EndorserFields, with_endorser
 from app.evaluation import ratings as session_ratings
+from app.evaluation import services as evaluation_services
 from app.extensions import db, limiter
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
@@ -277,6 +278,8 @@ class MyCourse:
     # Answers to the course's own questions, and whether they may still change.
     answers: list[ShownAnswer] = field(default_factory=list)
     can_change_answers: bool = False
+    # The end-of-course evaluation, once it has opened: "open", "answered" or "closed".
+    evaluation: str | None = None
 
     @property
     def course(self) -> Course:
@@ -332,6 +335,9 @@ def my_courses() -> str:
         _my_course(r, locale, shown_answers(answers.get(r.id, []), locale), asking)
         for r in registrations
     ]
+    evaluations = evaluation_services.participant_states(registrations)
+    for item in items:
+        item.evaluation = evaluations.get(item.registration.id)
     # Courses the user helps run (facilitators have no other way in to the desk).
     team_courses = db.session.scalars(
         sa.select(Course)

@@ -133,3 +133,14 @@ def workshop() -> Workshop:
     course.focuses.append(CourseModule(position=2, theme="Working with diasporas"))
     db.session.flush()
     return Workshop(course=course, organiser=organiser, facilitator=facilitator)
+
+
+def rating_answers(evaluation: Evaluation, rating: int = 4, text: str = "") -> dict[str, object]:
+    """A full set of answers as the form posts them: every rating, and the open question."""
+    answers: dict[str, object] = {}
+    for question in evaluation.questions:
+        if question.kind.value == "rating":
+            answers[f"q{question.id}"] = str(rating)
+        elif text:
+            answers[f"q{question.id}"] = text
+    return answers
