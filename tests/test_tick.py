@@ -127,7 +127,9 @@ def test_followup_reminder_when_the_phase_opens_at_the_venue(course, confirmed):
     report = run_tick(FOLLOWUP_OPENS_AT)
     assert report.followup_reminders == 1
     assert run_tick(FOLLOWUP_OPENS_AT + timedelta(days=2)).followup_reminders == 0
-    [row] = outbox()
+    # The first tick since the course ended also opened its evaluation (app.evaluation).
+    invitation, row = outbox()
+    assert invitation.subject == "Your evaluation of Governing migration at the local level"
     assert row.subject == (
         "The online follow-up phase of Governing migration at the local level is open"
     )
@@ -147,11 +149,12 @@ def test_each_reminder_once_per_registration_and_kind(course):
     for now in (at(2030, 2, 26, 8), at(2030, 2, 27, 8), FOLLOWUP_OPENS_AT, at(2030, 3, 25, 8)):
         run_tick(now)
     rows = outbox()
-    assert len(rows) == 6
+    # Before the start, the follow-up phase, and the evaluation's invitation (app.evaluation).
+    assert len(rows) == 9
     by_recipient: dict[str, int] = {}
     for row in rows:
         by_recipient[row.recipient] = by_recipient.get(row.recipient, 0) + 1
-    assert by_recipient == {p.email: 2 for p in people}
+    assert by_recipient == {p.email: 3 for p in people}
 
 
 # --- offers ----------------------------------------------------------------------------------

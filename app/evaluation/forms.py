@@ -13,6 +13,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -113,7 +114,7 @@ class SettingsForm(FlaskForm):
 class _QuestionFormBase(FlaskForm):
     kind = SelectField(
         _l("Kind of answer"),
-        choices=[(kind.value, kind.label) for kind in QuestionKind],
+        choices=[SelectChoice(kind.value, kind.label) for kind in QuestionKind],
         validators=[InputRequired()],
     )
     is_required = BooleanField(_l("An answer is required"))
@@ -176,8 +177,10 @@ def question_form(locales: list[str], question: EvaluationQuestion | None = None
     return QuestionForm(**kwargs)
 
 
-def rating_choices() -> list[tuple[str, str]]:
-    return [(str(value), f"{value} – {label}") for value, label in RATING_LABELS.items()]
+def rating_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(str(value), f"{value} – {label}") for value, label in RATING_LABELS.items()
+    ]
 
 
 def answer_form(evaluation: Evaluation, questions: list[EvaluationQuestion], locale: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -80,6 +80,10 @@ def neighbour() -> Iterator[Neighbour]:
     evaluation = services.create_evaluation(busy.course, actor=None, now=NEIGHBOUR_OPENED)
     evaluation.opened_at = NEIGHBOUR_OPENED
     evaluation.required_for_certificate = True
+    # Reminded already and open far beyond any clock a test passes in: a tick at the tests'
+    # moments has nothing to do there.
+    evaluation.closes_on = date(2100, 1, 1)
+    evaluation.reminder_sent_at = NEIGHBOUR_OPENED + timedelta(days=3)
     response = EvaluationResponse(evaluation_id=evaluation.id)
     db.session.add(response)
     db.session.flush()

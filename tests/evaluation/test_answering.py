@@ -56,7 +56,9 @@ def test_a_confirmed_participant_answers_once(workshop, evaluation):
     with pytest.raises(answering.AlreadyAnswered):
         answering.submit_answers(evaluation, ana, answers, now=FRIDAY + timedelta(hours=1))
     assert answering.response_count(evaluation) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationAnswer)) == 8 + 4  # the neighbour's four ratings
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationAnswer)) == 8 + 4
+    )  # the neighbour's four ratings
 
 
 def test_a_second_submission_racing_the_first_writes_nothing(workshop, evaluation, monkeypatch):

@@ -37,6 +37,7 @@ from app.db import now_utc
 from app.discussions.digest import unsubscribe_token
 from app.discussions.models import DiscussionPost
 from app.endorsement.models import Endorsement
+from app.evaluation.opening import open_evaluation
 from app.evaluation.services import create_evaluation
 from app.extensions import db
 from app.feeds.models import FeedKind
@@ -202,6 +203,18 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "desk.sign_in_sheet": TEAM,
     "desk.special_needs": TEAM,
     "desk.summary": TEAM,
+    # The evaluation is open (its questions locked): editing them is refused with a message.
+    "evaluation.add_modules": MANAGERS,
+    "evaluation.answer": CONFIRMED_ONLY,
+    "evaluation.close_now": MANAGERS,
+    "evaluation.create": MANAGERS,
+    "evaluation.delete_question": MANAGERS,
+    "evaluation.edit_question": MANAGERS,
+    "evaluation.manage": MANAGERS,
+    "evaluation.move_question": MANAGERS,
+    "evaluation.new_question": MANAGERS,
+    "evaluation.open_now": MANAGERS,
+    "evaluation.settings": MANAGERS,
     "feeds.course": EVERYONE,
     "feeds.links": SIGNED_IN,
     "feeds.private": EVERYONE,  # the token is the secret
@@ -418,8 +431,12 @@ def build_world() -> World:
     )
     post = DiscussionPost(activity_id=discussion.id, author_id=participant.id, body="Hello")
     db.session.add(post)
-    # Its evaluation, for the results pages and their CSV (create_evaluation keeps one).
-    create_evaluation(course, actor=organiser)
+    # The end-of-course evaluation, open (until far ahead), one question of it named below;
+    # the results pages and their CSV read it too.
+    evaluation = create_evaluation(course, actor=organiser)
+    evaluation.closes_on = date(2099, 12, 31)
+    open_evaluation(evaluation, actor=organiser, now=now_utc())
+    evaluation_question = evaluation.questions[0]
     [facilitator_member] = [m for m in course.team if m.user_id == facilitator.id]
     db.session.commit()
 
@@ -460,6 +477,7 @@ def build_world() -> World:
             "applications.document": {"question_id": cv.id},
             "discussions": {"activity_id": discussion.id},
             "discussions.unsubscribe": {"token": unsubscribe_token(participant, course)},
+            "evaluation": {"question_id": evaluation_question.id},
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
@@ -496,6 +514,15 @@ def build_world() -> World:
             "endorsement.respond": {"comment": "Yes.", "endorse": "y"},
             "endorsement.waive": {"note": "Known to the team"},
             "desk.bulk": {"action": "cancel", "registration_ids": [registration.id, waitlisted.id]},
+            "evaluation.answer": {
+                f"q{q.id}": "4" for q in evaluation.questions if q.kind.value == "rating"
+            },
+            "evaluation.move_question": {"direction": "down"},
+            "evaluation.settings": {
+                "is_anonymous": "y",
+                "closes_on": "2099-12-30",
+                "reminder_days_before_close": "3",
+            },
             "feeds.links": {"kind": FeedKind.PERSONAL.value, "label": "Laptop"},
             "followup.move_activity": {"direction": "down"},
             "followup.set_completion": {"state": "incomplete"},
