@@ -31,7 +31,7 @@ def _body(message: email.message.EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_invitation_and_reminder_in_french_and_spanish(workshop, smtp_server):
+def test_invitation_and_reminder_in_french_and_spanish(workshop, smtp_server):  # noqa: F811
     workshop.course.languages = "en,fr,es"
     claire = make_registration(
         workshop.course, make_user(email="claire@example.org", locale="fr"), language="fr"

@@ -109,7 +109,7 @@ def _opened(workshop) -> Evaluation:
 
 
 def test_one_reminder_to_those_who_have_not_answered(workshop, people):
-    ana, ben = people
+    ana, _ben = people
     evaluation = _opened(workshop)
     answering.submit_answers(evaluation, ana, rating_answers(evaluation), now=LAST_DAY_STARTS)
     assert services.reminder_at(evaluation) == REMINDER
