@@ -8,8 +8,8 @@ One run (``run_tick``):
    registration's language;
    then reminds each endorser once before their link expires and tells the applicant once
    when it has (:mod:`app.endorsement.services`), and sends each person at most one digest
-   a day of the new discussion posts (:mod:`app.discussions.digest`); then makes, opens, reminds and closes the
-   end-of-course evaluations due (:mod:`app.evaluation.opening`);
+   a day of the new discussion posts (:mod:`app.discussions.digest`); then makes, opens,
+   reminds and closes the end-of-course evaluations due (:mod:`app.evaluation.opening`);
 3. queues the notices of timetable changes that have settled (:mod:`app.feeds.notices`), one
    per confirmed participant, and marks the changes notified;
 4. delivers the outbox.

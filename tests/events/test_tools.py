@@ -52,6 +52,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Discussions",
         "Selection",
         "Progress",
+        "Evaluation",
         "Certificates",
         "Session ratings",
         "Results",
