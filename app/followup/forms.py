@@ -6,12 +6,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
     Field,
+    HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -19,10 +23,11 @@ from wtforms import (
 )
 from wtforms.fields import URLField
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import PlainText, SensibleDate, one_line_break
 from app.courses.models import Course
-from app.followup.models import ActivityKind
+from app.followup.models import ActivityKind, FeedbackDecision
 from app.followup.services import (
     ActivityData,
     FollowupError,
@@ -189,8 +194,20 @@ class MoveActivityForm(FlaskForm):
     )
 
 
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _accept() -> str:
+    from app.storage.services import ACCEPTED_KINDS
+
+    return ",".join(f".{e}" for kind in ACCEPTED_KINDS for e in kind.extensions)
+
+
 class SubmissionForm(FlaskForm):
-    """A participant's work on one assignment: a text, a link, or both."""
+    """A participant's hand-in on one assignment: a text, a link, files, or several of them.
+    ``keep_files`` offers the previous version's files (set by the caller)."""
 
     text = TextAreaField(
         _l("Your text"),
@@ -203,7 +220,51 @@ class SubmissionForm(FlaskForm):
         validators=[Optional(), Length(max=500), PlainText()],
         description=_l("A document or page on the web (https://…)."),
     )
-    submit = SubmitField(_l("Submit my work"))
+    keep_files = CheckboxesField(
+        _l("Files of your last version to keep"), choices=[], validate_choice=False
+    )
+    files = MultipleFileField(
+        _l("Files"),
+        render_kw={"accept": _accept()},
+        description=_l(
+            "PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG; up to five files, each at "
+            "most 10 MB, 25 MB together."
+        ),
+    )
+    submit = SubmitField(_l("Hand in my work"))
+
+    def kept_ids(self) -> set[int]:
+        """The ids of the files ticked to keep (anything else sent is ignored)."""
+        found = set()
+        for value in self.keep_files.data or []:
+            if str(value).isdigit() and len(str(value)) < 12:
+                found.add(int(value))
+        return found
+
+
+class FeedbackForm(FlaskForm):
+    """The course team's feedback on the current version of one participant's hand-in."""
+
+    version_id = HiddenField()
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice(FeedbackDecision.COMPLETE.value, _l("Complete")),
+            SelectChoice(FeedbackDecision.RETURNED.value, _l("Return for revision")),
+        ],
+        validators=[InputRequired(_l("Choose complete or return for revision."))],
+    )
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[Optional(), Length(max=5000), PlainText(multiline=True)],
+        filters=[one_line_break],
+        description=_l("Required when you return the work: say what to change."),
+    )
+    submit = SubmitField(_l("Send the feedback"))
+
+    def version(self) -> int | None:
+        value = (self.version_id.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 class CompletionForm(FlaskForm):

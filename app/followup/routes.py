@@ -1,14 +1,12 @@
-"""The online follow-up phase: its dates and activities, and the participants' work.
+"""The online follow-up phase: its dates and activities (the participants' work and the
+team's feedback are in :mod:`app.followup.handin_routes`, on the same blueprint).
 
 The management pages are for the course's organisers and administrators (403 for anyone else
-signed in); "my work" is for the course's confirmed participants (403 for anyone else).
-Each handler loads, checks access, validates, calls a service, commits once and redirects.
+signed in). Each handler loads, checks access, validates, calls a service, commits once and
+redirects.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,23 +14,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.certificates import services as certificate_services
 from app.courses.models import Course
-from app.courses.permissions import get_course_or_404, get_managed_course_or_403
+from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
 from app.followup import services
-from app.followup import submissions as work
 from app.followup.forms import (
     ActivityForm,
-    CompletionForm,
     FollowupPhaseForm,
     MoveActivityForm,
-    SubmissionForm,
     add_service_errors,
 )
-from app.followup.models import ActivityKind, FollowupActivity, Submission
-from app.registration.models import Registration, RegistrationStatus
-from app.registration.services import find_registration
+from app.followup.models import ActivityKind, FollowupActivity
 
 bp = Blueprint("followup", __name__)
 
@@ -168,164 +160,3 @@ def move_activity(slug: str, activity_id: int) -> Response:
     else:
         db.session.commit()
     return redirect(_manage_url(course) + f"#activity-{activity.id}")
-
-
-# --- participants: their own work ------------------------------------------------------------
-
-
-def _participation_or_403(course: Course) -> Registration:
-    """The signed-in user's confirmed registration to ``course``; 403 for anyone else."""
-    registration = find_registration(course, current_user)
-    if registration is None or registration.status != RegistrationStatus.CONFIRMED:
-        abort(403)
-    return registration
-
-
-def _my_work_url(course: Course, activity: FollowupActivity | None = None) -> str:
-    anchor = f"#activity-{activity.id}" if activity is not None else ""
-    return url_for("followup.my_work", slug=course.slug) + anchor
-
-
-def _submission_prefix(activity: FollowupActivity) -> str:
-    return f"activity-{activity.id}"
-
-
-@dataclass
-class WorkItem:
-    """One activity on the "my work" page, with the participant's submission and form."""
-
-    activity: FollowupActivity
-    submission: Submission | None
-    form: SubmissionForm | None
-    closed_reason: Any
-
-
-def _render_my_work(
-    course: Course,
-    registration: Registration,
-    posted: tuple[int, SubmissionForm] | None = None,
-) -> str:
-    today = services.venue_today(course)
-    items = []
-    for activity, submission in work.my_activities(registration):
-        form = reason = None
-        if activity.kind == ActivityKind.ASSIGNMENT:
-            reason = work.submission_closed_reason(registration, activity, submission)
-            if reason is None and posted is not None and posted[0] == activity.id:
-                form = posted[1]
-            elif reason is None:
-                form = SubmissionForm(
-                    formdata=None,
-                    prefix=_submission_prefix(activity),
-                    data={
-                        "text": submission.text if submission else "",
-                        "link": submission.link if submission else "",
-                    },
-                )
-        items.append(WorkItem(activity, submission, form, reason))
-    state = services.phase_state(course, today)
-    certificate = certificate_services.existing_certificate(registration)
-    eligibility = None
-    if certificate is None:
-        eligibility = certificate_services.certificate_eligibility(registration)
-    return render_template(
-        "followup/my_work.html",
-        certificate=certificate,
-        eligibility=eligibility,
-        course=course,
-        registration=registration,
-        items=items,
-        state=state,
-        visible=state == "closed" or work.phase_visible(course, today),
-        visible_from=(
-            course.followup_opens_on - work.PHASE_NOTICE if course.followup_opens_on else None
-        ),
-    )
-
-
-@bp.get("/courses/<slug>/followup/mine")
-@login_required
-def my_work(slug: str) -> ResponseReturnValue:
-    course = get_course_or_404(slug)
-    registration = _participation_or_403(course)
-    return _render_my_work(course, registration)
-
-
-@bp.post("/courses/<slug>/followup/mine/<int:activity_id>/submit")
-@login_required
-def submit_work(slug: str, activity_id: int) -> ResponseReturnValue:
-    course = get_course_or_404(slug)
-    registration = _participation_or_403(course)
-    activity = _activity_of(course, activity_id)
-    form = SubmissionForm(prefix=_submission_prefix(activity))
-    if form.validate_on_submit():
-        try:
-            work.submit_work(
-                registration,
-                activity,
-                text=form.text.data or "",
-                link=form.link.data or "",
-                actor=current_user,
-            )
-        except work.SubmissionNotAllowed as exc:
-            for message in exc.messages:
-                flash(message, "error")
-            return redirect(_my_work_url(course, activity))
-        except work.InvalidSubmission as exc:
-            add_service_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your work on “%(title)s” was submitted.", title=activity.title), "success")
-            return redirect(_my_work_url(course, activity))
-    return _render_my_work(course, registration, posted=(activity.id, form))
-
-
-# --- organisers: the participants' work on one activity --------------------------------------
-
-
-@bp.get("/courses/<slug>/followup/activities/<int:activity_id>/submissions")
-@login_required
-def submissions(slug: str, activity_id: int) -> ResponseReturnValue:
-    course = get_managed_course_or_403(slug)
-    activity = _activity_of(course, activity_id)
-    rows = work.activity_submissions(activity)
-    return render_template(
-        "followup/submissions.html",
-        course=course,
-        activity=activity,
-        rows=rows,
-        completed=sum(1 for _registration, s in rows if s is not None and s.is_complete),
-    )
-
-
-@bp.post("/courses/<slug>/followup/activities/<int:activity_id>/submissions/<int:registration_id>")
-@login_required
-def set_completion(slug: str, activity_id: int, registration_id: int) -> Response:
-    course = get_managed_course_or_403(slug)
-    activity = _activity_of(course, activity_id)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.course_id != course.id:
-        abort(404)
-    form = CompletionForm()
-    if not form.validate():
-        abort(400)
-    name = registration.certificate_name
-    if form.state.data == "complete":
-        submission = work.ensure_submission(registration, activity)
-        work.mark_complete(submission, actor=current_user)
-        message = _(
-            "“%(title)s” is marked as completed for %(name)s.", title=activity.title, name=name
-        )
-    else:
-        found = work.find_submission(registration, activity)
-        if found is not None:
-            work.mark_incomplete(found, actor=current_user)
-        message = _(
-            "“%(title)s” is marked as not completed for %(name)s.", title=activity.title, name=name
-        )
-    db.session.commit()
-    flash(message, "success")
-    return redirect(
-        url_for("followup.submissions", slug=course.slug, activity_id=activity.id)
-        + f"#registration-{registration.id}"
-    )

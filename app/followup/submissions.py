@@ -1,9 +1,9 @@
 """Participants' work in the follow-up phase: what they submit, and what organisers complete.
 
-A confirmed participant submits a text, a link or both for an assignment; until an organiser
-marks it complete, submitting again replaces it. Organisers mark any activity complete for a
-participant (a webinar attended, work sent by other means), which is what the certificate asks
-for activities marked as required.
+A confirmed participant hands in work for an assignment (:mod:`app.followup.handins`: versions,
+files and feedback); until the course team marks it complete, they may hand in again.
+Organisers mark any activity complete for a participant (a webinar attended, work sent by other
+means), which is what the certificate asks for activities marked as required.
 
 Services flush but never commit, take the acting user as an argument, and accept ``now`` so
 tests and commands call them without a request.
@@ -23,7 +23,14 @@ from sqlalchemy.orm import selectinload
 from app.courses.models import Course
 from app.db import now_utc
 from app.extensions import db
-from app.followup.models import ActivityKind, FollowupActivity, Submission
+from app.followup.models import (
+    ActivityKind,
+    Feedback,
+    FollowupActivity,
+    Submission,
+    SubmissionFile,
+    SubmissionVersion,
+)
 from app.followup.services import (
     LINK_MAX_LENGTH,
     FollowupError,
@@ -58,6 +65,21 @@ class SubmissionNotAllowed(FollowupError):
 # --- reading ---------------------------------------------------------------------------------
 
 
+def with_history() -> tuple[Any, ...]:
+    """Loader options for submissions shown with their versions, files and feedback: one
+    query per level, whatever the number of submissions. (Built when called: the mappers are
+    configured only once every model is imported.)"""
+    return (
+        selectinload(Submission.versions)
+        .selectinload(SubmissionVersion.files)
+        .selectinload(SubmissionFile.stored_file),
+        selectinload(Submission.versions)
+        .selectinload(SubmissionVersion.feedback)
+        .selectinload(Feedback.author),
+        selectinload(Submission.completed_by),
+    )
+
+
 def phase_visible(course: Course, today: date) -> bool:
     """Whether participants see the phase's activities on ``today`` (at the venue): from two
     weeks before it opens until it closes."""
@@ -90,6 +112,7 @@ def submissions_for(course: Course) -> dict[tuple[int, int], Submission]:
         sa.select(Submission)
         .join(FollowupActivity, Submission.activity_id == FollowupActivity.id)
         .where(FollowupActivity.course_id == course.id)
+        .options(*with_history())
     )
     return {(s.registration_id, s.activity_id): s for s in db.session.scalars(stmt)}
 
@@ -154,7 +177,7 @@ def submission_closed_reason(
 # --- changing --------------------------------------------------------------------------------
 
 
-def _clean(text: str, link: str) -> tuple[str, str]:
+def _clean_fields(text: str, link: str, *, has_files: bool = False) -> tuple[str, str]:
     text = text.replace("\r\n", "\n").strip()
     link = link.strip()
     found: dict[str | None, list[Any]] = {}
@@ -164,8 +187,8 @@ def _clean(text: str, link: str) -> tuple[str, str]:
         ]
     if link and (not _is_web_link(link) or len(link) > LINK_MAX_LENGTH):
         found["link"] = [_l("The link must be a web address starting with https:// or http://.")]
-    if not text and not link and not found:
-        found[None] = [_l("Write a text, give a link to your work, or both.")]
+    if not text and not link and not has_files and not found:
+        found[None] = [_l("Write a text, give a link to your work or add files.")]
     if found:
         raise InvalidSubmission(found)
     return text, link
@@ -180,27 +203,12 @@ def submit_work(
     actor: Any,
     now: datetime | None = None,
 ) -> Submission:
-    """Submit (or replace, until it is completed) a participant's work for an assignment.
+    """Hand in a text and a link, without files (a new version, see
+    :func:`app.followup.handins.hand_in`); the participant's submission."""
+    from app.followup.handins import hand_in  # hand-ins build on these rules
 
-    Raises :class:`SubmissionNotAllowed` or :class:`InvalidSubmission`."""
-    now = now or now_utc()
-    submission = find_submission(registration, activity)
-    reason = submission_closed_reason(registration, activity, submission, now=now)
-    if reason is not None:
-        raise SubmissionNotAllowed.single(reason)
-    text, link = _clean(text, link)
-    if submission is None:
-        submission = _create(registration, activity, now=now)
-    # Lock the row and look again: an organiser may have completed it meanwhile.
-    db.session.refresh(submission, with_for_update=True)
-    if submission.is_complete:
-        raise SubmissionNotAllowed.single(COMPLETED_MESSAGE)
-    submission.text = text
-    submission.link = link
-    submission.submitted_at = now
-    db.session.flush()
-    logger.info("submission %s for activity %s by %s", submission.id, activity.id, _actor_id(actor))
-    return submission
+    version = hand_in(registration, activity, text=text, link=link, actor=actor, now=now)
+    return version.submission
 
 
 def insert_or_ignore(model: type[Any], **values: Any) -> None:
@@ -240,6 +248,7 @@ def mark_complete(submission: Submission, *, actor: Any, now: datetime | None = 
         return
     submission.completed_at = now or now_utc()
     submission.completed_by_id = getattr(actor, "id", None)
+    submission.returned_at = None
     db.session.flush()
     logger.info("submission %s completed by %s", submission.id, _actor_id(actor))
 

@@ -367,7 +367,6 @@ ROUTES = [
     ("POST", "followup.edit_activity", "/courses/{slug}/followup/activities/{id}/edit"),
     ("POST", "followup.delete_activity", "/courses/{slug}/followup/activities/{id}/delete"),
     ("POST", "followup.move_activity", "/courses/{slug}/followup/activities/{id}/move"),
-    ("GET", "followup.submissions", "/courses/{slug}/followup/activities/{id}/submissions"),
     (
         "POST",
         "followup.set_completion",
@@ -375,6 +374,25 @@ ROUTES = [
     ),
     ("GET", "followup.my_work", "/courses/{slug}/followup/mine"),
     ("POST", "followup.submit_work", "/courses/{slug}/followup/mine/{id}/submit"),
+]
+# The course team's pages on the participants' work: facilitators too.
+TEAM_ROUTES = [
+    ("GET", "followup.handins_overview", "/courses/{slug}/followup/handins"),
+    ("GET", "followup.submissions", "/courses/{slug}/followup/activities/{id}/submissions"),
+    ("GET", "followup.submissions_zip", "/courses/{slug}/followup/activities/{id}/submissions.zip"),
+    (
+        "POST",
+        "followup.give_feedback",
+        "/courses/{slug}/followup/activities/{id}/submissions/1/feedback",
+    ),
+]
+# Not found for anyone who may not read it (tests/followup/test_handins.py).
+FILE_ROUTES = [
+    (
+        "GET",
+        "followup.handin_file",
+        "/courses/{slug}/followup/activities/{id}/work/1/files/1",
+    ),
 ]
 
 
@@ -385,7 +403,8 @@ def test_every_route_of_the_area_is_in_the_guard_list(app: Flask):
         if rule.endpoint.startswith("followup.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    assert in_map == {(method, endpoint) for method, endpoint, _ in ROUTES}
+    listed = ROUTES + TEAM_ROUTES + FILE_ROUTES
+    assert in_map == {(method, endpoint) for method, endpoint, _ in listed}
 
 
 @pytest.fixture
@@ -429,7 +448,16 @@ def test_others_are_refused(client, outsider_course, who, method, endpoint, url)
     assert course.followup_opens_on == date(2017, 12, 8)
 
 
-@pytest.mark.parametrize(("method", "endpoint", "url"), ROUTES)
+@pytest.mark.parametrize("who", ["participant", "organiser of another course"])
+@pytest.mark.parametrize(("method", "endpoint", "url"), TEAM_ROUTES)
+def test_others_are_refused_the_team_pages(client, outsider_course, who, method, endpoint, url):
+    _course, activity, people = outsider_course
+    login(client, people[who])
+    response = client.open(url.format(slug=SLUG, id=activity.id), method=method, data=POST_DATA)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("method", "endpoint", "url"), ROUTES + TEAM_ROUTES)
 def test_anonymous_is_sent_to_log_in(client, outsider_course, method, endpoint, url):
     _course, activity, _people = outsider_course
     response = client.open(url.format(slug=SLUG, id=activity.id), method=method, data=POST_DATA)
@@ -437,7 +465,7 @@ def test_anonymous_is_sent_to_log_in(client, outsider_course, method, endpoint, 
     assert "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize(("method", "endpoint", "url"), ROUTES)
+@pytest.mark.parametrize(("method", "endpoint", "url"), ROUTES + TEAM_ROUTES + FILE_ROUTES)
 def test_unknown_course_is_not_found(manager, course, method, endpoint, url):
     response = manager.open(url.format(slug="no-such-course", id=1), method=method, data=POST_DATA)
     assert response.status_code == 404

@@ -317,7 +317,7 @@ def test_my_work_lists_the_activities_with_a_form(client, registration, assignme
     html = response.text
     assert html.count("<h1") == 1
     assert "Local action plan" in html
-    assert "Not submitted" in html
+    assert "Nothing handed in" in html
     assert f'name="activity-{assignment.id}-text"' in html
     assert f'<label for="activity-{assignment.id}-text"' in html
 
@@ -333,7 +333,8 @@ def test_participant_submits_and_resubmits_through_the_page(
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{my_url()}#activity-{assignment.id}")
     html = client.get(my_url()).text
-    assert "Submitted on" in html and "First draft" in html and "Update my work" in html
+    assert "Version 1 handed in on" in html and "First draft" in html
+    assert "Hand in a new version" in html
 
     client.post(
         submit_url(assignment),
@@ -350,7 +351,7 @@ def test_an_empty_submission_is_shown_as_a_form_error(
     prefix = f"activity-{assignment.id}"
     response = client.post(submit_url(assignment), data={f"{prefix}-text": ""})
     assert response.status_code == 200
-    assert "Write a text, give a link to your work, or both." in response.text
+    assert "Write a text, give a link to your work or add files." in response.text
     assert stored() == []
 
 
@@ -371,7 +372,7 @@ def test_completed_work_shows_who_completed_it_and_no_form(
     db.session.commit()
     login(client, participant)
     html = client.get(my_url()).text
-    assert "Completed by the organisers on" in html
+    assert "Completed on" in html
     assert f'name="activity-{assignment.id}-text"' not in html
     response = client.post(
         submit_url(assignment), data={f"activity-{assignment.id}-text": "Sneaky change"}
@@ -441,7 +442,7 @@ def test_organiser_sees_the_work_escaped(client, registration, assignment, parti
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert 'href="https://example.org/plan?a=1&amp;b=2"' in html
-    assert "Ana Souza" in html and "Bruno Keller" in html and "Nothing submitted" in html
+    assert "Ana Souza" in html and "Bruno Keller" in html and "Nothing handed in" in html
     assert "0 of 2 confirmed participants have completed it." in html
 
 
