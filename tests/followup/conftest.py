@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
+from tests.mail.conftest import smtp, smtp_server  # noqa: F401 - mail to a real SMTP server
 from tests.neighbours import Neighbour, guard, make_busy_course
+from tests.storage.conftest import uploads  # noqa: F401 - each test's own upload folder
 
 
 @pytest.fixture(autouse=True)

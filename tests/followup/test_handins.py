@@ -43,8 +43,8 @@ from app.registration.models import RegistrationStatus
 from app.storage.models import StoredFile
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user, make_venue
-from tests.mail.conftest import SmtpServer, smtp, smtp_server  # noqa: F401 - fixtures
-from tests.storage.conftest import files_in, uploads  # noqa: F401 - the upload folder
+from tests.mail.conftest import SmtpServer
+from tests.storage.conftest import files_in
 from tests.storage.samples import docx, pdf, png
 
 SLUG = "governing-2017"
@@ -513,7 +513,7 @@ def test_a_completion_mail_reaches_the_smtp_server(
     registration,
     assignment,
     organiser,
-    smtp_server: SmtpServer,  # noqa: F811
+    smtp_server: SmtpServer,
 ):
     registration.language = "es"
     submission = hand_in(registration, assignment, text="Plan").submission
@@ -782,7 +782,8 @@ def test_participant_hands_in_files_and_reads_them_back(
     [version] = versions_of(registration)
     assert [f.stored_file.filename for f in version.files] == ["plan.pdf", "map.png"]
     html = client.get(my_url()).text
-    assert "Version 1 handed in on" in html and "plan.pdf" in html
+    # Ana reads the page in French, her language.
+    assert "Version 1 rendue le" in html and "plan.pdf" in html
     file_id = version.files[0].stored_file_id
     url = (
         f"/courses/{SLUG}/followup/activities/{assignment.id}/work/{registration.id}"
@@ -842,8 +843,8 @@ def test_facilitator_returns_work_and_the_participant_sees_why(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
     login(client, ana)
     html = client.get(my_url()).text
-    assert "Returned for revision" in html and "Add a &lt;budget&gt;." in html
-    assert "Feedback from Fatou Facilitator on" in html
+    assert "Renvoyé pour révision" in html and "Add a &lt;budget&gt;." in html
+    assert "Retour de Fatou Facilitator le" in html
 
 
 def test_returning_without_a_comment_is_shown_beside_the_field(

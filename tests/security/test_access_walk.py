@@ -43,7 +43,7 @@ from app.extensions import db
 from app.feeds.models import FeedKind
 from app.feeds.services import create_feed_token
 from app.followup import submissions as work
-from app.followup.models import ActivityKind
+from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
 from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
@@ -127,6 +127,8 @@ OWNER_AND_MANAGERS = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK)
 # An applicant's document: theirs, and the course's organisers' and reviewers'; to anyone else,
 # signed in or not, it does not exist.
 DOCUMENT_READERS = row(HIDDEN, OK, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK)
+# A hand-in's file: its participant's, and the course team's (not its reviewers').
+HANDIN_READERS = row(HIDDEN, OK, HIDDEN, OK, HIDDEN, HIDDEN, OK, OK)
 CONFIRMED_AND_TEAM = row(LOGIN, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK)
 CONFIRMED_ONLY = row(LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 
@@ -223,13 +225,17 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "feeds.session": EVERYONE,
     "followup.delete_activity": MANAGERS,
     "followup.edit_activity": MANAGERS,
+    "followup.give_feedback": TEAM,
+    "followup.handin_file": HANDIN_READERS,
+    "followup.handins_overview": TEAM,
     "followup.manage": MANAGERS,
     "followup.move_activity": MANAGERS,
     "followup.my_work": CONFIRMED_ONLY,
     "followup.new_activity": MANAGERS,
     "followup.reset_phase": MANAGERS,
     "followup.set_completion": MANAGERS,
-    "followup.submissions": MANAGERS,
+    "followup.submissions": TEAM,
+    "followup.submissions_zip": TEAM,
     "followup.submit_work": CONFIRMED_ONLY,
     "modules.edit": ADMINS,
     "modules.index": EVERYONE,
@@ -398,7 +404,14 @@ def build_world() -> World:
     make_registration(course, cancelled, status=RegistrationStatus.CANCELLED)
     for day in course.day_dates[:4]:
         registration.attendance.append(Attendance(day=day, is_present=True))
-    work.mark_complete(work.ensure_submission(registration, assignment), actor=organiser)
+    handed_in = work.ensure_submission(registration, assignment)
+    plan = store_upload(
+        FileStorage(io.BytesIO(pdf("Plan")), filename="plan.pdf"), actor=participant
+    )
+    version = SubmissionVersion(number=1, text="My plan", submitted_at=now_utc())
+    version.files.append(SubmissionFile(stored_file=plan))
+    handed_in.versions.append(version)
+    work.mark_complete(handed_in, actor=organiser)
     certificate = issue_certificate(registration, actor=organiser)
     feed_token, raw_feed_token = create_feed_token(participant, FeedKind.PERSONAL, "Phone")
     db.session.add(
@@ -478,6 +491,7 @@ def build_world() -> World:
             "discussions": {"activity_id": discussion.id},
             "discussions.unsubscribe": {"token": unsubscribe_token(participant, course)},
             "evaluation": {"question_id": evaluation_question.id},
+            "followup.handin_file": {"file_id": plan.id},
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
@@ -526,6 +540,11 @@ def build_world() -> World:
             "feeds.links": {"kind": FeedKind.PERSONAL.value, "label": "Laptop"},
             "followup.move_activity": {"direction": "down"},
             "followup.set_completion": {"state": "incomplete"},
+            "followup.give_feedback": {
+                f"feedback-{registration.id}-version_id": str(version.id),
+                f"feedback-{registration.id}-decision": "returned",
+                f"feedback-{registration.id}-comment": "Add a budget.",
+            },
             "followup.submit_work": {f"activity-{assignment.id}-text": "My plan"},
             "ratings.rate": {f"session-{sessions[1].id}-score": "4"},
             "ratings.settings": {"is_enabled": "y", "submit": "Save"},
