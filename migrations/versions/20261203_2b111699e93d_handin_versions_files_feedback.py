@@ -9,7 +9,7 @@ Downgrade drops the three tables and the column (the current text and link stay 
 ``submission``; stored files stay, as for application documents).
 
 Revision ID: 2b111699e93d
-Revises: a7f3c2d91e05
+Revises: c4d1e8f2a913
 Create Date: 2026-12-03 05:20:00.000000
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2b111699e93d'
-down_revision = 'a7f3c2d91e05'
+down_revision = 'c4d1e8f2a913'
 branch_labels = None
 depends_on = None
 
