@@ -21,7 +21,7 @@ from app.courses.models import Course, CourseStatus, PartnerRole
 from app.db import now_utc
 from app.demo.events import seed_events
 from app.extensions import db
-from app.followup.models import ActivityKind, Submission
+from app.followup.models import ActivityKind, Submission, SubmissionVersion
 from app.followup.services import ActivityData, create_activity
 from app.modules.models import Module
 from app.modules.services import seed_modules
@@ -490,6 +490,15 @@ def _past_participants(course: Course, organiser: User) -> None:
                     submitted_at=assignment.due_at or now_utc(),
                     completed_at=assignment.due_at or now_utc(),
                     completed_by_id=organiser.id,
+                    # The hand-in itself: its first (and only) version.
+                    versions=[
+                        SubmissionVersion(
+                            number=1,
+                            link="https://docs.example.org/action-plan",
+                            submitted_at=assignment.due_at or now_utc(),
+                            submitted_by=registration.user,
+                        )
+                    ],
                 )
             )
     db.session.flush()
