@@ -9,7 +9,7 @@ Downgrade drops the three tables and the column (the current text and link stay 
 ``submission``; stored files stay, as for application documents).
 
 Revision ID: 2b111699e93d
-Revises: c4d1e8f2a913
+Revises: d15c0551a7e1
 Create Date: 2026-12-03 05:20:00.000000
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2b111699e93d'
-down_revision = 'c4d1e8f2a913'
+down_revision = 'd15c0551a7e1'
 branch_labels = None
 depends_on = None
 
