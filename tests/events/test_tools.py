@@ -45,6 +45,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Modules",
         "Timetable",
         "Follow-up phase",
+        "Hand-ins",
         "Team",
         "Questions",
         "Participants",
