@@ -265,3 +265,47 @@ def test_small_multiples_draw_each_edition_on_one_scale(app):
 
 def test_small_multiples_of_no_edition_are_none(app):
     assert charts.small_multiples([], question="q", key="k") == []
+
+
+def test_the_axis_ends_and_the_mean_are_written_under_the_bars(app):
+    root = draw(Distribution((0, 0, 1, 1, 2), 0))
+    small = [t for t in root.iterfind("svg:text", NS) if t.get("font-size") == "11"]
+    assert [(t.get("x"), t.get("y")) for t in small] == [("124", "172"), ("294", "172")]
+    mean = next(t for t in root.iterfind("svg:text", NS) if t.get("font-weight") == "bold")
+    assert (mean.get("x"), mean.get("y")) == ("118", "156")
+    # Nothing but elements: no stray text between them.
+    assert (root.text or "") == ""
+    assert all((element.tail or "") == "" for element in root)
+
+
+def test_no_answers_is_written_where_the_mean_would_be(app):
+    root = draw(Distribution((0, 0, 0, 0, 0), 2))
+    label = next(t for t in root.iterfind("svg:text", NS) if t.text == "No answers")
+    assert (label.get("x"), label.get("y")) == ("118", "156")
+    assert all((element.tail or "") == "" for element in root)
+
+
+def test_a_three_point_scale_puts_its_mean_on_its_own_axis(app):
+    root = draw(Distribution((0, 1, 0), 0), labels=["Low", "Middle", "High"])
+    assert root.find("svg:path", NS).get("d").startswith("M209.0 ")
+    assert [t.text for t in root.iterfind("svg:text", NS) if t.get("font-size") == "11"] == [
+        "1",
+        "3",
+    ]
+
+
+def test_bar_lengths_keep_one_decimal():
+    assert charts.bar_length(1 / 3) == 56.7
+    assert charts.bar_length(2 / 3) == 113.3
+
+
+def test_small_multiples_format_the_mean_as_asked(app):
+    [svg] = charts.small_multiples(
+        [("2017", Distribution((0, 0, 1, 1, 2), 0))], question="q", key="k", number=lambda v: "x"
+    )
+    assert "Mean x" in svg
+
+
+@pytest.mark.parametrize(("key", "found"), [("-a-", "chart-a"), ("X", "chart-x")])
+def test_ids_lose_their_outer_dashes(key, found):
+    assert charts._chart_id(key) == found
