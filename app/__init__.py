@@ -76,6 +76,8 @@ def _import_models() -> None:
     from app.feeds import models as _feeds  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
     from app.mail import models as _mail  # noqa: F401
+    from app.materials import models as _materials  # noqa: F401
+    from app.materials import services as _materials_services  # noqa: F401
     from app.modules import models as _modules  # noqa: F401
     from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.feeds.routes import bp as feeds_bp
     from app.followup import handin_routes as _handin_routes  # noqa: F401 - on followup_bp
     from app.followup.routes import bp as followup_bp
+    from app.materials.routes import bp as materials_bp
     from app.modules.routes import bp as modules_bp
     from app.programmes.routes import bp as programmes_bp
     from app.progress.routes import bp as progress_bp
@@ -117,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         schedule_bp,
         followup_bp,
         discussions_bp,
+        materials_bp,
         venues_bp,
         registration_bp,
         applications_bp,

@@ -43,6 +43,7 @@ from app.feeds.links import (
     webcal_url,
 )
 from app.followup.services import activities_in_order, phase_state
+from app.materials.services import material_list
 from app.registration.services import (
     closed_reason,
     find_registration,
@@ -134,7 +135,8 @@ def show(slug: str) -> str:
     )
     locale = _locale()
     # Times in the venue's zone; an online activity's in the visitor's (their account's, or UTC).
-    timetable_days = sessions_by_day(course, display_timezone(course, current_user))
+    zone = display_timezone(course, current_user)
+    timetable_days = sessions_by_day(course, zone)
     # Calendars only for published courses: a draft has no feed, a cancelled one nothing to add.
     published = course.status == CourseStatus.PUBLISHED
     sessions = [s for _day, day_sessions in timetable_days for s in day_sessions]
@@ -142,6 +144,7 @@ def show(slug: str) -> str:
         "course": course,
         "text": course.text(locale),
         "timetable_days": timetable_days,
+        "materials": material_list(course, current_user, zone),
         "course_feed": _course_feed(course, locale) if published else None,
         "session_calendar_links": _session_links(course, sessions, locale) if published else {},
         "calendar_subscribe_url": "#course-calendar" if published else None,
