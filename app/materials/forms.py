@@ -13,7 +13,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf
 
 from app.applications.answer_forms import ACCEPT
@@ -62,8 +70,12 @@ class MaterialForm(FlaskForm):
     visibility = RadioField(
         _l("Who may see it"),
         choices=[
-            (MaterialVisibility.PARTICIPANTS.value, _l("Confirmed participants and the team")),
-            (MaterialVisibility.PUBLIC.value, _l("Everyone, on the public course page too")),
+            SelectChoice(
+                MaterialVisibility.PARTICIPANTS.value, _l("Confirmed participants and the team")
+            ),
+            SelectChoice(
+                MaterialVisibility.PUBLIC.value, _l("Everyone, on the public course page too")
+            ),
         ],
         default=MaterialVisibility.PARTICIPANTS.value,
         validate_choice=False,
@@ -93,13 +105,15 @@ class MaterialForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.course = course
         self.material = material
-        self.place.choices = place_choices(course, locale, tz)
+        self.place.choices = [
+            SelectChoice(value, label) for value, label in place_choices(course, locale, tz)
+        ]
         if material is not None and material.module is not None:
             value = place_value(material)
-            if value not in {choice[0] for choice in self.place.choices}:
+            if value not in {choice.value for choice in self.place.choices}:
                 # The course no longer has the module: the material stays where it is.
                 label = f"{material.module.code}: {material.module.title(locale)}"
-                self.place.choices.append((value, label))
+                self.place.choices.append(SelectChoice(value, label))
         if material is not None:
             if material.is_file:
                 del self.url

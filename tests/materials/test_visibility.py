@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.courses.models import CourseStatus
 from app.extensions import db
 from app.materials import services
 from app.materials.models import Material, MaterialVisibility

@@ -45,6 +45,7 @@ from app.feeds.services import create_feed_token
 from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
+from app.materials.services import MaterialData, add_material
 from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
@@ -129,6 +130,9 @@ OWNER_AND_MANAGERS = row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK)
 DOCUMENT_READERS = row(HIDDEN, OK, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK)
 # A hand-in's file: its participant's, and the course team's (not its reviewers').
 HANDIN_READERS = row(HIDDEN, OK, HIDDEN, OK, HIDDEN, HIDDEN, OK, OK)
+# A participants-only material's file: the course's confirmed participants and its team (not
+# reviewers); to anyone else it does not exist.
+MATERIAL_READERS = row(HIDDEN, OK, HIDDEN, OK, HIDDEN, HIDDEN, OK, OK)
 CONFIRMED_AND_TEAM = row(LOGIN, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, OK)
 CONFIRMED_ONLY = row(LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 
@@ -237,6 +241,13 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "followup.submissions": TEAM,
     "followup.submissions_zip": TEAM,
     "followup.submit_work": CONFIRMED_ONLY,
+    "materials.delete": TEAM,
+    "materials.download": MATERIAL_READERS,
+    "materials.download_all": EVERYONE,  # each gets the files they may see
+    "materials.edit": TEAM,
+    "materials.index": EVERYONE,  # each sees the materials they may see
+    "materials.manage": TEAM,
+    "materials.move": TEAM,
     "modules.edit": ADMINS,
     "modules.index": EVERYONE,
     "modules.new": ADMINS,
@@ -450,6 +461,22 @@ def build_world() -> World:
     evaluation.closes_on = date(2099, 12, 31)
     open_evaluation(evaluation, actor=organiser, now=now_utc())
     evaluation_question = evaluation.questions[0]
+    handbook = add_material(
+        course,
+        MaterialData(
+            title="Participants' handbook",
+            place=f"session:{sessions[1].id}",
+            upload=FileStorage(io.BytesIO(pdf("Handbook")), filename="handbook.pdf"),
+        ),
+        actor=facilitator,
+        now=now_utc(),
+    )
+    add_material(
+        course,
+        MaterialData(title="Glossary", visibility="public", url="https://example.org/glossary"),
+        actor=organiser,
+        now=now_utc(),
+    )
     [facilitator_member] = [m for m in course.team if m.user_id == facilitator.id]
     db.session.commit()
 
@@ -479,6 +506,7 @@ def build_world() -> World:
             "question_id": question.id,
             "criterion_id": criterion.id,
             "post_id": post.id,
+            "material_id": handbook.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -539,6 +567,13 @@ def build_world() -> World:
             },
             "feeds.links": {"kind": FeedKind.PERSONAL.value, "label": "Laptop"},
             "followup.move_activity": {"direction": "down"},
+            "materials.manage": {
+                "title": "Reading list",
+                "url": "https://example.org/reading",
+                "visibility": "public",
+            },
+            "materials.edit": {"title": "Handbook 2017", "visibility": "public"},
+            "materials.move": {"direction": "down"},
             "followup.set_completion": {"state": "incomplete"},
             "followup.give_feedback": {
                 f"feedback-{registration.id}-version_id": str(version.id),
@@ -736,6 +771,7 @@ def test_this_course_s_things_are_not_found_at_another_course_s_address(app, mon
             "member_id",
             "question_id",
             "criterion_id",
+            "material_id",
         }
         if not rule.arguments & named:
             continue
