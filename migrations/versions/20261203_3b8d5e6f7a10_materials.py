@@ -7,7 +7,7 @@ A deleted session leaves its materials on the course (SET NULL). Downgrade drops
 the stored_file rows of its files; their bytes under UPLOAD_FOLDER are left for the operator.
 
 Revision ID: 3b8d5e6f7a10
-Revises: d15c0551a7e1
+Revises: 2b111699e93d
 Create Date: 2026-12-03 05:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3b8d5e6f7a10'
-down_revision = 'd15c0551a7e1'
+down_revision = '2b111699e93d'
 branch_labels = None
 depends_on = None
 

@@ -34,6 +34,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
     assert event_tabs == [
         "Details",
         "Sessions",
+        "Materials",
         "Team",
         "Questions",
         "Participants",
@@ -46,6 +47,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Timetable",
         "Follow-up phase",
         "Hand-ins",
+        "Materials",
         "Team",
         "Questions",
         "Participants",
