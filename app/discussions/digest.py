@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -40,7 +41,6 @@ from app.db import now_utc
 from app.discussions.models import DigestPreference, DigestState, DiscussionPost
 from app.extensions import db
 from app.followup.models import ActivityKind, FollowupActivity
-from app.followup.submissions import insert_or_ignore
 from app.mail.services import queue_mail
 from app.registration.models import Registration, RegistrationStatus
 
@@ -234,10 +234,20 @@ def digest_language(user: User, sections: list[DigestCourse]) -> str:
     return user.locale
 
 
+def _ensure_state(user_id: int) -> None:
+    """The person's state row, made unless it exists: INSERT … ON CONFLICT DO NOTHING, so
+    two runs at once never fail on it."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(DigestState).values(user_id=user_id, last_sent_at=None).on_conflict_do_nothing()
+    )
+
+
 def _claim(user_id: int, zone: str, now: datetime) -> DigestState | None:
     """This run's hold on the person's digest: their state row, locked (PostgreSQL; a row
     another run holds is skipped), if a digest is still due; else None."""
-    insert_or_ignore(DigestState, user_id=user_id, last_sent_at=None)
+    _ensure_state(user_id)
     state = db.session.scalar(
         sa.select(DigestState)
         .where(DigestState.user_id == user_id)
