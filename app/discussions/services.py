@@ -110,7 +110,7 @@ def _when(value: datetime, tz: str) -> LazyString:
     # Formatted when shown, in the reader's language (services may run outside a request).
     from app.core.templating import localdt
 
-    return LazyString(localdt, value, tz, "medium")
+    return LazyString(localdt, value, tz)
 
 
 def _day(value: Any) -> LazyString:
@@ -371,8 +371,8 @@ def discussions_of(course: Course) -> list[DiscussionSummary]:
         for activity_id, topics, posts, last in db.session.execute(
             sa.select(
                 DiscussionPost.activity_id,
-                sa.func.count(DiscussionPost.id).filter(DiscussionPost.parent_id.is_(None)),
-                sa.func.count(DiscussionPost.id),
+                sa.func.count().filter(DiscussionPost.parent_id.is_(None)),
+                sa.func.count(),
                 sa.func.max(DiscussionPost.created_at),
             )
             .where(

@@ -5,6 +5,7 @@ on, the unsubscribe token, and ``flask tick`` delivering it to a real SMTP serve
 from __future__ import annotations
 
 import email
+import logging
 from datetime import date, timedelta
 from email import policy
 
@@ -224,6 +225,15 @@ def test_no_digest_reaches_back_more_than_a_week(cast: Cast):
 def test_posts_from_the_future_wait(cast: Cast):
     add_post(cast.discussion, cast.ana, "Not yet", MORNING + timedelta(seconds=1))
     assert digest.send_digests(MORNING) == 0
+
+
+def test_each_digest_is_logged(cast: Cast, caplog):
+    caplog.set_level(logging.INFO, logger="app.discussions.digest")
+    add_post(cast.discussion, cast.tesfaye, "News", YESTERDAY)
+    digest.send_digests(MORNING)
+    logged = sorted(r.getMessage() for r in caplog.records)
+    ids = sorted(u.id for u in (cast.ana, cast.lucia, cast.organiser, cast.facilitator))
+    assert logged == sorted(f"discussion digest queued for {i}" for i in ids)
 
 
 def test_an_inactive_account_gets_none(cast: Cast):

@@ -4,6 +4,7 @@ the digest preference."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -18,8 +19,15 @@ from app.extensions import db
 from app.followup.models import ActivityKind, FollowupActivity
 from app.registration.models import RegistrationStatus
 from tests.discussions.conftest import Cast, add_post, at
+from tests.factories import make_registration, make_user
 
 DURING = at(2017, 12, 11, 9, 0)  # a Monday of the phase, 10:00 in Turin
+NOT_A_READER = (
+    "Only the confirmed participants and the team of the course take part in its discussions."
+)
+CLOSED = (
+    "The follow-up phase has closed: the discussion can still be read, but it takes no new posts."
+)
 
 
 def posts() -> list[DiscussionPost]:
@@ -38,7 +46,8 @@ def test_the_confirmed_participants_and_the_team_read(cast: Cast):
 def test_waiting_cancelled_reviewers_other_courses_and_visitors_do_not_read(cast: Cast):
     for user in (cast.waitlisted, cast.cancelled, cast.reviewer, cast.outsider):
         assert not services.can_read(user, cast.discussion), user.name
-        assert services.posting_closed_reason(user, cast.discussion, now=DURING) is not None
+        reason = services.posting_closed_reason(user, cast.discussion, now=DURING)
+        assert str(reason) == NOT_A_READER
     assert not services.can_read(AnonymousUserMixin(), cast.discussion)
 
 
@@ -68,7 +77,8 @@ def test_participants_post_from_the_phase_s_first_midnight_at_the_venue(cast: Ca
     opens = cast.opens_at
     assert opens == at(2017, 12, 7, 23, 0)  # midnight in Turin (CET)
     second = timedelta(seconds=1)
-    assert services.posting_closed_reason(cast.ana, cast.discussion, now=opens - second)
+    reason = services.posting_closed_reason(cast.ana, cast.discussion, now=opens - second)
+    assert str(reason) == "The discussion opens with the follow-up phase, on December 8, 2017."
     assert services.posting_closed_reason(cast.ana, cast.discussion, now=opens) is None
     with pytest.raises(services.PostingClosed, match="opens with the follow-up phase"):
         services.create_post(cast.discussion, "Too early", actor=cast.ana, now=opens - second)
@@ -81,8 +91,9 @@ def test_participants_post_until_the_last_day_s_end_at_the_venue(cast: Cast):
     assert closes == at(2018, 1, 4, 23, 0)
     second = timedelta(seconds=1)
     services.create_post(cast.discussion, "Last word", actor=cast.lucia, now=closes - second)
-    with pytest.raises(services.PostingClosed, match="has closed"):
+    with pytest.raises(services.PostingClosed) as caught:
         services.create_post(cast.discussion, "Too late", actor=cast.lucia, now=closes)
+    assert str(caught.value) == CLOSED
     assert [p.body for p in posts() if p.activity_id == cast.discussion.id] == ["Last word"]
 
 
@@ -90,9 +101,11 @@ def test_a_discussion_with_an_opening_time_opens_then(cast: Cast):
     cast.discussion.starts_at = at(2017, 12, 12, 14, 0)
     db.session.flush()
     second = timedelta(seconds=1)
-    with pytest.raises(services.PostingClosed, match="This discussion opens on"):
+    with pytest.raises(services.PostingClosed) as caught:
         early = at(2017, 12, 12, 14) - second
         services.create_post(cast.discussion, "Hi", actor=cast.ana, now=early)
+    # 15:00 in Turin, in the reader's language.
+    assert str(caught.value) == "This discussion opens on Dec 12, 2017, 3:00:00\u202fPM."
     services.create_post(cast.discussion, "Hi", actor=cast.ana, now=at(2017, 12, 12, 14, 0))
     assert services.posting_closed_reason(cast.tesfaye, cast.discussion, now=DURING + second)
 
@@ -115,8 +128,9 @@ def test_the_team_posts_before_during_and_after_the_phase(cast: Cast):
 
 def test_outsiders_cannot_post(cast: Cast):
     for user in (cast.waitlisted, cast.cancelled, cast.reviewer, cast.outsider):
-        with pytest.raises(services.PostingClosed, match="confirmed participants and the team"):
+        with pytest.raises(services.PostingClosed) as caught:
             services.create_post(cast.discussion, "Me too", actor=user, now=DURING)
+        assert str(caught.value) == NOT_A_READER
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -128,21 +142,27 @@ def test_a_post_is_stored_as_typed_with_one_kind_of_line_break(cast: Cast):
     assert post.body == "<b>Bold?</b> & more\nsecond line\nthird"
 
 
+CONTROLS = (
+    "This text contains invisible control characters. Type it again or paste it as plain text."
+)
+
+
 @pytest.mark.parametrize(
     "body, message",
     [
         ("", "Write something first."),
         (" \r\n\t ", "Write something first."),
-        ("x" * 10_001, "at most 10000 characters"),
-        ("a\x00b", "control characters"),
-        ("evil\u202e", "control characters"),
-        ("bell\x07", "control characters"),
+        ("x" * 10_001, "A post can have at most 10000 characters."),
+        ("a\x00b", CONTROLS),
+        ("evil\u202e", CONTROLS),
+        ("bell\x07", CONTROLS),
     ],
 )
 def test_bad_text_is_refused_beside_the_field(cast: Cast, body, message):
-    with pytest.raises(services.InvalidPost, match=message) as caught:
+    with pytest.raises(services.InvalidPost) as caught:
         services.create_post(cast.discussion, body, actor=cast.ana, now=DURING)
-    assert list(caught.value.errors) == ["body"]
+    assert caught.value.errors == {"body": [message]}
+    assert str(caught.value) == message
     assert posts() == [] or all(p.activity_id != cast.discussion.id for p in posts())
 
 
@@ -170,14 +190,16 @@ def test_replies_join_their_topic_one_level_deep(cast: Cast):
 
 def test_a_reply_to_another_discussion_s_post_is_refused(cast: Cast, neighbour):
     [theirs] = [p for p in posts() if p.activity.course_id == neighbour.course_id][:1]
-    with pytest.raises(services.PostingClosed, match="another discussion"):
+    with pytest.raises(services.PostingClosed) as caught:
         services.create_post(cast.discussion, "Hi", actor=cast.ana, parent=theirs, now=DURING)
+    assert str(caught.value) == "This post belongs to another discussion."
 
 
 def test_a_hidden_topic_takes_replies_from_the_team_only(cast: Cast):
     topic = add_post(cast.discussion, cast.ana, "Spam", DURING, hidden_by=cast.organiser)
-    with pytest.raises(services.PostingClosed, match="hidden by the organisers"):
+    with pytest.raises(services.PostingClosed) as caught:
         services.create_post(cast.discussion, "Re", actor=cast.lucia, parent=topic, now=DURING)
+    assert str(caught.value) == "This topic was hidden by the organisers: it takes no replies."
     reply = services.create_post(
         cast.discussion, "Removed.", actor=cast.facilitator, parent=topic, now=DURING
     )
@@ -196,10 +218,12 @@ def test_the_author_edits_up_to_the_last_second_of_the_window(cast: Cast, app: F
     assert (post.body, post.edited_at) == ("First draft", edited_at)
     services.edit_post(post, "First draft!", actor=cast.ana, now=DURING + window)
     assert post.body == "First draft!"
-    with pytest.raises(services.EditRefused, match="30 minutes") as caught:
+    with pytest.raises(services.EditRefused) as caught:
         late = DURING + window + timedelta(seconds=1)
         services.edit_post(post, "Later", actor=cast.ana, now=late)
-    assert "can no longer change" in str(caught.value)
+    assert str(caught.value) == (
+        "A post can be edited for 30 minutes after it is published: this one can no longer change."
+    )
     db.session.expire_all()
     assert (post.body, post.edited_at) == ("First draft!", DURING + window)
 
@@ -222,8 +246,9 @@ def test_the_same_text_again_is_no_edit(cast: Cast):
 def test_only_the_author_edits(cast: Cast):
     post = services.create_post(cast.discussion, "Mine", actor=cast.ana, now=DURING)
     for user in (cast.lucia, cast.organiser, cast.admin):
-        with pytest.raises(services.EditRefused, match="Only its author"):
+        with pytest.raises(services.EditRefused) as caught:
             services.edit_post(post, "Theirs", actor=user, now=DURING)
+        assert str(caught.value) == "Only its author can edit a post."
         assert not services.can_edit(post, user, now=DURING)
     assert post.body == "Mine"
 
@@ -232,15 +257,19 @@ def test_an_author_no_longer_confirmed_cannot_edit(cast: Cast):
     post = services.create_post(cast.discussion, "Mine", actor=cast.ana, now=DURING)
     cast.registration(cast.ana).status = RegistrationStatus.CANCELLED
     db.session.flush()
-    with pytest.raises(services.EditRefused):
+    with pytest.raises(services.EditRefused) as caught:
         services.edit_post(post, "Changed", actor=cast.ana, now=DURING)
+    assert str(caught.value) == "Only its author can edit a post."
 
 
 def test_a_hidden_post_cannot_be_edited(cast: Cast):
     post = services.create_post(cast.discussion, "Oops", actor=cast.ana, now=DURING)
     services.hide_post(post, actor=cast.organiser, now=DURING)
-    with pytest.raises(services.EditRefused, match="hidden by the organisers"):
+    with pytest.raises(services.EditRefused) as caught:
         services.edit_post(post, "Fixed", actor=cast.ana, now=DURING)
+    assert str(caught.value) == (
+        "This post was hidden by the organisers: it can no longer be edited."
+    )
 
 
 def test_an_edit_takes_the_text_rules(cast: Cast):
@@ -307,11 +336,13 @@ def test_showing_again_records_who_beside_who_hid(cast: Cast):
 def test_participants_and_reviewers_cannot_hide_or_show(cast: Cast):
     post = add_post(cast.discussion, cast.ana, "Mine", DURING)
     for user in (cast.ana, cast.lucia, cast.reviewer, cast.outsider):
-        with pytest.raises(services.NotModerator):
+        with pytest.raises(services.NotModerator) as caught:
             services.hide_post(post, actor=user, now=DURING)
+        assert str(caught.value) == "Only the course team can hide or show posts."
     services.hide_post(post, actor=cast.organiser, now=DURING)
-    with pytest.raises(services.NotModerator):
+    with pytest.raises(services.NotModerator) as caught:
         services.unhide_post(post, actor=cast.ana, now=DURING)
+    assert str(caught.value) == "Only the course team can hide or show posts."
     assert post.is_hidden and post.unhidden_at is None
 
 
@@ -365,6 +396,11 @@ def test_the_course_s_discussions_with_their_counts(cast: Cast):
     first, second = summaries
     assert (first.topics, first.posts, first.last_post_at) == (1, 2, DURING + timedelta(hours=2))
     assert (second.topics, second.posts, second.last_post_at) == (0, 0, None)
+    # Each discussion counts its own.
+    add_post(later, cast.tesfaye, "C", DURING + timedelta(days=1))
+    first, second = services.discussions_of(cast.course)
+    assert (first.topics, first.posts) == (1, 2)
+    assert (second.topics, second.posts, second.last_post_at) == (1, 1, DURING + timedelta(1))
 
 
 # --- participation ---------------------------------------------------------------------------
@@ -389,14 +425,26 @@ def test_posts_count_by_registration(cast: Cast):
     }
 
 
-def test_participation_by_name_with_the_silent(cast: Cast):
+def test_participation_by_name_whatever_the_case_with_the_silent(cast: Cast):
     add_post(cast.discussion, cast.tesfaye, "Hello", DURING)
+    # Registered last, listed by name: "da Silva" between Ana and Lucía, not after Tesfaye.
+    make_registration(cast.course, make_user(name="da Silva"))
+    make_registration(cast.course, make_user(name="Abebe Girma"))
     rows = services.participation(cast.discussion)
     assert [(r.certificate_name, n) for r, n in rows] == [
+        ("Abebe Girma", 0),
         ("Ana Souza", 0),
+        ("da Silva", 0),
         ("Lucía Peres", 0),
         ("Tesfaye Bekele", 1),
     ]
+
+
+def test_participants_of_the_same_name_come_by_registration(cast: Cast):
+    first = make_registration(cast.course, make_user(name="Ana Souza", email="ana2@example.org"))
+    rows = services.participation(cast.discussion)
+    same = [r.id for r, _ in rows if r.certificate_name == "Ana Souza"]
+    assert same == [cast.registration(cast.ana).id, first.id]
 
 
 # --- the digest preference -------------------------------------------------------------------
@@ -420,6 +468,29 @@ def test_the_digest_is_on_until_turned_off_and_back_on(cast: Cast):
 
 
 def test_only_the_person_changes_their_digest(cast: Cast):
-    with pytest.raises(services.DiscussionError):
+    with pytest.raises(services.DiscussionError) as caught:
         services.set_digest(cast.ana, cast.course, False, actor=cast.organiser, now=DURING)
+    assert str(caught.value) == "Only you can change your own digest."
     assert services.digest_enabled(cast.ana, cast.course)
+
+
+# --- the log ---------------------------------------------------------------------------------
+
+
+def test_every_change_is_logged_with_who(cast: Cast, caplog):
+    caplog.set_level(logging.INFO, logger="app.discussions.services")
+    post = services.create_post(cast.discussion, "Hello", actor=cast.ana, now=DURING)
+    services.edit_post(post, "Hello all", actor=cast.ana, now=DURING)
+    services.hide_post(post, actor=cast.facilitator, now=DURING)
+    services.unhide_post(post, actor=cast.organiser, now=DURING)
+    services.set_digest(cast.ana, cast.course, False, actor=cast.ana, now=DURING)
+    services.set_digest(cast.ana, cast.course, True, actor=cast.ana, now=DURING)
+    a, f, o = cast.ana.id, cast.facilitator.id, cast.organiser.id
+    assert [r.getMessage() for r in caplog.records] == [
+        f"discussion post {post.id} in activity {cast.discussion.id} by {a}",
+        f"discussion post {post.id} edited by {a}",
+        f"discussion post {post.id} hidden by {f}",
+        f"discussion post {post.id} shown again by {o}",
+        f"discussion digest of governing-2017 off for {a}",
+        f"discussion digest of governing-2017 on for {a}",
+    ]

@@ -52,6 +52,7 @@ def link(url: str) -> str:
         ("<b>x</b> & y", "&lt;b&gt;x&lt;/b&gt; &amp; y"),
         ("xhttps://example.org", "x" + link("https://example.org")),
         ("", ""),
+        ("https:// then https://example.org", "https:// then " + link("https://example.org")),
     ],
 )
 def test_linkify(text, html):
