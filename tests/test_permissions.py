@@ -5,16 +5,24 @@ A new route under /courses/<slug>/ is covered without anyone remembering to add 
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from flask import Flask
+from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import Role
 from app.courses.models import CourseTeamMember, TeamRole
 from app.extensions import db
+from app.followup import submissions as work
+from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
+from app.followup.services import ActivityData, apply_followup_defaults, create_activity
+from app.storage.services import store_upload
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
+from tests.storage.conftest import uploads  # noqa: F401 - the walk's upload folder
+from tests.storage.samples import pdf
 
 # Pages anyone may see (drafts aside).
 PUBLIC_ENDPOINTS = {"courses.show", "registration.apply", "feeds.course", "feeds.session"}
@@ -31,9 +39,18 @@ TEAM_READABLE_ENDPOINTS = {
     "desk.public_list",
     "desk.attendance",
     "desk.sign_in_sheet",
+    "followup.handins_overview",
+    "followup.submissions",
+    "followup.submissions_zip",
 }
 # ...except ticking attendance, which facilitators do too (answered with a redirect).
-TEAM_WRITABLE_ENDPOINTS = {"desk.attendance"}
+TEAM_WRITABLE_ENDPOINTS = {"desk.attendance", "followup.give_feedback"}
+# What those POSTs answer without data: the attendance redirects, the feedback form comes back
+# with its messages.
+TEAM_WRITE_STATUS = {"desk.attendance": 302, "followup.give_feedback": 200}
+# Files that are "not found" for anyone who may not read them: a hand-in's file, read by its
+# participant and the course team (app/followup/handin_routes.py).
+HIDDEN_ENDPOINTS = {"followup.handin_file"}
 # Reviewers open none of the desk's pages: only the selection (marked @reviewers_may in
 # app/selection/routes.py), GET and POST as listed here.
 REVIEWER_READABLE_ENDPOINTS = {"selection.index", "selection.review"}
@@ -101,11 +118,29 @@ def walk_values(course_and_people):
     """Real values for the walk's URLs, so the pages the team may open find what they show."""
     course, _ = course_and_people
     registration = make_registration(course)
+    apply_followup_defaults(course)
+    assignment = create_activity(
+        course,
+        ActivityData(kind=ActivityKind.ASSIGNMENT, title="Plan", due_date=course.followup_opens_on),
+        actor=None,
+    )
+    # A hand-in with a file, so that the team's ZIP has something to send.
+    plan = store_upload(FileStorage(io.BytesIO(pdf()), filename="plan.pdf"), actor=None)
+    version = SubmissionVersion(number=1, text="Plan")
+    version.files.append(SubmissionFile(stored_file=plan))
+    submission = work.ensure_submission(registration, assignment)
+    submission.versions.append(version)
     db.session.commit()
-    return {"registration_id": str(registration.id), "day": course.start_date.isoformat()}
+    return {
+        "registration_id": str(registration.id),
+        "day": course.start_date.isoformat(),
+        "activity_id": str(assignment.id),
+    }
 
 
 def expected_status(who: str, endpoint: str, method: str) -> int:
+    if endpoint in HIDDEN_ENDPOINTS:
+        return 200 if who == "facilitator" else 404  # the team reads a hand-in's files
     if who == "reviewer":
         if method == "GET" and endpoint in REVIEWER_READABLE_ENDPOINTS:
             return 200
@@ -115,7 +150,7 @@ def expected_status(who: str, endpoint: str, method: str) -> int:
         if method == "GET" and endpoint in TEAM_READABLE_ENDPOINTS:
             return 200
         if method == "POST" and endpoint in TEAM_WRITABLE_ENDPOINTS:
-            return 302
+            return TEAM_WRITE_STATUS[endpoint]
     return 403
 
 
@@ -127,6 +162,7 @@ def test_people_outside_the_organisers_get_403(app, client, course_and_people, w
     login(client, people[who])
     for endpoint, method, path in management_rules(app, course.slug, walk_values):
         response = client.open(path, method=method)
+        response.close()  # a download holds its stored file open until closed
         expected = expected_status(who, endpoint, method)
         assert response.status_code == expected, (
             f"{who}: {method} {path} answered {response.status_code}, not {expected}"
@@ -159,9 +195,10 @@ def test_reviewer_marks_on_the_views_match_the_lists_above(app):
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, course_and_people):
     course, _ = course_and_people
-    for method, path in management_urls(app, course.slug):
+    for endpoint, method, path in management_rules(app, course.slug):
         response = client.open(path, method=method)
-        assert response.status_code in (302, 401, 403), f"{method} {path}: {response.status_code}"
+        allowed = (404,) if endpoint in HIDDEN_ENDPOINTS else (302, 401, 403)
+        assert response.status_code in allowed, f"{method} {path}: {response.status_code}"
         if response.status_code == 302:
             assert "/login" in response.headers["Location"]
 

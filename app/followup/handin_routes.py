@@ -27,6 +27,7 @@ from app.followup import submissions as work
 from app.followup.forms import CompletionForm, FeedbackForm, SubmissionForm, add_service_errors
 from app.followup.models import ActivityKind, FeedbackDecision, FollowupActivity, Submission
 from app.followup.routes import _activity_of, bp
+from app.registration.desk import team_may
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.services import find_registration
 from app.storage.serving import send_stored_file, send_zip
@@ -217,6 +218,7 @@ def handin_file(slug: str, activity_id: int, registration_id: int, file_id: int)
 
 
 @bp.get("/courses/<slug>/followup/handins")
+@team_may("GET")
 @login_required
 def handins_overview(slug: str) -> ResponseReturnValue:
     """The course's assignments, each with how many participants are at each state."""
@@ -282,6 +284,7 @@ def _render_submissions(
 
 
 @bp.get("/courses/<slug>/followup/activities/<int:activity_id>/submissions")
+@team_may("GET")
 @login_required
 def submissions(slug: str, activity_id: int) -> ResponseReturnValue:
     course = _team_course_or_403(slug)
@@ -290,6 +293,7 @@ def submissions(slug: str, activity_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/courses/<slug>/followup/activities/<int:activity_id>/submissions.zip")
+@team_may("GET")
 @login_required
 def submissions_zip(slug: str, activity_id: int) -> Response:
     """The files of the current versions shown by the filter, as one ZIP."""
@@ -308,6 +312,7 @@ def submissions_zip(slug: str, activity_id: int) -> Response:
     "/courses/<slug>/followup/activities/<int:activity_id>/submissions/<int:registration_id>"
     "/feedback"
 )
+@team_may("POST")
 @login_required
 def give_feedback(slug: str, activity_id: int, registration_id: int) -> ResponseReturnValue:
     course = _team_course_or_403(slug)
