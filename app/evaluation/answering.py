@@ -41,6 +41,7 @@ from app.registration.models import Registration, RegistrationStatus
 logger = logging.getLogger(__name__)
 
 TEXT_MAX_LENGTH = 5000
+_RATING_VALUES = {str(value) for value in range(RATING_MIN, RATING_MAX + 1)}
 
 
 class NotAllowed(EvaluationError):
@@ -101,7 +102,8 @@ def check_answers(evaluation: Evaluation, raw: dict[str, Any]) -> dict[int, int 
                 ]
             continue
         if question.kind == QuestionKind.RATING:
-            if not text.isdecimal() or not RATING_MIN <= int(text) <= RATING_MAX:
+            # Compared as text: a form may post anything, a 5000-digit number included.
+            if text not in _RATING_VALUES:
                 errors[name] = [
                     _l("Choose a rating from %(low)d to %(high)d.", low=RATING_MIN, high=RATING_MAX)
                 ]

@@ -110,6 +110,8 @@ def test_required_questions_and_ratings_in_range(workshop, evaluation):
     answers[f"q{questions[2].id}"] = "0"
     answers[f"q{questions[3].id}"] = "three"
     answers[f"q{questions[4].id}"] = " 3 "
+    answers[f"q{questions[5].id}"] = "9" * 5000
+    answers[f"q{questions[6].id}"] = "٣"  # an Arabic-Indic three
     answers[f"q{questions[7].id}"] = "x" * 5001
     with pytest.raises(answering.InvalidAnswers) as caught:
         answering.submit_answers(evaluation, ana, answers, now=FRIDAY)
@@ -118,6 +120,8 @@ def test_required_questions_and_ratings_in_range(workshop, evaluation):
         f"q{questions[1].id}": ["Choose a rating from 1 to 5."],
         f"q{questions[2].id}": ["Choose a rating from 1 to 5."],
         f"q{questions[3].id}": ["Choose a rating from 1 to 5."],
+        f"q{questions[5].id}": ["Choose a rating from 1 to 5."],
+        f"q{questions[6].id}": ["Choose a rating from 1 to 5."],
         f"q{questions[7].id}": ["At most 5000 characters."],
     }
     assert not services.has_completed(ana)
