@@ -82,9 +82,8 @@ def _render_editor(course: Course, evaluation: Evaluation | None, **forms: Any) 
             reminder_at=services.reminder_at(evaluation),
             missing_modules=services.missing_module_questions(evaluation),
             completed=len(services.completed_registration_ids(course)),
-            participants=db.session.query(Registration)
-            .filter_by(course_id=course.id, status=RegistrationStatus.CONFIRMED)
-            .count(),
+            participants=len(opening.participants_to_remind(evaluation))
+            + len(services.completed_registration_ids(course)),
             settings_form=forms.get("settings_form") or SettingsForm(evaluation=evaluation),
             locales=services.course_locales(course),
             language_names=LANGUAGE_NAMES,

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from app.certificates import services as certificate_services
 from app.courses.models import Course
 from app.courses.permissions import can_manage_course, get_course_or_404, get_managed_course_or_403
+from app.evaluation import services as evaluation_services
 from app.extensions import db
 from app.followup import handins, services
 from app.followup import submissions as work
@@ -139,6 +140,10 @@ def _render_my_work(
         visible=state == "closed" or work.phase_visible(course, today),
         visible_from=(
             course.followup_opens_on - work.PHASE_NOTICE if course.followup_opens_on else None
+        ),
+        # "open", "answered" or "closed" once the course's evaluation has opened.
+        evaluation_state=evaluation_services.participant_states([registration]).get(
+            registration.id
         ),
     )
 

@@ -241,3 +241,19 @@ def test_my_courses_links_to_the_open_evaluation(client, workshop, open_evaluati
     login(client, ana.user)
     page = client.get("/my/courses").get_data(as_text=True)
     assert f'href="/courses/{workshop.course.slug}/evaluation/answer"' in page
+
+
+def test_my_work_links_to_the_open_evaluation_until_answered(client, workshop, open_evaluation):
+    ana = make_registration(workshop.course)
+    db.session.commit()
+    login(client, ana.user)
+    link = f'href="/courses/{workshop.course.slug}/evaluation/answer"'
+    assert link in client.get(f"/courses/{workshop.course.slug}/followup/mine").get_data(
+        as_text=True
+    )
+    client.post(
+        f"/courses/{workshop.course.slug}/evaluation/answer",
+        data=rating_answers(open_evaluation),
+    )
+    page = client.get(f"/courses/{workshop.course.slug}/followup/mine").get_data(as_text=True)
+    assert link not in page
