@@ -150,6 +150,8 @@ def test_question_edit(new_client, data):  # noqa: F811
 
 
 ratings = st.one_of(choices("1", "2", "3", "4", "5"), st.just(""))
+# By position: the four ratings and the open answer.
+ANSWERS = {"r0": "5", "r1": "4", "r2": "3", "r3": "1", "r4": "More time for the study visit."}
 
 
 # The template's questions of a course without modules, by position: four ratings and the open
@@ -158,7 +160,11 @@ TEMPLATE = [QuestionKind.RATING] * 4 + [QuestionKind.TEXT]
 
 
 @run(
-    st.lists(st.one_of(ratings, any_text), min_size=5, max_size=5),
+    posts(
+        ANSWERS,
+        free=("r4",),
+        structural={f"r{i}": st.one_of(ratings, any_text) for i in range(4)},
+    ).map(lambda post: [post.get(f"r{i}", "") for i in range(5)]),
     ["5", "1", "3", "4", "x" * 5001],
     ["5", "1", "3", "4", "Plus de <b>pauses</b>\r\nMerci & à bientôt"],
 )
