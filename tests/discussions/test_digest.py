@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from email import policy
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from itsdangerous import URLSafeSerializer
 
-from app.courses.models import CourseStatus
+from app.courses.models import CourseStatus, CourseTranslation
 from app.discussions import digest, services
 from app.discussions.models import DigestState
 from app.extensions import db
@@ -114,6 +115,11 @@ def test_replies_name_the_topic_s_author(cast: Cast):
     text = only_mail_to("olga@example.org")
     assert "Tesfaye Bekele started a topic" in text
     assert "Lucía Peres replied to Tesfaye Bekele" in text
+
+
+def test_a_post_cut_after_a_blank_loses_the_blank():
+    assert digest.excerpt("a" * 599 + " " + "b" * 10) == "a" * 599 + "…"
+    assert digest.excerpt("a" * 600) == "a" * 600
 
 
 def test_a_long_post_is_cut_in_the_mail(cast: Cast):
@@ -237,10 +243,11 @@ def test_each_digest_is_logged(cast: Cast, caplog):
 
 
 def test_an_inactive_account_gets_none(cast: Cast):
-    cast.tesfaye.is_active = False
+    cast.organiser.is_active = False  # the first of the followers: the others still get theirs
     add_post(cast.discussion, cast.ana, "News", YESTERDAY)
-    digest.send_digests(MORNING)
-    assert mail_to("tesfaye@example.org") == []
+    assert digest.send_digests(MORNING) == 3
+    assert mail_to("olga@example.org") == []
+    assert last_sent(cast.organiser) is None
 
 
 # --- language --------------------------------------------------------------------------------
@@ -302,6 +309,48 @@ def test_turned_back_on_the_digest_holds_posts_from_then(cast: Cast):
     assert "Welcome back" in text and "While away" not in text
 
 
+def test_a_course_with_only_one_s_own_posts_does_not_stop_the_next(cast: Cast):
+    second = make_cast(date(2017, 11, 27), slug="urban-2017", tag="2")
+    make_registration(second.course, cast.tesfaye, language="en")
+    add_post(cast.discussion, cast.tesfaye, "My own", YESTERDAY)
+    add_post(second.discussion, second.ana, "Theirs", YESTERDAY)
+    digest.send_digests(MORNING)
+    text = only_mail_to("tesfaye@example.org")
+    assert "Theirs" in text and "My own" not in text
+
+
+def test_the_first_course_sets_the_day_and_a_registration_the_language(cast: Cast):
+    """The facilitator of the Turin course is a participant of a later course in Quito: her
+    digest goes by Turin's morning (the first course), in her registration's Spanish."""
+    quito = make_course(
+        slug="quito-2017", start=date(2017, 11, 27), venue=make_venue("America/Guayaquil")
+    )
+    talk = FollowupActivity(course=quito, kind=ActivityKind.DISCUSSION, title="Charla")
+    db.session.add(talk)
+    make_registration(quito, cast.facilitator, language="es")
+    db.session.flush()
+    add_post(cast.discussion, cast.ana, "In Turin", YESTERDAY)
+    add_post(talk, cast.ana, "En Quito", YESTERDAY)
+    digest.send_digests(MORNING)  # 07:00 in Turin, 01:00 in Quito
+    [row] = mail_to("fatou@example.org")
+    assert message(row)["Content-Language"] == "es"
+    text = text_of(row)
+    assert text.index("In Turin") < text.index("En Quito")
+
+
+def test_the_course_title_is_in_the_reader_s_language(cast: Cast):
+    cast.course.translations.append(
+        CourseTranslation(locale="fr", title="Gestion de la migration au niveau local")
+    )
+    db.session.flush()
+    add_post(cast.discussion, cast.tesfaye, "News", YESTERDAY)
+    digest.send_digests(MORNING)
+    [french] = mail_to("ana.souza@example.org")
+    assert "« Gestion de la migration au niveau local »" in message(french)["Subject"]
+    assert "== Gestion de la migration au niveau local ==" in text_of(french)
+    assert "Governing" not in text_of(french).split("http")[0]
+
+
 def test_turned_off_for_one_course_the_other_still_comes(cast: Cast):
     second = make_cast(date(2017, 11, 27), slug="urban-2017", tag="2")
     make_registration(second.course, cast.tesfaye, language="en")
@@ -331,13 +380,33 @@ def test_a_token_names_its_person_and_course(cast: Cast):
     assert digest.unsubscribe_token(cast.lucia, cast.course) != token
 
 
+SALT = "discussion-digest-unsubscribe"  # links in mail already sent depend on it
+
+
 @pytest.mark.parametrize(
     "payload",
-    [[1], [1, 2, 3], ["1", "2"], {"user": 1}, [1.0, 2], [True, 1], None, "x"],
+    [
+        lambda u, c: [u],
+        lambda u, c: [u, c, c],
+        lambda u, c: [str(u), str(c)],
+        lambda u, c: [u, str(c)],
+        lambda u, c: [float(u), c],
+        lambda u, c: {"user": u, "course": c},
+        lambda u, c: (u, c, None),
+        lambda u, c: None,
+        lambda u, c: "x",
+    ],
 )
 def test_a_token_signed_but_malformed_is_refused(cast: Cast, app: Flask, payload):
-    signed = URLSafeSerializer(app.secret_key, salt=digest.TOKEN_SALT).dumps(payload)
+    value = payload(cast.ana.id, cast.course.id)
+    signed = URLSafeSerializer(app.secret_key, salt=SALT).dumps(value)
     assert digest.read_unsubscribe_token(signed) is None
+
+
+def test_a_token_is_signed_with_its_own_salt(cast: Cast, app: Flask):
+    signed = URLSafeSerializer(app.secret_key, salt=SALT).dumps([cast.ana.id, cast.course.id])
+    assert digest.read_unsubscribe_token(signed) == (cast.ana, cast.course)
+    assert digest.unsubscribe_token(cast.ana, cast.course) == signed
 
 
 def test_a_forged_or_foreign_token_is_refused(cast: Cast, app: Flask):
@@ -388,17 +457,24 @@ def test_a_discussion_of_another_kind_of_activity_is_not_read(cast: Cast):
     assert digest.send_digests(MORNING) == 0
 
 
-def test_the_claim_skips_someone_already_sent_today(cast: Cast):
-    """A second run that read the state before the first one wrote it: the locked re-read
-    sees the digest went out."""
-    add_post(cast.discussion, cast.ana, "News", YESTERDAY)
+def test_the_claim_skips_someone_another_run_just_sent(cast: Cast):
+    """A run that read the state before another run wrote it: the locked re-read (from the
+    database, not from what the session holds) sees the digest went out."""
     db.session.add(DigestState(user_id=cast.tesfaye.id, last_sent_at=None))
     db.session.flush()
-    assert digest._claim(cast.tesfaye.id, "Europe/Rome", MORNING) is not None
-    db.session.get(DigestState, cast.tesfaye.id).last_sent_at = MORNING
-    db.session.flush()
+    held = db.session.get(DigestState, cast.tesfaye.id)
+    assert digest._claim(cast.tesfaye.id, "Europe/Rome", MORNING) is held
+    db.session.execute(
+        sa.update(DigestState)
+        .where(DigestState.user_id == cast.tesfaye.id)
+        .values(last_sent_at=MORNING)
+        .execution_options(synchronize_session=False)
+    )
+    assert held.last_sent_at is None  # what this run read
     assert digest._claim(cast.tesfaye.id, "Europe/Rome", MORNING) is None
-    assert digest._claim(cast.lucia.id, "Europe/Rome", MORNING) is not None
+    # Someone without a state yet gets one.
+    assert digest._claim(cast.lucia.id, "Europe/Rome", MORNING).last_sent_at is None
+    assert db.session.get(DigestState, cast.lucia.id) is not None
 
 
 def test_someone_on_a_course_without_a_venue_has_a_utc_day(cast: Cast):
