@@ -278,3 +278,27 @@ def test_my_courses_states(workshop, evaluation, neighbour):
     assert services.participant_states([ana, bruno]) == {ana.id: "answered", bruno.id: "closed"}
     assert services.participant_states([waiting]) == {}
     assert services.participant_states([]) == {}
+
+
+def test_answers_come_by_question_position_and_completions_by_time(workshop):
+    evaluation = services.create_evaluation(workshop.course, actor=None, now=FRIDAY)
+    evaluation.is_anonymous = False
+    # The last question (the open one) moved first: positions no longer follow ids.
+    change = services.questions_in_order(evaluation)[-1]
+    for _step in range(7):
+        services.move_question(change, "up", actor=None)
+    opening.open_evaluation(evaluation, actor=None, now=FRIDAY)
+    ana, bruno = _confirmed(workshop, "Ana"), _confirmed(workshop, "Bruno")
+    # Bruno's answers are written second but carry the earlier time.
+    answering.submit_answers(evaluation, ana, rating_answers(evaluation, 2, "A"), now=FRIDAY)
+    answering.submit_answers(
+        evaluation, bruno, rating_answers(evaluation, 5, "B"), now=FRIDAY - timedelta(hours=1)
+    )
+    stored = answering.answers_for(evaluation)
+    assert [a.question_id for a in stored][:2] == [change.id, change.id]
+    assert sorted(a.text for a in stored[:2]) == ["A", "B"]
+    ordered = services.questions_in_order(evaluation)
+    assert [a.question_id for a in stored] == [q.id for q in ordered for _ in range(2)]
+    # Within a question, by the random key.
+    assert [a.id for a in stored[:2]] == sorted(a.id for a in stored[:2])
+    assert [c.registration for c in answering.completions(evaluation)] == [bruno, ana]
