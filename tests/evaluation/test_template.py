@@ -285,3 +285,27 @@ def test_settings_refuse_dates_and_reminders_out_of_range(workshop):
     services.update_settings(evaluation, _settings(reminder_days_before_close=1), actor=None)
     assert evaluation.closes_on is None
     assert evaluation.reminder_days_before_close == 1
+
+
+def test_module_questions_added_later_are_required_and_in_each_language(workshop):
+    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    # Every question before facilitation removed: the new module question goes first.
+    for question in services.questions_in_order(evaluation)[:5]:
+        services.remove_question(question, actor=None)
+    module = workshop.course.focuses[0].module
+    workshop.course.focuses.append(CourseModule(position=3, module=module))
+    db.session.flush()
+    missing = services.missing_module_questions(evaluation)
+    assert len(missing) == 4
+    added = services.add_module_questions(evaluation, actor=None)
+    assert [q.position for q in added] == [0, 1, 2, 3]
+    assert all(q.is_required is True and q.kind == QuestionKind.RATING for q in added)
+    assert added[0].label("fr") == (
+        "Dans quelle mesure le module « Migration et gouvernance locale » a-t-il atteint ses "
+        "objectifs ?"
+    )
+    assert _areas(evaluation) == [QuestionArea.MODULE] * 4 + [
+        QuestionArea.FACILITATION,
+        QuestionArea.ORGANISATION,
+        QuestionArea.CHANGE,
+    ]
