@@ -22,7 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,17 +109,17 @@ def readable_file(
     both alike)."""
     stored = db.session.scalar(
         sa.select(StoredFile)
-        .join(SubmissionFile, SubmissionFile.stored_file_id == StoredFile.id)
-        .join(SubmissionVersion, SubmissionFile.version_id == SubmissionVersion.id)
-        .join(Submission, SubmissionVersion.submission_id == Submission.id)
-        .join(Registration, Submission.registration_id == Registration.id)
+        # Each join follows the one foreign key between the two tables.
+        .join(SubmissionFile)
+        .join(SubmissionVersion)
+        .join(Submission)
+        .join(Registration)
         .where(
             StoredFile.id == file_id,
             Submission.activity_id == activity_id,
             Submission.registration_id == registration_id,
             Registration.course_id == course.id,
         )
-        .limit(1)
     )
     if stored is None:
         return None
@@ -130,17 +130,14 @@ def readable_file(
 # --- lateness --------------------------------------------------------------------------------
 
 
-def _minute(value: datetime, tz: str) -> datetime:
-    return to_local(value, tz).replace(second=0, microsecond=0)
-
-
 def is_late(activity: FollowupActivity, at: datetime) -> bool:
     """Whether work handed in at ``at`` is late: after the due minute at the venue (work
     handed in at 23:59:40 for 23:59 is on time, at 00:00 the next day late)."""
     if activity.due_at is None:
         return False
-    tz = activity.course.timezone
-    return _minute(at, tz) > _minute(activity.due_at, tz)
+    due_minute = to_local(activity.due_at, activity.course.timezone)
+    due_minute = due_minute.replace(second=0, microsecond=0)
+    return at >= due_minute + timedelta(minutes=1)
 
 
 # --- handing in ------------------------------------------------------------------------------
@@ -287,9 +284,7 @@ def give_feedback(
         )
     if decision == FeedbackDecision.RETURNED and not comment:
         raise InvalidFeedback.single(_l("Say what to change in the work."), "comment")
-    feedback = Feedback(
-        decision=decision, comment=comment, author_id=actor.id, author=actor, created_at=now
-    )
+    feedback = Feedback(decision=decision, comment=comment, author=actor, created_at=now)
     current.feedback.append(feedback)
     if decision == FeedbackDecision.COMPLETE:
         if submission.completed_at is None:
@@ -399,20 +394,19 @@ def filter_counts(rows: Sequence[HandinRow]) -> dict[str, int]:
 
 
 def zip_entries(rows: Sequence[HandinRow]) -> list[tuple[str, StoredFile]]:
-    """The files of each row's current version, named ``Ana Souza - version 2 - plan.pdf``
+    """The files of each row's current version, in the rows' order (the page's), named
+    ``Ana Souza - version 2 - plan.pdf``
     (the participant as on their certificate, the version, the file's own name); the ZIP
     tells equal names apart (:func:`app.storage.serving.zip_stored_files`)."""
     entries = []
-    for row in sorted(
-        rows, key=lambda r: (r.registration.certificate_name.casefold(), r.registration.id)
-    ):
+    for row in rows:
         current = row.current
         if current is None:
             continue
         version = str(_l("version %(number)d", number=current.number))
         for link in current.files:
             name = " - ".join(
-                (row.registration.certificate_name.strip(), version, link.stored_file.filename)
+                (row.registration.certificate_name, version, link.stored_file.filename)
             )
             entries.append((name, link.stored_file))
     return entries
@@ -428,9 +422,9 @@ def handin_states(course: Course) -> dict[tuple[int, int], HandinState]:
     activities = list(course.activities)
     stmt = (
         sa.select(Submission)
-        .join(FollowupActivity, Submission.activity_id == FollowupActivity.id)
+        .join(FollowupActivity)
         .where(FollowupActivity.course_id == course.id)
-        .options(selectinload(Submission.versions).load_only(SubmissionVersion.id))
+        .options(selectinload(Submission.versions))
     )
     found = {(s.registration_id, s.activity_id): s for s in db.session.scalars(stmt)}
     states = {}
@@ -451,11 +445,8 @@ def _files_follow_their_submission(session: Session, _context: Any, _instances: 
     """Before a flush that deletes submissions, registrations, activities, courses or users:
     delete the stored files of the hand-ins going with them through the session (the database
     would cascade the links, leaving the files behind), so their bytes go once committed."""
-    deleted = session.deleted
-    if not deleted:
-        return
     ids: dict[type, list[int]] = {
-        kind: [o.id for o in deleted if isinstance(o, kind)]
+        kind: [o.id for o in session.deleted if isinstance(o, kind)]
         for kind in (Submission, Registration, FollowupActivity, Course, User)
     }
     if not any(ids.values()):
@@ -469,15 +460,15 @@ def _files_follow_their_submission(session: Session, _context: Any, _instances: 
     )
     stmt = (
         sa.select(StoredFile)
-        .join(SubmissionFile, SubmissionFile.stored_file_id == StoredFile.id)
-        .join(SubmissionVersion, SubmissionFile.version_id == SubmissionVersion.id)
-        .join(Submission, SubmissionVersion.submission_id == Submission.id)
-        .join(FollowupActivity, Submission.activity_id == FollowupActivity.id)
-        .join(Registration, Submission.registration_id == Registration.id)
+        .join(SubmissionFile)
+        .join(SubmissionVersion)
+        .join(Submission)
+        .join(FollowupActivity)
+        .join(Registration)
         .where(owners)
-        .distinct()
     )
     with session.no_autoflush:
+        # A file kept from one version to the next comes twice: deleting it twice is once.
         for stored in session.scalars(stmt).all():
             session.delete(stored)
 

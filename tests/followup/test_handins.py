@@ -4,6 +4,8 @@ what owns them. Services called directly first, then the pages."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
@@ -504,7 +506,10 @@ def test_the_participant_is_mailed_in_their_language(registration, assignment, f
     [message] = db.session.scalars(sa.select(OutboxMessage)).all()
     assert message.recipient == registration.email
     assert "renvoyé" in message.subject and "Local action plan" in message.subject
-    body = message.raw.decode()
+    body = email.message_from_bytes(message.raw, policy=email.policy.default)
+    body = body.get_body(("plain",)).get_content()
+    assert body.startswith("Bonjour Ana Souza,")
+    assert f"({registration.course.title('fr')})" in body
     assert "Ajoutez un budget." in body and "Fatou Facilitator" in body
     assert f"/courses/{SLUG}/followup/mine#activity-{assignment.id}" in body
 
@@ -560,6 +565,12 @@ def test_who_reads_a_hand_in_s_file(request, course, assignment, registration, h
     file_id = handed_in.files[0].stored_file_id
     found = handins.readable_file(course, assignment.id, registration.id, file_id, actor=actor)
     assert (found is not None) is may
+
+
+def test_nobody_without_an_account_reads_a_hand_in(registration, handed_in):
+    # A caller with no user at all (a command, a background job) reads nothing.
+    assert not handins.can_read_handin(None, registration)
+    assert not handins.can_read_handin(object(), registration)
 
 
 def test_a_file_is_found_only_under_its_own_hand_in(
