@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from app.certificates.services import certificate_eligibility, course_end_utc, days_attended
 from app.core.templating import localdate
@@ -27,13 +28,21 @@ from app.core.timeutil import local_date
 from app.courses.models import Course
 from app.db import now_utc
 from app.evaluation import services as evaluation_services
+from app.evaluation.models import Evaluation
 from app.extensions import db
-from app.followup.models import ActivityKind, FollowupActivity, Submission
+from app.followup.models import (
+    ActivityKind,
+    FollowupActivity,
+    HandinState,
+    Submission,
+    SubmissionVersion,
+)
 from app.followup.services import activities_in_order
 from app.followup.submissions import confirmed_participants
 from app.registration.models import Registration, RegistrationStatus
 
 ATTENDANCE = "attendance"
+EVALUATION = "evaluation"
 ANY = "any"
 
 
@@ -43,6 +52,8 @@ class State(enum.StrEnum):
     DONE = "done"
     # Handed in, waiting for the team's feedback.
     WAITING = "waiting"
+    # The team asked for a revision: to hand in again.
+    RETURNED = "returned"
     # Still to do, its date not passed.
     TODO = "todo"
     # Still to do, its date passed (late work is still accepted).
@@ -55,6 +66,7 @@ class State(enum.StrEnum):
         return {
             State.DONE: _l("Done"),
             State.WAITING: _l("Waiting for feedback"),
+            State.RETURNED: _l("Returned for revision"),
             State.TODO: _l("To do"),
             State.LATE: _l("Late"),
             State.MISSED: _l("Missed"),
@@ -104,10 +116,18 @@ def required_activities(course: Course) -> list[FollowupActivity]:
     return [a for a in activities_in_order(course) if a.is_required]
 
 
-def columns(course: Course) -> list[tuple[str, Any]]:
+def required_evaluation(course: Course) -> Evaluation | None:
+    """The course's evaluation when completing it is a condition of the certificate."""
+    evaluation = evaluation_services.evaluation_for(course)
+    return evaluation if evaluation is not None and evaluation.required_for_certificate else None
+
+
+def columns(course: Course, evaluation: Evaluation | None = None) -> list[tuple[str, Any]]:
     """The matrix's requirement columns: key and title, in the checklist's order."""
     found: list[tuple[str, Any]] = [(ATTENDANCE, _l("On-site days"))]
     found += [(activity_key(a), a.title) for a in required_activities(course)]
+    if evaluation is not None:
+        found.append((EVALUATION, _l("Evaluation")))
     return found
 
 
@@ -163,8 +183,15 @@ def activity_requirement(
             date=_days_text([local_date(submission.completed_at, tz)]),
         )
         return Requirement(key, activity.title, State.DONE, detail, activity)
-    handed_in = submission is not None and bool(submission.text or submission.link)
-    if activity.kind == ActivityKind.ASSIGNMENT and handed_in:
+    handin = submission.state if submission is not None else HandinState.MISSING
+    if activity.kind == ActivityKind.ASSIGNMENT and handin == HandinState.RETURNED:
+        assert submission is not None and submission.returned_at is not None
+        detail = _l(
+            "Returned for revision on %(date)s: read the team's feedback and hand it in again.",
+            date=_days_text([local_date(submission.returned_at, tz)]),
+        )
+        return Requirement(key, activity.title, State.RETURNED, detail, activity)
+    if activity.kind == ActivityKind.ASSIGNMENT and handin == HandinState.SUBMITTED:
         assert submission is not None
         detail = _l(
             "Handed in on %(date)s; the team will mark it complete or ask for changes.",
@@ -195,13 +222,38 @@ def activity_requirement(
     return Requirement(key, activity.title, State.TODO, detail, activity)
 
 
+def evaluation_requirement(evaluation: Evaluation, *, answered: bool) -> Requirement:
+    """The course's evaluation, when the certificate asks for it: answered, or when it can be."""
+    title = _l("Answer the course's evaluation")
+    closes = _days_text([evaluation_services.closes_on(evaluation)])
+    tz = evaluation.course.timezone
+    if answered:
+        return Requirement(EVALUATION, title, State.DONE, _l("Answered. Thank you."))
+    if evaluation.is_closed:
+        detail = _l(
+            "It closed on %(date)s without your answer: speak to the organisers.", date=closes
+        )
+        return Requirement(EVALUATION, title, State.MISSED, detail)
+    if evaluation.is_open:
+        detail = _l("Open until %(date)s.", date=closes)
+        return Requirement(EVALUATION, title, State.TODO, detail)
+    opens = _days_text([local_date(evaluation_services.opens_at(evaluation), tz)])
+    detail = _l("Opens on %(opens)s, until %(closes)s.", opens=opens, closes=closes)
+    return Requirement(EVALUATION, title, State.TODO, detail)
+
+
 # --- checklists ------------------------------------------------------------------------------
 
 
 def _submissions(registration_ids: Sequence[int]) -> dict[tuple[int, int], Submission]:
     if not registration_ids:
         return {}
-    stmt = sa.select(Submission).where(Submission.registration_id.in_(registration_ids))
+    stmt = (
+        sa.select(Submission)
+        .where(Submission.registration_id.in_(registration_ids))
+        # A hand-in's state depends on whether it has versions.
+        .options(selectinload(Submission.versions).load_only(SubmissionVersion.id))
+    )
     return {(s.registration_id, s.activity_id): s for s in db.session.scalars(stmt)}
 
 
@@ -211,21 +263,29 @@ def _checklist(
     submissions: dict[tuple[int, int], Submission],
     *,
     now: datetime,
-    evaluation_missing: bool | None = None,
+    evaluation: Evaluation | None,
+    answered: bool,
 ) -> Checklist:
+    """``evaluation``: the course's, when the certificate asks for it; ``answered``: whether
+    this registration has completed it."""
     course = registration.course
     today = local_date(now, course.timezone)
     requirements = [attendance_requirement(registration, today=today)]
     for activity in activities:
         submission = submissions.get((registration.id, activity.id))
         requirements.append(activity_requirement(activity, submission, now=now))
+    if evaluation is not None:
+        requirements.append(evaluation_requirement(evaluation, answered=answered))
     completed = {
         activity.id
         for activity in activities
         if (found := submissions.get((registration.id, activity.id))) and found.is_complete
     }
     eligibility = certificate_eligibility(
-        registration, now=now, completed=completed, evaluation_missing=evaluation_missing
+        registration,
+        now=now,
+        completed=completed,
+        evaluation_missing=evaluation is not None and not answered,
     )
     return Checklist(
         registration=registration,
@@ -243,8 +303,16 @@ def checklist(registration: Registration, *, now: datetime | None = None) -> Che
     if registration.course.kind.is_event or registration.status != RegistrationStatus.CONFIRMED:
         return None
     now = now or now_utc()
-    activities = required_activities(registration.course)
-    return _checklist(registration, activities, _submissions([registration.id]), now=now)
+    course = registration.course
+    evaluation = required_evaluation(course)
+    return _checklist(
+        registration,
+        required_activities(course),
+        _submissions([registration.id]),
+        now=now,
+        evaluation=evaluation,
+        answered=evaluation is not None and evaluation_services.has_completed(registration),
+    )
 
 
 @dataclass
@@ -266,22 +334,18 @@ def progress_matrix(
     participants = confirmed_participants(course)
     activities = required_activities(course)
     submissions = _submissions([r.id for r in participants])
-    # Whether each still owes the evaluation, for all at once (not a query per participant).
-    evaluation_required = evaluation_services.is_required_for_certificate(course)
-    evaluated = (
-        evaluation_services.completed_registration_ids(course) if evaluation_required else set()
+    # Who answered the evaluation, for all at once (not a query per participant).
+    evaluation = required_evaluation(course)
+    answered = (
+        evaluation_services.completed_registration_ids(course) if evaluation is not None else set()
     )
     rows = [
         _checklist(
-            r,
-            activities,
-            submissions,
-            now=now,
-            evaluation_missing=evaluation_required and r.id not in evaluated,
+            r, activities, submissions, now=now, evaluation=evaluation, answered=r.id in answered
         )
         for r in participants
     ]
-    cols = columns(course)
+    cols = columns(course, evaluation)
     eligible = sum(1 for row in rows if row.is_eligible)
     if missing in {key for key, _title in cols} | {ANY}:
         assert missing is not None
