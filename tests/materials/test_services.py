@@ -504,3 +504,32 @@ def test_moving_puts_tied_positions_in_order(turin):
     db.session.flush()
     assert services.move_material(c, "up", actor=turin.organiser, now=LATER)
     assert titles_in(turin) == ["A", "C", "B"]
+
+
+def test_moving_stays_within_a_module_and_apart_from_the_course_s_own(turin):
+    g1 = new(turin, title="G1", url="https://example.org/g1")
+    a = new(turin, title="M1-A", url="https://example.org/a", place=f"module:{turin.m1.id}")
+    g2 = new(turin, title="G2", url="https://example.org/g2")
+    b = new(turin, title="M1-B", url="https://example.org/b", place=f"module:{turin.m1.id}")
+    c = new(turin, title="M2-C", url="https://example.org/c", place=f"module:{turin.m2.id}")
+    assert services.move_material(b, "up", actor=turin.organiser, now=LATER)
+    grouped = services.material_list(turin.course, turin.organiser, "Europe/Rome")
+    assert [m.title for m in grouped.by_module[turin.m1.id]] == ["M1-B", "M1-A"]
+    assert [m.title for m in grouped.general] == ["G1", "G2"]
+    assert not services.move_material(c, "up", actor=turin.organiser, now=LATER)
+    assert not services.move_material(c, "down", actor=turin.organiser, now=LATER)
+    assert services.move_material(g2, "up", actor=turin.organiser, now=LATER)
+    grouped = services.material_list(turin.course, turin.organiser, "Europe/Rome")
+    assert [m.title for m in grouped.general] == ["G2", "G1"]
+    assert [m.title for m in grouped.by_module[turin.m1.id]] == ["M1-B", "M1-A"]
+    assert (g1.updated_at, a.updated_at) == (NOW, NOW)
+
+
+def test_an_unknown_direction_moves_nothing(turin):
+    a = new(turin, title="A", url="https://example.org/a")
+    new(turin, title="B", url="https://example.org/b")
+    new(turin, title="C", url="https://example.org/c")
+    assert not services.move_material(a, "sideways", actor=turin.organiser, now=LATER)
+    assert not services.move_material(a, "", actor=turin.organiser, now=LATER)
+    assert titles_in(turin) == ["A", "B", "C"]
+    assert a.updated_at == NOW
