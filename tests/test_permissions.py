@@ -14,10 +14,12 @@ from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import Role
 from app.courses.models import CourseTeamMember, TeamRole
+from app.db import now_utc
 from app.extensions import db
 from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
+from app.materials.services import MaterialData, add_material
 from app.storage.services import store_upload
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
@@ -25,7 +27,15 @@ from tests.storage.conftest import uploads  # noqa: F401 - the walk's upload fol
 from tests.storage.samples import pdf
 
 # Pages anyone may see (drafts aside).
-PUBLIC_ENDPOINTS = {"courses.show", "registration.apply", "feeds.course", "feeds.session"}
+PUBLIC_ENDPOINTS = {
+    "courses.show",
+    "registration.apply",
+    "feeds.course",
+    "feeds.session",
+    # Each visitor sees the materials they may see (app/materials/routes.py).
+    "materials.index",
+    "materials.download_all",
+}
 
 # Pages the whole course team opens, facilitators included: the participant desk (marked
 # @team_may in app/registration/desk.py). A facilitator gets 200 on GET, 403 on the rest...
@@ -42,15 +52,35 @@ TEAM_READABLE_ENDPOINTS = {
     "followup.handins_overview",
     "followup.submissions",
     "followup.submissions_zip",
+    # Organisers and facilitators attach materials (app/materials/routes.py).
+    "materials.manage",
+    "materials.edit",
 }
 # ...except ticking attendance, which facilitators do too (answered with a redirect).
-TEAM_WRITABLE_ENDPOINTS = {"desk.attendance", "followup.give_feedback"}
+TEAM_WRITABLE_ENDPOINTS = {
+    "desk.attendance",
+    "followup.give_feedback",
+    "materials.manage",
+    "materials.edit",
+    "materials.delete",
+    "materials.move",
+}
 # What those POSTs answer without data: the attendance redirects, the feedback form comes back
 # with its messages.
-TEAM_WRITE_STATUS = {"desk.attendance": 302, "followup.give_feedback": 200}
+TEAM_WRITE_STATUS = {
+    "desk.attendance": 302,
+    "followup.give_feedback": 200,
+    # A new material without a title comes back with its messages; a material posted without
+    # any field is saved as it was; one is deleted (before the move, which without a direction
+    # is refused).
+    "materials.manage": 200,
+    "materials.edit": 302,
+    "materials.delete": 302,
+    "materials.move": 400,
+}
 # Files that are "not found" for anyone who may not read them: a hand-in's file, read by its
 # participant and the course team (app/followup/handin_routes.py).
-HIDDEN_ENDPOINTS = {"followup.handin_file"}
+HIDDEN_ENDPOINTS = {"followup.handin_file", "materials.download"}
 # Reviewers open none of the desk's pages: only the selection (marked @reviewers_may in
 # app/selection/routes.py), GET and POST as listed here.
 REVIEWER_READABLE_ENDPOINTS = {"selection.index", "selection.review"}
@@ -130,8 +160,19 @@ def walk_values(course_and_people):
     version.files.append(SubmissionFile(stored_file=plan))
     submission = work.ensure_submission(registration, assignment)
     submission.versions.append(version)
+    # A participants-only material: its file is "not found" outside the course team here.
+    handbook = add_material(
+        course,
+        MaterialData(
+            title="Handbook",
+            upload=FileStorage(io.BytesIO(pdf()), filename="handbook.pdf"),
+        ),
+        actor=course.team[0].user,
+        now=now_utc(),
+    )
     db.session.commit()
     return {
+        "material_id": str(handbook.id),
         "registration_id": str(registration.id),
         "day": course.start_date.isoformat(),
         "activity_id": str(assignment.id),

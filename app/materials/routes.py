@@ -30,6 +30,7 @@ from app.materials.forms import (
     add_service_errors,
 )
 from app.materials.models import Material
+from app.registration.desk import team_may
 from app.storage.serving import send_stored_file, send_zip
 
 bp = Blueprint("materials", __name__)
@@ -91,6 +92,7 @@ def download_all(slug: str) -> Response:
 
 
 @bp.route("/courses/<slug>/materials/manage", methods=["GET", "POST"])
+@team_may("GET", "POST")
 @login_required
 def manage(slug: str) -> ResponseReturnValue:
     course = _team_course_or_403(slug)
@@ -120,6 +122,7 @@ def manage(slug: str) -> ResponseReturnValue:
 
 
 @bp.route("/courses/<slug>/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@team_may("GET", "POST")
 @login_required
 def edit(slug: str, material_id: int) -> ResponseReturnValue:
     course = _team_course_or_403(slug)
@@ -142,13 +145,14 @@ def edit(slug: str, material_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/courses/<slug>/materials/<int:material_id>/delete")
+@team_may("POST")
 @login_required
 def delete(slug: str, material_id: int) -> Response:
     course = _team_course_or_403(slug)
-    material = _material_of(course, material_id)
     form = DeleteMaterialForm()
     if not form.validate_on_submit():
         abort(400)
+    material = _material_of(course, material_id)
     title = material.title
     services.delete_material(material, actor=current_user)
     db.session.commit()
@@ -157,13 +161,14 @@ def delete(slug: str, material_id: int) -> Response:
 
 
 @bp.post("/courses/<slug>/materials/<int:material_id>/move")
+@team_may("POST")
 @login_required
 def move(slug: str, material_id: int) -> Response:
     course = _team_course_or_403(slug)
-    material = _material_of(course, material_id)
     form = MoveMaterialForm()
     if not form.validate_on_submit():
         abort(400)
+    material = _material_of(course, material_id)
     if services.move_material(material, form.direction.data, actor=current_user, now=now_utc()):
         db.session.commit()
     return redirect(_manage_url(course, material))
