@@ -191,3 +191,25 @@ def test_kinds_for_people(app, turin: Turin):
 )
 def test_web_links(url, ok):
     assert services.is_web_link(url) is ok
+
+
+def test_a_backslash_in_a_title_makes_no_folder(turin: Turin):
+    add(turin.course, turin.organiser, "Reading 1\\2")
+    grouped = services.material_list(turin.course, turin.organiser, ROME)
+    names = [name for name, _file in services.zip_entries(grouped, ROME, "en")]
+    assert names == ["Course/Reading 1-2.pdf"]
+
+
+def test_modules_are_named_in_the_reader_s_language(turin: Turin):
+    from app.modules.models import ModuleTranslation
+
+    turin.m1.translations.append(
+        ModuleTranslation(locale="fr", title="Lier migration et développement local")
+    )
+    db.session.flush()
+    add(turin.course, turin.organiser, "Lecture", f"module:{turin.m1.id}")
+    choices = dict(services.place_choices(turin.course, "fr", ROME))
+    assert choices[f"module:{turin.m1.id}"] == "M1: Lier migration et développement local"
+    grouped = services.material_list(turin.course, turin.organiser, ROME)
+    names = [name for name, _file in services.zip_entries(grouped, ROME, "fr")]
+    assert names == ["M1 Lier migration et développement local/Lecture.pdf"]
