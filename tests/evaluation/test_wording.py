@@ -152,3 +152,32 @@ def _participant(workshop):
 
 def _all_fours(evaluation):
     return rating_answers(evaluation)
+
+
+def test_answering_twice_and_every_error_at_once(workshop, monkeypatch):
+    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    change = services.questions_in_order(evaluation)[-1]
+    for _step in range(7):
+        services.move_question(change, "up", actor=None)
+    opening.open_evaluation(evaluation, actor=None, now=services.opens_at(evaluation))
+    ana = make_registration(workshop.course)
+    answers = rating_answers(evaluation)
+    answers[f"q{change.id}"] = "x" * 5001
+    overall = services.questions_in_order(evaluation)[1]
+    del answers[f"q{overall.id}"]
+    with pytest.raises(answering.InvalidAnswers) as caught:
+        answering.submit_answers(evaluation, ana, answers, now=NOW)
+    # The long text first, and the missing rating after it is still named.
+    assert _messages(caught.value) == {
+        f"q{change.id}": ["At most 5000 characters."],
+        f"q{overall.id}": ["Choose a rating."],
+    }
+    answering.submit_answers(evaluation, ana, rating_answers(evaluation), now=NOW)
+    with pytest.raises(answering.AlreadyAnswered) as caught:
+        answering.submit_answers(evaluation, ana, rating_answers(evaluation), now=NOW)
+    assert caught.value.messages == ["You have already answered this evaluation. Thank you!"]
+    # The same words when another request got there between the look and the write.
+    monkeypatch.setattr(answering, "find_completion", lambda *_args: None)
+    with pytest.raises(answering.AlreadyAnswered) as caught:
+        answering.submit_answers(evaluation, ana, rating_answers(evaluation), now=NOW)
+    assert caught.value.messages == ["You have already answered this evaluation. Thank you!"]
