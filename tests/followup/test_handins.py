@@ -424,8 +424,10 @@ def test_returning_needs_a_comment(registration, assignment, organiser):
 
 def test_a_comment_of_at_most_5000_characters(registration, assignment, organiser):
     submission = hand_in(registration, assignment, text="Draft").submission
-    with pytest.raises(handins.InvalidFeedback, match="at most 5000"):
+    with pytest.raises(handins.InvalidFeedback) as caught:
         feedback(submission, organiser, comment="x" * 5001)
+    assert caught.value.errors == {"comment": [caught.value.errors["comment"][0]]}
+    assert caught.value.messages == ["The comment can have at most 5000 characters."]
     assert feedback(submission, organiser, comment="x" * 5000).comment == "x" * 5000
 
 
