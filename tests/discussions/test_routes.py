@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.db import now_utc
 from app.discussions import digest, services
 from app.discussions.models import DigestPreference, DiscussionPost
@@ -120,24 +120,31 @@ def test_after_the_phase_participants_read_but_cannot_post(client, live: Cast):
 
 
 def test_the_thread_s_queries_do_not_grow_with_its_posts(client, live: Cast):
-    as_user(client, live.ana)
-    ids = (live.discussion.id, live.tesfaye.id, live.lucia.id, live.organiser.id)
+    """Seen by the organiser, who is shown who hid each hidden post and who showed it again
+    (administrators outside the team, whom the page has not loaded for anything else)."""
+    as_user(client, live.organiser)
+    ids = (live.discussion.id, live.tesfaye.id, live.lucia.id, live.facilitator.id, live.admin.id)
     add_post(live.discussion, live.lucia, "First", now_utc() - timedelta(hours=3))
     db.session.commit()
     client.get(url(live))  # warm up
     with count_queries() as few:
         assert client.get(url(live)).status_code == 200
     discussion = db.session.get(FollowupActivity, ids[0])
-    tesfaye, lucia, organiser = (db.session.get(User, i) for i in ids[1:])
+    tesfaye, lucia, _, admin = (db.session.get(User, i) for i in ids[1:])
+    other_admin = make_user(Role.ADMIN, name="Otto Admin")
     for n in range(6):
         author = make_user(name=f"Reader {n}")
         topic = add_post(discussion, author, f"Topic {n}", now_utc() - timedelta(hours=2))
         add_post(discussion, tesfaye, f"Reply {n}", now_utc(), topic)
-        add_post(discussion, lucia, f"Hidden {n}", now_utc(), topic, hidden_by=organiser)
+        add_post(discussion, lucia, f"Hidden {n}", now_utc(), topic, hidden_by=admin)
+        shown = add_post(discussion, lucia, f"Shown {n}", now_utc(), topic, hidden_by=admin)
+        shown.is_hidden, shown.unhidden_at = False, now_utc()
+        shown.unhidden_by_id = other_admin.id
     db.session.commit()
     with count_queries() as many:
         html = client.get(url(live)).get_data(as_text=True)
     assert "Topic 5" in html and "Reply 5" in html
+    assert "Hidden by Ada Admin" in html and "shown again by Otto Admin" in html
     assert len(many) == len(few), many
 
 

@@ -288,6 +288,10 @@ def test_editable_ids_are_the_reader_s_own_visible_posts_in_the_window(cast: Cas
     topics = services.thread(cast.discussion)
     now = DURING + timedelta(minutes=1)
     assert services.editable_ids(topics, cast.ana, now=now) == {mine.id, reply.id}
+    # Up to and including the window's last second.
+    last = DURING + timedelta(minutes=30)
+    assert services.editable_ids(topics, cast.ana, now=last) == {mine.id, reply.id}
+    assert services.editable_ids(topics, cast.ana, now=last + timedelta(seconds=1)) == set()
     assert hidden.id not in services.editable_ids(topics, cast.ana, now=now)
     assert services.editable_ids(topics, cast.waitlisted, now=now) == set()
     assert services.editable_ids([], cast.ana, now=now) == set()
