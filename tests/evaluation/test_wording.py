@@ -13,6 +13,7 @@ from app.evaluation import answering, opening, services
 from app.evaluation.models import QuestionKind
 from app.evaluation.services import InvalidEvaluation, QuestionData, SettingsData
 from app.extensions import db
+from app.registration.models import RegistrationStatus
 from tests.evaluation.conftest import rating_answers
 from tests.factories import make_registration
 
@@ -181,3 +182,20 @@ def test_answering_twice_and_every_error_at_once(workshop, monkeypatch):
     with pytest.raises(answering.AlreadyAnswered) as caught:
         answering.submit_answers(evaluation, ana, rating_answers(evaluation), now=NOW)
     assert caught.value.messages == ["You have already answered this evaluation. Thank you!"]
+
+
+def test_the_words_of_each_refusal_to_answer(workshop, neighbour):
+    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    waiting = make_registration(workshop.course, status=RegistrationStatus.WAITLISTED)
+    ana = make_registration(workshop.course)
+    assert str(answering.refusal(evaluation, neighbour.registrations[1])) == (
+        "This evaluation belongs to another course."
+    )
+    assert str(answering.refusal(evaluation, waiting)) == (
+        "Only confirmed participants answer the course evaluation."
+    )
+    assert str(answering.refusal(evaluation, ana)) == "The evaluation is not open yet."
+    opening.open_evaluation(evaluation, actor=None, now=services.opens_at(evaluation))
+    assert answering.refusal(evaluation, ana) is None
+    opening.close_evaluation(evaluation, actor=None, now=services.opens_at(evaluation))
+    assert str(answering.refusal(evaluation, ana)) == "The evaluation has closed."
