@@ -49,6 +49,7 @@ def test_waiting_cancelled_reviewers_other_courses_and_visitors_do_not_read(cast
         reason = services.posting_closed_reason(user, cast.discussion, now=DURING)
         assert str(reason) == NOT_A_READER
     assert not services.can_read(AnonymousUserMixin(), cast.discussion)
+    assert not services.can_read(None, cast.discussion)  # no one (a command, no request)
 
 
 def test_a_participant_once_cancelled_reads_no_more(cast: Cast):
