@@ -458,3 +458,20 @@ def test_the_editions_page_draws_small_multiples_and_tables(client):
     assert "<figcaption>2017</figcaption>" in html
     assert 'href="/courses/governing-2017/results">2017</a>' in html
     assert '<td class="num">12</td>\n            <td class="num">30</td>' in html
+
+
+def test_blank_open_answers_are_not_listed_and_without_modules_nothing_is_pooled():
+    edition = make_edition(
+        "governing-blank", __import__("datetime").date(2019, 6, 3), participants=3
+    )
+    respond(edition, edition.participants[0], {OVERALL: 4}, "   ")
+    respond(edition, edition.participants[1], {OVERALL: 5}, "Zebra crossings near the venue")
+    respond(edition, edition.participants[2], {OVERALL: 3}, "zebra crossings near the venue")
+    found = results.course_results(edition.course, "en")
+    assert by_area(found)["change"].texts == [
+        "Zebra crossings near the venue",
+        "zebra crossings near the venue",
+    ]
+    assert (found.modules, found.modules_pooled) == ([], None)
+    # Two required ratings left unanswered by every response: all "no answer".
+    assert by_area(found)["facilitation"].distribution == Distribution((0, 0, 0, 0, 0), 3)
