@@ -172,7 +172,8 @@ def pooled(distributions: Sequence[Distribution]) -> Distribution:
     """Several distributions of the same scale as one."""
     if not distributions:
         return Distribution((0,) * 5)
-    counts = tuple(sum(values) for values in zip(*(d.counts for d in distributions), strict=True))
+    points = len(distributions[0].counts)
+    counts = tuple(sum(d.counts[i] for d in distributions) for i in range(points))
     return Distribution(counts, sum(d.no_answer for d in distributions))
 
 
@@ -238,9 +239,20 @@ def course_results(course: Course, locale: str) -> CourseResults:
 # --- the CSV ------------------------------------------------------------------------------------
 
 
+def _respondent_names(evaluation: Evaluation) -> dict[str, str]:
+    """The name of who gave each response of a named evaluation, by response key."""
+    stmt = (
+        sa.select(EvaluationCompletion.response_id, Registration.certificate_name)
+        .join(EvaluationCompletion.registration)
+        .where(EvaluationCompletion.evaluation_id == evaluation.id)
+    )
+    return {response_id: name for response_id, name in db.session.execute(stmt)}
+
+
 def export_rows(evaluation: Evaluation, locale: str) -> tuple[list[str], list[list[str]]]:
     """The header and one line per response. Anonymous: no name, lines by the random key of
-    the response; named: the participant's name first, lines by name."""
+    the response; named: the participant's name first (empty if their registration is gone),
+    lines by name."""
     questions = _questions(evaluation)
     stmt = (
         sa.select(EvaluationResponse)
@@ -249,36 +261,23 @@ def export_rows(evaluation: Evaluation, locale: str) -> tuple[list[str], list[li
         .order_by(EvaluationResponse.id)
     )
     responses = list(db.session.scalars(stmt))
-    names: dict[str, str] = {}
-    if not evaluation.is_anonymous:
-        rows = db.session.execute(
-            sa.select(EvaluationCompletion.response_id, Registration.certificate_name)
-            .join(Registration, EvaluationCompletion.registration_id == Registration.id)
-            .where(
-                EvaluationCompletion.evaluation_id == evaluation.id,
-                EvaluationCompletion.response_id.is_not(None),
-            )
-        )
-        names = {response_id: name for response_id, name in rows}
-        responses.sort(key=lambda r: (names.get(r.id, "").casefold(), r.id))
     header = [q.label(locale) for q in questions]
+    names = None if evaluation.is_anonymous else _respondent_names(evaluation)
+    if names is not None:
+        header.insert(0, _("Name"))
+        responses.sort(key=lambda r: (names.get(r.id, "").casefold(), r.id))
     lines = []
     for response in responses:
         by_question = {a.question_id: a for a in response.answers}
-        line = []
+        line = [] if names is None else [names.get(response.id, "")]
         for question in questions:
             answer = by_question.get(question.id)
             if answer is None:
                 line.append("")
-            elif question.kind == QuestionKind.RATING:
-                line.append("" if answer.rating is None else str(answer.rating))
             else:
-                line.append(answer.text)
-        if not evaluation.is_anonymous:
-            line.insert(0, names.get(response.id, ""))
+                # A rating answer holds its rating, an open answer its text.
+                line.append(answer.text if answer.rating is None else str(answer.rating))
         lines.append(line)
-    if not evaluation.is_anonymous:
-        header.insert(0, _("Name"))
     return header, lines
 
 
@@ -323,10 +322,11 @@ class Comparison:
 
     def panels(self, question: ComparedQuestion) -> list[tuple[str, Distribution]]:
         """The small multiples of a question: (edition label, distribution) where it has one."""
+        found = question.distributions
         return [
-            (edition.label, found)
-            for edition, found in zip(self.editions, question.distributions, strict=True)
-            if found is not None
+            (edition.label, found[i])
+            for i, edition in enumerate(self.editions)
+            if found[i] is not None
         ]
 
 

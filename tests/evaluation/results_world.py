@@ -65,6 +65,7 @@ def make_edition(
     organiser=None,
     facilitator=None,
     anonymous: bool = True,
+    languages: str = "en",
 ) -> Edition:
     organiser = organiser or make_user(Role.ORGANISER, name=f"Olga Organiser {slug}")
     facilitator = facilitator or make_user(name=f"Fatou Facilitator {slug}")
@@ -79,6 +80,7 @@ def make_edition(
         capacity=40,
     )
     course.edition_of = edition_of
+    course.languages = languages
     registrations = [
         make_registration(
             course,

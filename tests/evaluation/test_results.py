@@ -475,3 +475,32 @@ def test_blank_open_answers_are_not_listed_and_without_modules_nothing_is_pooled
     assert (found.modules, found.modules_pooled) == ([], None)
     # Two required ratings left unanswered by every response: all "no answer".
     assert by_area(found)["facilitation"].distribution == Distribution((0, 0, 0, 0, 0), 3)
+
+
+def test_a_named_csv_keeps_the_answers_of_someone_whose_registration_is_gone():
+    edition = make_edition(
+        "governing-gone", __import__("datetime").date(2019, 5, 6), participants=3, anonymous=False
+    )
+    ana, anna, tesfaye = edition.participants
+    respond(edition, tesfaye, {OVERALL: 2})
+    respond(edition, anna, {OVERALL: 3})
+    respond(edition, ana, {OVERALL: 5})
+    db.session.delete(anna)
+    db.session.flush()
+    _header, lines = results.export_rows(edition.evaluation, "en")
+    assert [(line[0], line[1]) for line in lines] == [
+        ("", "3"),
+        (ana.certificate_name, "5"),
+        (tesfaye.certificate_name, "2"),
+    ]
+
+
+def test_the_csv_speaks_the_readers_language():
+    edition = make_edition(
+        "governing-fr", __import__("datetime").date(2019, 5, 6), participants=1, languages="en,fr"
+    )
+    respond(edition, edition.participants[0], {OVERALL: 4}, "Plus de pauses")
+    header, lines = results.export_rows(edition.evaluation, "fr")
+    overall = edition.question(QuestionArea.OVERALL)
+    assert header[0] == overall.label("fr") != overall.label("en")
+    assert lines == [["4", "", "", "", "Plus de pauses"]]
