@@ -298,9 +298,8 @@ def session_summaries(course: Course) -> list[SessionSummary]:
     ratings: dict[int, list[SessionRating]] = defaultdict(list)
     stmt = (
         sa.select(SessionRating)
-        .join(CourseSession, SessionRating.session_id == CourseSession.id)
+        .join(SessionRating.session)
         .where(CourseSession.course_id == course.id)
-        .order_by(SessionRating.score, SessionRating.comment)
     )
     for rating in db.session.scalars(stmt):
         ratings[rating.session_id].append(rating)

@@ -124,8 +124,9 @@ def test_switched_off_ratings_are_refused(turin):
     ratings.set_enabled(
         turin["course"], False, actor=turin["organiser"], now=at(date(2017, 11, 20), 8)
     )
-    with pytest.raises(ratings.RatingRefused, match="does not ask for session ratings"):
+    with pytest.raises(ratings.RatingRefused) as refused:
         rate(turin, "monday", at(date(2017, 11, 20), 11))
+    assert refused.value.message == "This course does not ask for session ratings."
 
 
 # --- the window ---------------------------------------------------------------------------------
@@ -155,7 +156,9 @@ def test_ratings_close_at_the_end_of_the_fourteenth_day_after_the_course(turin):
     # Last day Friday 24 November; the fourteenth day after is 8 December (Turin midnight).
     assert ratings.closes_at(course) == at(date(2017, 12, 9), 0)
     rate(turin, "monday", at(date(2017, 12, 8), 23, 59, 59))
-    with pytest.raises(ratings.RatingRefused, match="are closed"):
+    with pytest.raises(
+        ratings.RatingRefused, match=r"^The session ratings of this course are closed\.$"
+    ):
         rate(turin, "tuesday", at(date(2017, 12, 9), 0))
 
 
@@ -216,8 +219,9 @@ def test_the_day_recorded_is_the_venue_day(turin):
 )
 def test_only_confirmed_participants_rate(turin, status):
     registration = make_registration(turin["course"], make_user(name="Ana Sousa"), status=status)
-    with pytest.raises(ratings.RatingRefused, match="confirmed participants"):
+    with pytest.raises(ratings.RatingRefused) as refused:
         rate(turin, "monday", at(date(2017, 11, 20), 11), registration=registration)
+    assert refused.value.message == "Only the course's confirmed participants rate its sessions."
 
 
 def test_nobody_rates_for_someone_else(turin):
@@ -227,8 +231,9 @@ def test_nobody_rates_for_someone_else(turin):
 
 @pytest.mark.parametrize("key", ["coffee", "cancelled"])
 def test_breaks_and_cancelled_sessions_are_not_rated(turin, key):
-    with pytest.raises(ratings.RatingRefused, match="not rated"):
+    with pytest.raises(ratings.RatingRefused) as refused:
         rate(turin, key, at(date(2017, 11, 22), 11))
+    assert refused.value.message == "This session is not rated."
 
 
 def test_a_session_of_another_course_is_not_rated_here(turin, neighbour):
@@ -245,7 +250,9 @@ def test_a_session_of_another_course_is_not_rated_here(turin, neighbour):
 
 def test_one_rating_per_person_per_session(turin):
     rate(turin, "monday", at(date(2017, 11, 20), 11), score=5)
-    with pytest.raises(ratings.RatingRefused, match="already rated “Opening and introductions”"):
+    with pytest.raises(
+        ratings.RatingRefused, match=r"^You have already rated “Opening and introductions”\.$"
+    ):
         rate(turin, "monday", at(date(2017, 11, 20), 12), score=1)
     # Someone else still may.
     other = make_registration(turin["course"], make_user(name="Anna Souza"))
@@ -255,13 +262,13 @@ def test_one_rating_per_person_per_session(turin):
 
 @pytest.mark.parametrize("score", [0, 6, -1])
 def test_a_score_off_the_scale_is_refused(turin, score):
-    with pytest.raises(ratings.RatingRefused, match="from 1 to 5"):
+    with pytest.raises(ratings.RatingRefused, match=r"^Choose a rating from 1 to 5\.$"):
         rate(turin, "monday", at(date(2017, 11, 20), 11), score=score)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionRatingDone)) == 0
 
 
 def test_a_long_comment_is_refused_and_nothing_written(turin):
-    with pytest.raises(ratings.RatingRefused, match="under 2000 characters"):
+    with pytest.raises(ratings.RatingRefused, match=r"^Keep the comment under 2000 characters\.$"):
         rate(turin, "monday", at(date(2017, 11, 20), 11), comment="x" * 2001)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionRating)) == 0
     rate(turin, "monday", at(date(2017, 11, 20), 11), comment="  " + "x" * 2000 + " ")
@@ -527,10 +534,53 @@ def test_with_an_evaluation_ratings_close_when_it_closes(turin):
     evaluation.closes_on = date(2017, 11, 30)
     assert ratings.closes_at(course) == at(date(2017, 12, 1), 0)
     rate(turin, "monday", at(date(2017, 11, 30), 23, 59))
-    with pytest.raises(ratings.RatingRefused, match="are closed"):
+    with pytest.raises(
+        ratings.RatingRefused, match=r"^The session ratings of this course are closed\.$"
+    ):
         rate(turin, "tuesday", at(date(2017, 12, 1), 0))
     # Closed early by the organisers: the ratings close with it.
     evaluation.closed_at = at(date(2017, 11, 27), 12)
     assert ratings.closes_at(course) == at(date(2017, 11, 27), 12)
     page = ratings.rating_page(turin["registration"], now=at(date(2017, 11, 27), 12))
     assert page.is_closed
+
+
+def test_nobody_signed_out_rates(turin):
+    with pytest.raises(ratings.RatingRefused) as refused:
+        ratings.rate_session(
+            turin["registration"], turin["monday"], 4, actor=None, now=at(date(2017, 11, 20), 11)
+        )
+    assert refused.value.message == "Only the course's confirmed participants rate its sessions."
+
+
+def test_a_session_just_after_midnight_is_announced_on_its_venue_day(turin):
+    late = add_session(turin["course"], date(2017, 11, 22), time(0, 30), time(1, 0), "Night walk")
+    with pytest.raises(ratings.RatingRefused) as refused:
+        rate({**turin, "late": late}, "late", at(date(2017, 11, 22), 0, 29))
+    assert refused.value.message == (
+        "You can rate “Night walk” once it has started: "
+        "from November 22, 2017 at 12:30\u202fAM (time at the venue)."
+    )
+
+
+def test_only_switched_on_courses_that_were_asked_about_are_listed(turin, neighbour):
+    ratings.set_enabled(
+        neighbour.course, True, actor=turin["organiser"], now=at(date(2017, 11, 1), 9)
+    )
+    off = make_course(slug="switched-off")
+    ratings.set_enabled(off, False, actor=turin["organiser"], now=at(date(2017, 11, 1), 9))
+    assert ratings.enabled_course_ids([turin["course"].id, off.id]) == {turin["course"].id}
+    ratings.set_enabled(
+        neighbour.course, False, actor=turin["organiser"], now=at(date(2017, 11, 1), 9)
+    )
+
+
+def test_ratings_given_counts_each_registration_apart(turin):
+    other = make_registration(turin["course"], make_user(name="Anna Souza"))
+    rate(turin, "monday", at(date(2017, 11, 20), 11))
+    rate(turin, "afternoon", at(date(2017, 11, 20), 15))
+    rate(turin, "monday", at(date(2017, 11, 20), 11), registration=other)
+    assert ratings.ratings_given([turin["registration"], other]) == {
+        turin["registration"].id: 2,
+        other.id: 1,
+    }
