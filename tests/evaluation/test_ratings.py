@@ -584,3 +584,14 @@ def test_ratings_given_counts_each_registration_apart(turin):
         turin["registration"].id: 2,
         other.id: 1,
     }
+
+
+def test_a_rating_without_a_comment_keeps_none(turin):
+    ratings.rate_session(
+        turin["registration"],
+        turin["monday"],
+        3,
+        actor=turin["participant"],
+        now=at(date(2017, 11, 20), 11),
+    )
+    assert db.session.scalar(sa.select(SessionRating.comment)) == ""
