@@ -415,11 +415,24 @@ def test_returned_for_revision_with_what_to_change(registration, assignment, fac
 
 def test_returning_needs_a_comment(registration, assignment, organiser):
     submission = hand_in(registration, assignment, text="Draft").submission
-    with pytest.raises(handins.InvalidFeedback, match="Say what to change") as caught:
+    with pytest.raises(handins.InvalidFeedback) as caught:
         feedback(submission, organiser, comment=" \r\n ")
-    assert list(caught.value.errors) == ["comment"]
+    assert caught.value.errors == {"comment": [caught.value.errors["comment"][0]]}
+    assert caught.value.messages == ["Say what to change in the work."]
     assert submission.state == HandinState.SUBMITTED
     assert db.session.scalars(sa.select(Feedback)).all() == []
+
+
+def test_hand_ins_and_feedback_are_logged(registration, assignment, organiser, caplog):
+    caplog.set_level("INFO", logger=handins.logger.name)
+    version = hand_in(registration, assignment, text="Draft")
+    given = feedback(version.submission, organiser)
+    logged = [r.getMessage() for r in caplog.records if r.name == handins.logger.name]
+    sid = version.submission.id
+    assert logged == [
+        f"hand-in {sid} version 1 for activity {assignment.id} by {registration.user.id}",
+        f"feedback {given.id} (returned) on hand-in {sid} by {organiser.id}",
+    ]
 
 
 def test_a_comment_of_at_most_5000_characters(registration, assignment, organiser):
