@@ -108,6 +108,14 @@ def test_a_draft_or_cancelled_course_sends_nothing(cast: Cast):
     assert digest.send_digests(MORNING) == 0
 
 
+def test_posts_come_in_the_order_they_were_written(cast: Cast):
+    add_post(cast.discussion, cast.ana, "Second, stored first", YESTERDAY + timedelta(hours=1))
+    add_post(cast.discussion, cast.lucia, "First, stored second", YESTERDAY)
+    digest.send_digests(MORNING)
+    text = only_mail_to("olga@example.org")
+    assert text.index("First, stored second") < text.index("Second, stored first")
+
+
 def test_replies_name_the_topic_s_author(cast: Cast):
     topic = add_post(cast.discussion, cast.tesfaye, "How do you fund it?", YESTERDAY)
     add_post(cast.discussion, cast.lucia, "With the city.", YESTERDAY, topic)
