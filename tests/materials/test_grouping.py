@@ -213,3 +213,14 @@ def test_modules_are_named_in_the_reader_s_language(turin: Turin):
     grouped = services.material_list(turin.course, turin.organiser, ROME)
     names = [name for name, _file in services.zip_entries(grouped, ROME, "fr")]
     assert names == ["M1 Lier migration et développement local/Lecture.pdf"]
+
+
+def test_modules_follow_the_course_s_order_not_their_codes(turin: Turin):
+    turin.course.focuses.reverse()  # M2 is now the first focus
+    for position, focus in enumerate(turin.course.focuses):
+        focus.position = position
+    db.session.flush()
+    add(turin.course, turin.organiser, "On M1", f"module:{turin.m1.id}")
+    add(turin.course, turin.organiser, "On M2", f"module:{turin.m2.id}")
+    grouped = services.material_list(turin.course, turin.organiser, ROME)
+    assert [g.module.code for g in grouped.modules] == ["M2", "M1"]
