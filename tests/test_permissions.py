@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from app.accounts.models import Role
 from app.courses.models import CourseTeamMember, TeamRole
 from app.db import now_utc
+from app.evaluation.services import create_evaluation
 from app.extensions import db
 from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
@@ -52,6 +53,12 @@ TEAM_READABLE_ENDPOINTS = {
     "followup.handins_overview",
     "followup.submissions",
     "followup.submissions_zip",
+    # The progress towards the certificate (app/progress/routes.py) and the evaluation's
+    # results (app/evaluation/results_routes.py).
+    "progress.matrix",
+    "results.show",
+    "results.export_csv",
+    "results.compare",
     # Organisers and facilitators attach materials (app/materials/routes.py).
     "materials.manage",
     "materials.edit",
@@ -78,6 +85,9 @@ TEAM_WRITE_STATUS = {
     "materials.delete": 302,
     "materials.move": 400,
 }
+# Facilitators take part in the discussions (app/discussions/routes.py): they open the course's
+# list; the walk's activity is an assignment, which is no discussion, so the rest is not found.
+FACILITATOR_DISCUSSES = "discussions."
 # Files that are "not found" for anyone who may not read them: a hand-in's file, read by its
 # participant and the course team (app/followup/handin_routes.py).
 HIDDEN_ENDPOINTS = {"followup.handin_file", "materials.download"}
@@ -160,6 +170,8 @@ def walk_values(course_and_people):
     version.files.append(SubmissionFile(stored_file=plan))
     submission = work.ensure_submission(registration, assignment)
     submission.versions.append(version)
+    # An evaluation, so that its results' CSV has something to send.
+    create_evaluation(course, actor=None)
     # A participants-only material: its file is "not found" outside the course team here.
     handbook = add_material(
         course,
@@ -188,6 +200,8 @@ def expected_status(who: str, endpoint: str, method: str) -> int:
         if method == "POST" and endpoint in REVIEWER_WRITABLE_ENDPOINTS:
             return 200  # nothing was scored: the review form comes back with its messages
     if who == "facilitator":
+        if endpoint.startswith(FACILITATOR_DISCUSSES):
+            return 200 if endpoint == "discussions.index" else 404
         if method == "GET" and endpoint in TEAM_READABLE_ENDPOINTS:
             return 200
         if method == "POST" and endpoint in TEAM_WRITABLE_ENDPOINTS:

@@ -77,8 +77,9 @@ def today(slug: str) -> ResponseReturnValue:
 @login_required
 def rate(slug: str, session_id: int) -> ResponseReturnValue:
     course = get_course_or_404(slug)
-    session = _session_of(course, session_id)
+    # Who may rate first: to anyone else, the course's session ids say nothing.
     registration = _participation_or_403(course)
+    session = _session_of(course, session_id)
     form = SessionRatingForm(prefix=rating_prefix(session.id))
     if form.validate_on_submit():
         try:

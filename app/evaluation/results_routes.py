@@ -11,20 +11,12 @@ from flask import Blueprint, Response, abort, render_template
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user, login_required
 
-from app.courses.models import Course
-from app.courses.permissions import can_see_participants, get_course_or_404
 from app.evaluation import charts, results
 from app.evaluation.models import MIN_BREAKDOWN, RATING_LABELS
 from app.evaluation.services import evaluation_for
+from app.registration.desk import get_team_course_or_403, team_may
 
 bp = Blueprint("results", __name__)
-
-
-def _team_course_or_403(slug: str) -> Course:
-    course = get_course_or_404(slug)
-    if not can_see_participants(current_user, course):
-        abort(403)
-    return course
 
 
 def _locale() -> str:
@@ -57,8 +49,9 @@ def _chart_tools() -> dict[str, Any]:
 
 @bp.get("/courses/<slug>/results")
 @login_required
+@team_may("GET")
 def show(slug: str) -> str:
-    course = _team_course_or_403(slug)
+    course = get_team_course_or_403(slug)
     return render_template(
         "evaluation/results.html",
         course=course,
@@ -70,8 +63,9 @@ def show(slug: str) -> str:
 
 @bp.get("/courses/<slug>/results.csv")
 @login_required
+@team_may("GET")
 def export_csv(slug: str) -> Response:
-    course = _team_course_or_403(slug)
+    course = get_team_course_or_403(slug)
     evaluation = evaluation_for(course)
     if evaluation is None:
         abort(404)
@@ -84,8 +78,9 @@ def export_csv(slug: str) -> Response:
 
 @bp.get("/courses/<slug>/results/editions")
 @login_required
+@team_may("GET")
 def compare(slug: str) -> str:
-    course = _team_course_or_403(slug)
+    course = get_team_course_or_403(slug)
     return render_template(
         "evaluation/results_editions.html",
         course=course,

@@ -5,20 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from app.courses.permissions import can_see_participants, get_course_or_404
 from app.progress import services
+from app.registration.desk import get_team_course_or_403, team_may
 
 bp = Blueprint("progress", __name__)
 
 
 @bp.get("/courses/<slug>/progress")
 @login_required
+@team_may("GET")
 def matrix(slug: str) -> str:
-    course = get_course_or_404(slug)
-    if not can_see_participants(current_user, course):
-        abort(403)
+    course = get_team_course_or_403(slug)
     if course.kind.is_event:
         abort(404)  # events have no certificate to work towards
     missing = request.args.get("missing", "")

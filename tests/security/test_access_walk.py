@@ -754,8 +754,9 @@ def test_a_draft_course_does_not_exist_outside_its_team(app, monkeypatch, role):
     walker.report()
 
 
-# A manager of the other course is no participant there: "my work" refuses before it looks up.
-ANOTHER_COURSE_EXCEPTIONS = {"followup.submit_work": FORBIDDEN}
+# A manager of the other course is no participant there: "my work" and rating a session refuse
+# before they look up.
+ANOTHER_COURSE_EXCEPTIONS = {"followup.submit_work": FORBIDDEN, "ratings.rate": FORBIDDEN}
 
 
 @pytest.mark.parametrize("role", ["other organiser", "admin"])
