@@ -185,6 +185,8 @@ def walk_values(course_and_people):
     db.session.commit()
     return {
         "material_id": str(handbook.id),
+        # The hand-in's file by its own id (not 1: PostgreSQL's ids go on across tests).
+        "file_id": str(plan.id),
         "registration_id": str(registration.id),
         "day": course.start_date.isoformat(),
         "activity_id": str(assignment.id),

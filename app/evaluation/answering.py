@@ -164,8 +164,10 @@ def _insert_completion(evaluation: Evaluation, registration: Registration, now: 
         insert(EvaluationCompletion)
         .values(evaluation_id=evaluation.id, registration_id=registration.id, completed_at=now)
         .on_conflict_do_nothing()
+        # RETURNING says whether a row went in on every driver (rowcount is not dependable).
+        .returning(EvaluationCompletion.id)
     )
-    return bool(result.rowcount)
+    return result.scalar() is not None
 
 
 # --- reading the answers back ----------------------------------------------------------------
