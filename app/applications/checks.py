@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.core.forms import is_control
+from app.core.rules import FieldErrors
 
 LABEL_MAX = 300
 HELP_MAX = 1000
@@ -27,25 +28,9 @@ MIN_OPTIONS = 2
 # --- errors -----------------------------------------------------------------------------------
 
 
-class QuestionError(Exception):
-    """A rule of the question builder was broken. ``errors`` maps the form's field (a dotted
-    path such as ``text_en.label`` or ``options.2.remove``, or ``None`` for the whole form) to
-    its messages, which are lazy: they are translated when shown."""
-
-    def __init__(self, errors: dict[str | None, list[Any]]) -> None:
-        super().__init__()
-        self.errors = errors
-
-    @classmethod
-    def single(cls, message: Any, field: str | None = None) -> QuestionError:
-        return cls({field: [message]})
-
-    @property
-    def messages(self) -> list[str]:
-        return [str(m) for messages in self.errors.values() for m in messages]
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
+class QuestionError(FieldErrors):
+    """A rule of the question builder was broken; fields are dotted paths such as
+    ``text_en.label`` or ``options.2.remove``."""
 
 
 class InvalidQuestion(QuestionError):

@@ -37,6 +37,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from app.core.rules import FieldErrors
 from app.core.timeutil import NonexistentLocalTime, day_start_utc, local_to_utc
 from app.courses.models import Course
 from app.db import now_utc
@@ -68,24 +69,8 @@ Direction = Literal["up", "down"]
 # --- errors ----------------------------------------------------------------------------------
 
 
-class EvaluationError(Exception):
-    """An evaluation rule was broken. ``errors`` maps a field name (or ``None`` for the whole
-    form) to its messages, which are lazy: they are translated when shown."""
-
-    def __init__(self, errors: dict[str | None, list[Any]]) -> None:
-        self.errors = errors
-        super().__init__(errors)
-
-    @classmethod
-    def single(cls, message: Any, field: str | None = None) -> EvaluationError:
-        return cls({field: [message]})
-
-    @property
-    def messages(self) -> list[str]:
-        return [str(m) for messages in self.errors.values() for m in messages]
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
+class EvaluationError(FieldErrors):
+    """An evaluation rule was broken (messages by field)."""
 
 
 class EvaluationLocked(EvaluationError):

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from app.core.rules import FieldErrors
 from app.core.timeutil import NonexistentLocalTime, local_date, local_to_utc, to_local
 from app.courses.models import Course
 from app.db import now_utc
@@ -41,24 +42,8 @@ Direction = Literal["up", "down"]
 # --- errors ----------------------------------------------------------------------------------
 
 
-class FollowupError(Exception):
-    """A follow-up rule was broken. ``errors`` maps a field name (or ``None`` for the whole
-    form) to its messages, which are lazy: they are translated when shown."""
-
-    def __init__(self, errors: dict[str | None, list[Any]]) -> None:
-        self.errors = errors
-        super().__init__(errors)
-
-    @classmethod
-    def single(cls, message: Any, field: str | None = None) -> FollowupError:
-        return cls({field: [message]})
-
-    @property
-    def messages(self) -> list[str]:
-        return [str(m) for messages in self.errors.values() for m in messages]
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
+class FollowupError(FieldErrors):
+    """A follow-up rule was broken (messages by field)."""
 
 
 class InvalidPhaseDates(FollowupError):
