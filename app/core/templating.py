@@ -89,12 +89,14 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
+        from app.courses.navigation import management_tabs
         from app.courses.permissions import can_manage_course, can_review, can_see_participants
 
         return {
             "can_manage_course": can_manage_course,
             "can_review": can_review,
             "can_see_participants": can_see_participants,
+            "management_tabs": management_tabs,
             "display_timezone": display_timezone,
             "times_follow_browser": times_follow_browser,
             "language_names": LANGUAGE_NAMES,
