@@ -140,6 +140,24 @@ def is_late(activity: FollowupActivity, at: datetime) -> bool:
     return at >= due_minute + timedelta(minutes=1)
 
 
+def relabel_lateness(activity: FollowupActivity) -> int:
+    """Judge every version handed in for ``activity`` again against its due minute, after the
+    due date moved: work marked late for the old date is on time for a later one, and the
+    reverse. Returns how many versions changed."""
+    versions = db.session.scalars(
+        sa.select(SubmissionVersion)
+        .join(Submission, SubmissionVersion.submission_id == Submission.id)
+        .where(Submission.activity_id == activity.id)
+    )
+    changed = 0
+    for version in versions:
+        late = is_late(activity, version.submitted_at)
+        if version.is_late != late:
+            version.is_late = late
+            changed += 1
+    return changed
+
+
 # --- handing in ------------------------------------------------------------------------------
 
 

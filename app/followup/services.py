@@ -407,6 +407,7 @@ def update_activity(
     course = activity.course
     resolved = check_activity(course, data)
     changed = any(getattr(activity, name) != getattr(resolved, name) for name in _SEQUENCED)
+    due_moved = activity.due_at != resolved.due_at
     activity.kind = resolved.kind
     activity.title = resolved.title
     activity.description = resolved.description
@@ -417,6 +418,11 @@ def update_activity(
     activity.is_required = resolved.is_required
     if changed:
         activity.sequence += 1
+    if due_moved:
+        # Imported here: the hand-in rules build on this module.
+        from app.followup.handins import relabel_lateness
+
+        relabel_lateness(activity)
     apply_followup_defaults(course)
     db.session.flush()
     logger.info("follow-up activity %s changed by %s", activity.id, _actor_id(actor))

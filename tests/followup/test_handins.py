@@ -38,6 +38,7 @@ from app.followup.services import (
     apply_followup_defaults,
     create_activity,
     delete_activity,
+    update_activity,
 )
 from app.mail.models import OutboxMessage
 from app.mail.services import deliver_outbox
@@ -386,6 +387,43 @@ def test_late_in_the_week_the_clocks_go_back(organiser):
 def test_an_activity_without_due_time_is_never_late(assignment):
     assignment.due_at = None
     assert not handins.is_late(assignment, datetime(2030, 1, 1, tzinfo=UTC))
+
+
+def test_moving_the_due_date_judges_what_was_handed_in_again(
+    course, organiser, registration, assignment
+):
+    """Due 20 December 17:00 in Turin. Ana hands in on the 19th and again on the 22nd (late);
+    Bruno, on another assignment, on the 22nd too. The due date moves to the 23rd: Ana's second
+    version is on time; then to the 19th at 12:00: both of hers are late. Bruno's stays late."""
+    other = add_assignment(course, organiser, title="Budget")
+    bruno = make_registration(course, make_user(name="Bruno Souza"))
+    first = hand_in(registration, assignment, text="v1", now=DUE - timedelta(days=1))
+    second = hand_in(registration, assignment, text="v2", now=DUE + timedelta(days=2))
+    his = hand_in(bruno, other, text="budget", now=DUE + timedelta(days=2))
+    assert [first.is_late, second.is_late, his.is_late] == [False, True, True]
+
+    def move(day, at=time(17, 0)):
+        update_activity(
+            assignment,
+            ActivityData(
+                kind=ActivityKind.ASSIGNMENT,
+                title=assignment.title,
+                due_date=day,
+                due_time=at,
+                is_required=True,
+            ),
+            actor=organiser,
+        )
+        db.session.commit()
+        db.session.expire_all()
+
+    move(date(2017, 12, 23))
+    assert [first.is_late, second.is_late, his.is_late] == [False, False, True]
+    assert handins.filter_counts(handins.assignment_rows(assignment))[handins.LATE] == 0
+
+    move(date(2017, 12, 19), time(12, 0))
+    assert [first.is_late, second.is_late, his.is_late] == [True, True, True]
+    assert handins.relabel_lateness(assignment) == 0  # nothing left to change
 
 
 # --- feedback --------------------------------------------------------------------------------
