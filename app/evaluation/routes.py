@@ -81,9 +81,7 @@ def _render_editor(course: Course, evaluation: Evaluation | None, **forms: Any) 
             closes_on=services.closes_on(evaluation),
             reminder_at=services.reminder_at(evaluation),
             missing_modules=services.missing_module_questions(evaluation),
-            completed=len(services.completed_registration_ids(course)),
-            participants=len(opening.participants_to_remind(evaluation))
-            + len(services.completed_registration_ids(course)),
+            tally=services.answered_tally(course),
             settings_form=forms.get("settings_form") or SettingsForm(evaluation=evaluation),
             locales=services.course_locales(course),
             language_names=LANGUAGE_NAMES,

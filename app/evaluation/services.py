@@ -130,6 +130,20 @@ def completed_registration_ids(course: Course) -> set[int]:
     return set(db.session.scalars(stmt))
 
 
+def answered_tally(course: Course) -> tuple[int, int]:
+    """(confirmed participants who answered, confirmed participants): someone who answered and
+    then cancelled counts in neither, so the first never exceeds the second."""
+    confirmed = set(
+        db.session.scalars(
+            sa.select(Registration.id).where(
+                Registration.course_id == course.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+    )
+    return len(confirmed & completed_registration_ids(course)), len(confirmed)
+
+
 def is_required_for_certificate(course: Course) -> bool:
     """Whether completing the evaluation is a condition of the course's certificate."""
     stmt = sa.select(Evaluation.required_for_certificate).where(Evaluation.course_id == course.id)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.courses.models import CourseKind
 from app.evaluation import opening, services
+from app.evaluation.answering import submit_answers
 from app.evaluation.models import Evaluation, EvaluationCompletion, QuestionArea
 from app.extensions import db
 from app.registration.models import RegistrationStatus
@@ -257,3 +258,31 @@ def test_my_work_links_to_the_open_evaluation_until_answered(client, workshop, o
     )
     page = client.get(f"/courses/{workshop.course.slug}/followup/mine").get_data(as_text=True)
     assert link not in page
+
+
+def test_the_editor_counts_answers_of_confirmed_participants_only(
+    organiser_client, workshop, open_evaluation, neighbour
+):
+    """Three confirmed participants (two named Awa Diouf), two answer, then one of those two
+    cancels: 1 of 2, not 2 of 3 nor 2 of 2. A waitlisted applicant counts in neither."""
+    evaluation = open_evaluation
+    first, second, third = (
+        make_registration(workshop.course, make_user(name=name))
+        for name in ("Awa Diouf", "Awa Dioufa", "Bruno Souza")
+    )
+    make_registration(
+        workshop.course, make_user(name="Awa Diouf"), status=RegistrationStatus.WAITLISTED
+    )
+    db.session.flush()
+    submit_answers(evaluation, first, rating_answers(evaluation))
+    submit_answers(evaluation, second, rating_answers(evaluation))
+    db.session.commit()
+    page = organiser_client.get(_editor(workshop)).get_data(as_text=True)
+    assert "Answered: 2 of 3 confirmed participants." in page
+
+    second.status = RegistrationStatus.CANCELLED
+    db.session.commit()
+    page = organiser_client.get(_editor(workshop)).get_data(as_text=True)
+    assert "Answered: 1 of 2 confirmed participants." in page
+    assert services.answered_tally(workshop.course) == (1, 2)
+    assert third.id not in services.completed_registration_ids(workshop.course)
