@@ -20,6 +20,7 @@ from app.courses import services as courses
 from app.courses.models import Course, CourseStatus, PartnerRole
 from app.db import now_utc
 from app.demo.events import seed_events
+from app.demo.online import seed_online_phase
 from app.extensions import db
 from app.followup.models import ActivityKind, Submission, SubmissionVersion
 from app.followup.services import ActivityData, create_activity
@@ -89,6 +90,7 @@ def seed_demo(today: date) -> DemoReport:
     if governing is None:
         governing = _governing_course(venue, organiser)
         _past_participants(governing, organiser)
+        seed_online_phase(governing, organiser)
         report.created.append(f"course {GOVERNING_SLUG} with its participants")
 
     report.created.extend(seed_events(organiser, [mainstreaming, governing]))

@@ -133,3 +133,34 @@ def test_demo_events_and_programme(app):
     assert programme.country_list == ["BD", "EC", "JM", "KG", "MD", "MA", "RS", "TN"]
     assert {c.slug for c in programme.courses} >= {GOVERNING_SLUG, MAINSTREAMING_SLUG}
     assert str(programme.funder) == "Swiss Agency for Development and Cooperation (SDC)"
+
+
+def test_the_2017_online_phase_has_something_on_every_page(app):
+    """Materials, a discussion, session ratings and an answered, closed evaluation; nothing
+    mailed for 2017, and a second run adds none of it again."""
+    from app.discussions.models import DiscussionPost
+    from app.evaluation import services as evaluations
+    from app.evaluation.rating_models import SessionRating
+    from app.mail.models import OutboxMessage
+    from app.materials.models import Material, MaterialVisibility
+
+    seed_demo(date(2026, 11, 22))
+    db.session.commit()
+    governing = db.session.scalar(sa.select(Course).where(Course.slug == GOVERNING_SLUG))
+    found = db.session.scalars(sa.select(Material).where(Material.course_id == governing.id)).all()
+    assert len(found) == 5
+    assert {m.module.code for m in found if m.module} == {"M1", "M2", "M3"}
+    assert sum(m.visibility == MaterialVisibility.PUBLIC for m in found) == 1
+    posts = db.session.scalars(sa.select(DiscussionPost)).all()
+    assert (len(posts), sum(p.parent_id is None for p in posts)) == (7, 3)
+    assert all(p.created_at.date() >= governing.followup_opens_on for p in posts)
+    evaluation = evaluations.evaluation_for(governing)
+    assert evaluation.is_closed and evaluation.is_anonymous
+    assert evaluations.answered_tally(governing) == (9, 12)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionRating)) > 20
+    mailed = db.session.scalars(sa.select(OutboxMessage.subject)).all()
+    assert not [s for s in mailed if "evaluation" in s.lower() or "digest" in s.lower()]
+
+    before = [count(m) for m in (Material, DiscussionPost, SessionRating)]
+    seed_demo(date(2026, 11, 22))
+    assert [count(m) for m in (Material, DiscussionPost, SessionRating)] == before
