@@ -28,6 +28,7 @@ from app.followup import submissions as work
 from app.followup.forms import CompletionForm, FeedbackForm, SubmissionForm, add_service_errors
 from app.followup.models import ActivityKind, FeedbackDecision, FollowupActivity, Submission
 from app.followup.routes import _activity_of, bp
+from app.progress.services import checklist
 from app.registration.desk import team_may
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.services import find_registration
@@ -126,13 +127,16 @@ def _render_my_work(
         items.append(WorkItem(activity, submission, form, reason))
     state = services.phase_state(course, today)
     certificate = certificate_services.existing_certificate(registration)
-    eligibility = None
+    eligibility = progress = None
     if certificate is None:
         eligibility = certificate_services.certificate_eligibility(registration)
+        if not eligibility:
+            progress = checklist(registration)
     return render_template(
         "followup/my_work.html",
         certificate=certificate,
         eligibility=eligibility,
+        progress=progress,
         course=course,
         registration=registration,
         items=items,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import re
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -1062,3 +1063,23 @@ def test_now_is_used_when_not_given(registration, assignment, monkeypatch):
     )
     assert fb.created_at == DURING and version.submission.completed_at == DURING
     assert now_utc() != DURING
+
+
+def test_my_work_shows_the_certificate_checklist_until_it_can_be_had(
+    client, phase_open_now, registration, assignment, ana, monkeypatch
+):
+    """The course has ended, Ana attended no day and has not handed in the required plan: her
+    page lists each requirement with its state, as My courses does, not a sentence of reasons."""
+    monkeypatch.setattr("app.progress.services.now_utc", lambda: DURING)
+    login(client, ana)
+    html = client.get(my_url()).text
+    box = html[html.index('id="certificate-heading"') :]
+    assert '<ul class="checklist">' in box
+    items = re.findall(
+        r'<li class="checklist-item checklist-(\w+)">\s*<p>.*?<strong>(.*?)</strong>', box, re.S
+    )
+    assert items == [
+        ("missed", "Assister à au moins 4 des 5 journées sur place"),
+        ("todo", "Local action plan"),
+    ]
+    assert "Download" not in box and "Télécharger" not in box
