@@ -43,7 +43,7 @@ from app.feeds.links import (
     webcal_url,
 )
 from app.followup.services import activities_in_order, phase_state
-from app.materials.services import material_list
+from app.materials.reading import material_list
 from app.registration.services import (
     closed_reason,
     find_registration,

@@ -22,7 +22,7 @@ from app.courses.models import Course
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
 from app.extensions import db
-from app.materials import services
+from app.materials import reading, services
 from app.materials.forms import (
     DeleteMaterialForm,
     MaterialForm,
@@ -42,13 +42,13 @@ def _locale() -> str:
 
 def _team_course_or_403(slug: str) -> Course:
     course = get_course_or_404(slug)
-    if not services.can_edit_materials(current_user, course):
+    if not reading.can_edit_materials(current_user, course):
         abort(403)
     return course
 
 
 def _material_of(course: Course, material_id: int) -> Material:
-    material = services.course_material(course, material_id)
+    material = reading.course_material(course, material_id)
     if material is None:
         abort(404)
     return material
@@ -67,15 +67,15 @@ def index(slug: str) -> str:
         "materials/index.html",
         course=course,
         tz=tz,
-        materials=services.material_list(course, current_user, tz),
-        sees_all=services.sees_all_materials(current_user, course),
+        materials=reading.material_list(course, current_user, tz),
+        sees_all=reading.sees_all_materials(current_user, course),
     )
 
 
 @bp.get("/courses/<slug>/materials/<int:material_id>/file")
 def download(slug: str, material_id: int) -> Response:
     course = get_course_or_404(slug)
-    stored = services.readable_file(course, material_id, actor=current_user)
+    stored = reading.readable_file(course, material_id, actor=current_user)
     if stored is None:
         abort(404)
     return send_stored_file(stored)
@@ -86,8 +86,8 @@ def download_all(slug: str) -> Response:
     """Every file the viewer may see, as one ZIP named by day, session and title."""
     course = get_course_or_404(slug)
     tz = display_timezone(course, current_user)
-    grouped = services.material_list(course, current_user, tz)
-    entries = services.zip_entries(grouped, tz, _locale())
+    grouped = reading.material_list(course, current_user, tz)
+    entries = reading.zip_entries(grouped, tz, _locale())
     return send_zip(entries, f"{course.slug}-materials.zip")
 
 
@@ -110,14 +110,14 @@ def manage(slug: str) -> ResponseReturnValue:
             db.session.commit()
             flash(_("“%(title)s” was added.", title=material.title), "success")
             return redirect(_manage_url(course, material))
-    materials = services.all_materials(course)
+    materials = reading.all_materials(course)
     return render_template(
         "materials/manage.html",
         course=course,
         tz=tz,
         form=form,
         materials=materials,
-        grouped=services.group_materials(course, materials, tz),
+        grouped=reading.group_materials(course, materials, tz),
     )
 
 
@@ -175,6 +175,6 @@ def move(slug: str, material_id: int) -> Response:
 
 
 # Templates name a material's kind and size the same way everywhere.
-bp.add_app_template_global(services.kind_label, "material_kind")
-bp.add_app_template_global(services.size_label, "material_size")
-bp.add_app_template_global(services.can_edit_materials, "can_edit_materials")
+bp.add_app_template_global(reading.kind_label, "material_kind")
+bp.add_app_template_global(reading.size_label, "material_size")
+bp.add_app_template_global(reading.can_edit_materials, "can_edit_materials")

@@ -11,7 +11,7 @@ import pytest
 
 from app.core.timeutil import local_to_utc
 from app.extensions import db
-from app.materials import services
+from app.materials import reading, services
 from app.materials.services import MaterialData
 from app.schedule.models import CourseSession, SessionKind
 from tests.factories import make_course, make_module, make_user, make_venue
@@ -55,20 +55,20 @@ def test_across_the_end_of_summer_time_days_and_times_are_the_venue_s():
     assert (before.starts_at.hour, after.starts_at.hour) == (7, 8)
     for session in (after, before, late):
         add(course, organiser, f"Notes of {session.title}", f"session:{session.id}")
-    grouped = services.material_list(course, organiser, ROME)
+    grouped = reading.material_list(course, organiser, ROME)
     assert [(d.day, [g.session.title for g in d.sessions]) for d in grouped.days] == [
         (date(2017, 10, 27), ["Night walk"]),
         (date(2017, 10, 28), ["Saturday talk"]),
         (date(2017, 10, 30), ["Monday talk"]),
     ]
-    names = [name for name, _file in services.zip_entries(grouped, ROME, "en")]
+    names = [name for name, _file in reading.zip_entries(grouped, ROME, "en")]
     assert names == [
         "2017-10-27/00.30 Night walk/Notes of Night walk.pdf",
         "2017-10-28/09.00 Saturday talk/Notes of Saturday talk.pdf",
         "2017-10-30/09.00 Monday talk/Notes of Monday talk.pdf",
     ]
     # Seen from UTC (an online course's visitor without a zone), the night walk is Thursday's.
-    utc = services.material_list(course, organiser, "UTC")
+    utc = reading.material_list(course, organiser, "UTC")
     assert utc.days[0].day == date(2017, 10, 26)
 
 
@@ -77,7 +77,7 @@ def test_sessions_in_order_of_time_and_materials_in_their_order(turin: Turin):
     add(turin.course, turin.organiser, "B on second", f"session:{second.id}")
     add(turin.course, turin.organiser, "A on first", f"session:{first.id}")
     add(turin.course, turin.organiser, "C on first", f"session:{first.id}")
-    grouped = services.material_list(turin.course, turin.organiser, ROME)
+    grouped = reading.material_list(turin.course, turin.organiser, ROME)
     [monday] = grouped.days
     assert [g.session for g in monday.sessions] == [first, second]
     assert [m.title for m in monday.sessions[0].materials] == ["A on first", "C on first"]
@@ -93,11 +93,11 @@ def test_modules_in_the_course_s_order_then_those_it_dropped(turin: Turin):
     material.module = m3  # the course had it once
     material.module_id = m3.id
     db.session.flush()
-    grouped = services.material_list(turin.course, turin.organiser, ROME)
+    grouped = reading.material_list(turin.course, turin.organiser, ROME)
     assert [g.module.code for g in grouped.modules] == ["M1", "M2", "M3"]
     assert [m.title for m in grouped.by_module[turin.m1.id]] == ["On M1"]
     assert (grouped.count, grouped.file_count) == (3, 2)
-    names = [name for name, _file in services.zip_entries(grouped, ROME, "en")]
+    names = [name for name, _file in reading.zip_entries(grouped, ROME, "en")]
     assert names == [
         "M2 Coordination at the local level/On M2.pdf",
         "M3 Dropped module/On M3.pdf",
@@ -108,9 +108,9 @@ def test_the_course_s_own_materials_are_in_the_course_folder(turin: Turin):
     add(turin.course, turin.organiser, "Map", upload=upload(png(), "map.png"))
     add(turin.course, turin.organiser, "No extension", upload=upload(pdf(), "notes"))
     add(turin.course, turin.organiser, "A link", url="https://example.org")
-    grouped = services.material_list(turin.course, turin.organiser, ROME)
+    grouped = reading.material_list(turin.course, turin.organiser, ROME)
     assert [m.title for m in grouped.general] == ["Map", "No extension", "A link"]
-    names = [name for name, _file in services.zip_entries(grouped, ROME, "en")]
+    names = [name for name, _file in reading.zip_entries(grouped, ROME, "en")]
     # The stored name got its extension from the content (notes → notes.pdf).
     assert names == ["Course/Map.png", "Course/No extension.pdf"]
 
@@ -152,7 +152,7 @@ def test_a_module_twice_in_the_course_is_one_choice(turin: Turin):
 )
 def test_sizes_for_people(app, size, shown):
     with app.test_request_context():
-        assert str(services.size_label(size)) == shown
+        assert str(reading.size_label(size)) == shown
 
 
 def test_kinds_for_people(app, turin: Turin):
@@ -160,13 +160,13 @@ def test_kinds_for_people(app, turin: Turin):
     a_png = add(turin.course, turin.organiser, "PNG", upload=upload(png(), "x.png"))
     a_link = add(turin.course, turin.organiser, "Link", url="https://example.org")
     with app.test_request_context():
-        assert [str(services.kind_label(m)) for m in (a_pdf, a_png, a_link)] == [
+        assert [str(reading.kind_label(m)) for m in (a_pdf, a_png, a_link)] == [
             "PDF",
             "PNG",
             "Link",
         ]
         a_pdf.file.content_type = "application/x-unknown"
-        assert services.kind_label(a_pdf) == "application/x-unknown"
+        assert reading.kind_label(a_pdf) == "application/x-unknown"
 
 
 @pytest.mark.parametrize(
@@ -195,8 +195,8 @@ def test_web_links(url, ok):
 
 def test_a_backslash_in_a_title_makes_no_folder(turin: Turin):
     add(turin.course, turin.organiser, "Reading 1\\2")
-    grouped = services.material_list(turin.course, turin.organiser, ROME)
-    names = [name for name, _file in services.zip_entries(grouped, ROME, "en")]
+    grouped = reading.material_list(turin.course, turin.organiser, ROME)
+    names = [name for name, _file in reading.zip_entries(grouped, ROME, "en")]
     assert names == ["Course/Reading 1-2.pdf"]
 
 
@@ -210,8 +210,8 @@ def test_modules_are_named_in_the_reader_s_language(turin: Turin):
     add(turin.course, turin.organiser, "Lecture", f"module:{turin.m1.id}")
     choices = dict(services.place_choices(turin.course, "fr", ROME))
     assert choices[f"module:{turin.m1.id}"] == "M1: Lier migration et développement local"
-    grouped = services.material_list(turin.course, turin.organiser, ROME)
-    names = [name for name, _file in services.zip_entries(grouped, ROME, "fr")]
+    grouped = reading.material_list(turin.course, turin.organiser, ROME)
+    names = [name for name, _file in reading.zip_entries(grouped, ROME, "fr")]
     assert names == ["M1 Lier migration et développement local/Lecture.pdf"]
 
 
@@ -222,5 +222,5 @@ def test_modules_follow_the_course_s_order_not_their_codes(turin: Turin):
     db.session.flush()
     add(turin.course, turin.organiser, "On M1", f"module:{turin.m1.id}")
     add(turin.course, turin.organiser, "On M2", f"module:{turin.m2.id}")
-    grouped = services.material_list(turin.course, turin.organiser, ROME)
+    grouped = reading.material_list(turin.course, turin.organiser, ROME)
     assert [g.module.code for g in grouped.modules] == ["M2", "M1"]

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.materials import services
+from app.materials import reading, services
 from app.materials.models import Material, MaterialVisibility
 from app.materials.services import MaterialData
 from app.storage.models import StoredFile
@@ -84,7 +84,7 @@ def test_the_public_sees_public_materials_with_type_and_size(client, turin, stoc
     assert "Programme of the week" in html
     assert "IOM glossary &lt;b&gt;" in html  # escaped
     assert "Participants&#39; handbook" not in html and "Slides: local" not in html
-    size = services.size_label(stocked["programme"].file.size)
+    size = reading.size_label(stocked["programme"].file.size)
     assert f"PDF, {size}" in html
     assert 'href="https://www.iom.int/key-migration-terms" rel="noopener noreferrer"' in html
     assert "Manage the materials" not in html

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.materials import services
+from app.materials import reading, services
 from app.materials.models import Material, MaterialVisibility
 from app.materials.services import InvalidMaterial, MaterialData
 from app.storage.models import StoredFile
@@ -447,7 +447,7 @@ def test_a_deleted_session_leaves_its_materials_on_the_course(turin):
     db.session.expire_all()
     assert material.session_id is None
     assert material.file is not None
-    grouped = services.material_list(turin.course, turin.organiser, "Europe/Rome")
+    grouped = reading.material_list(turin.course, turin.organiser, "Europe/Rome")
     assert grouped.general == [material]
 
 
@@ -469,7 +469,7 @@ def test_a_deleted_course_takes_its_materials_and_their_bytes(turin, uploads):
 
 
 def titles_in(turin: Turin, place: str = "") -> list[str]:
-    grouped = services.material_list(turin.course, turin.organiser, "Europe/Rome")
+    grouped = reading.material_list(turin.course, turin.organiser, "Europe/Rome")
     if place.startswith("session:"):
         return [m.title for m in grouped.by_session.get(int(place[8:]), [])]
     return [m.title for m in grouped.general]
@@ -513,13 +513,13 @@ def test_moving_stays_within_a_module_and_apart_from_the_course_s_own(turin):
     b = new(turin, title="M1-B", url="https://example.org/b", place=f"module:{turin.m1.id}")
     c = new(turin, title="M2-C", url="https://example.org/c", place=f"module:{turin.m2.id}")
     assert services.move_material(b, "up", actor=turin.organiser, now=LATER)
-    grouped = services.material_list(turin.course, turin.organiser, "Europe/Rome")
+    grouped = reading.material_list(turin.course, turin.organiser, "Europe/Rome")
     assert [m.title for m in grouped.by_module[turin.m1.id]] == ["M1-B", "M1-A"]
     assert [m.title for m in grouped.general] == ["G1", "G2"]
     assert not services.move_material(c, "up", actor=turin.organiser, now=LATER)
     assert not services.move_material(c, "down", actor=turin.organiser, now=LATER)
     assert services.move_material(g2, "up", actor=turin.organiser, now=LATER)
-    grouped = services.material_list(turin.course, turin.organiser, "Europe/Rome")
+    grouped = reading.material_list(turin.course, turin.organiser, "Europe/Rome")
     assert [m.title for m in grouped.general] == ["G2", "G1"]
     assert [m.title for m in grouped.by_module[turin.m1.id]] == ["M1-B", "M1-A"]
     assert (g1.updated_at, a.updated_at) == (NOW, NOW)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.materials import services
+from app.materials import reading, services
 from app.materials.models import Material, MaterialVisibility
 from app.materials.services import MaterialData
 from app.registration.models import RegistrationStatus
@@ -53,22 +53,22 @@ def both(turin: Turin) -> tuple[Material, Material]:
 def test_each_role_sees_what_it_may(turin, both, who):
     public, private = both
     user = turin.people()[who]
-    seen = [m.title for m in services.visible_materials(turin.course, user)]
+    seen = [m.title for m in reading.visible_materials(turin.course, user)]
     if who in SEES_ALL:
         assert seen == [public.title, private.title]
-        assert services.readable_file(turin.course, private.id, actor=user) is private.file
+        assert reading.readable_file(turin.course, private.id, actor=user) is private.file
     else:
         assert seen == [public.title]
-        assert services.readable_file(turin.course, private.id, actor=user) is None
-    assert services.readable_file(turin.course, public.id, actor=user) is public.file
-    assert services.sees_all_materials(user, turin.course) is (who in SEES_ALL)
+        assert reading.readable_file(turin.course, private.id, actor=user) is None
+    assert reading.readable_file(turin.course, public.id, actor=user) is public.file
+    assert reading.sees_all_materials(user, turin.course) is (who in SEES_ALL)
 
 
 def test_only_the_team_edits(turin):
     may = {
         who
         for who, user in turin.people().items()
-        if services.can_edit_materials(user, turin.course)
+        if reading.can_edit_materials(user, turin.course)
     }
     assert may == {"facilitator", "organiser", "admin"}
 
@@ -81,28 +81,28 @@ def test_materials_stay_after_the_course_and_its_follow_up(turin, both):
     apply_followup_defaults(turin.course)
     db.session.flush()
     assert turin.course.followup_closes_on.year == 2018
-    assert len(services.visible_materials(turin.course, turin.confirmed)) == 2
-    assert len(services.visible_materials(turin.course, None)) == 1
-    private = services.visible_materials(turin.course, turin.confirmed)[1]
-    assert services.readable_file(turin.course, private.id, actor=turin.confirmed) is not None
+    assert len(reading.visible_materials(turin.course, turin.confirmed)) == 2
+    assert len(reading.visible_materials(turin.course, None)) == 1
+    private = reading.visible_materials(turin.course, turin.confirmed)[1]
+    assert reading.readable_file(turin.course, private.id, actor=turin.confirmed) is not None
 
 
 def test_a_confirmed_participant_of_one_course_is_an_outsider_of_another(turin, both, neighbour):
     """The neighbour course's confirmed participant sees its participants-only file, not ours;
     ours does not see theirs."""
-    theirs = db.session.scalars(services._materials_query(neighbour.course)).one()
-    assert services.readable_file(neighbour.course, theirs.id, actor=turin.other_course) is not None
-    assert services.readable_file(neighbour.course, theirs.id, actor=turin.confirmed) is None
+    theirs = db.session.scalars(reading._materials_query(neighbour.course)).one()
+    assert reading.readable_file(neighbour.course, theirs.id, actor=turin.other_course) is not None
+    assert reading.readable_file(neighbour.course, theirs.id, actor=turin.confirmed) is None
     # Named under the wrong course, a material is not found at all, even by its team.
-    assert services.readable_file(turin.course, theirs.id, actor=turin.admin) is None
-    assert services.course_material(turin.course, theirs.id) is None
+    assert reading.readable_file(turin.course, theirs.id, actor=turin.admin) is None
+    assert reading.course_material(turin.course, theirs.id) is None
 
 
 def test_a_participant_confirmed_later_sees_more_and_a_cancelled_one_less(turin, both):
     registration = make_registration(
         turin.course, turin.outsider, status=RegistrationStatus.CONFIRMED
     )
-    assert len(services.visible_materials(turin.course, turin.outsider)) == 2
+    assert len(reading.visible_materials(turin.course, turin.outsider)) == 2
     registration.status = RegistrationStatus.CANCELLED
     db.session.flush()
-    assert len(services.visible_materials(turin.course, turin.outsider)) == 1
+    assert len(reading.visible_materials(turin.course, turin.outsider)) == 1
