@@ -284,7 +284,7 @@ def test_at_most_five_files_counting_the_kept_ones(registration, assignment):
             files=[upload(pdf(str(i)), f"{i}.pdf") for i in "3456"],
             keep=kept,
         )
-    assert list(caught.value.errors) == ["files"]
+    assert caught.value.errors == {"files": ["A hand-in can have at most 5 files."]}
     db.session.rollback()
     first = hand_in(registration, assignment, files=[upload(pdf(str(i)), f"{i}.pdf") for i in "12"])
     kept = [f.stored_file_id for f in first.files]
@@ -316,6 +316,51 @@ def test_the_files_of_a_version_share_a_total(monkeypatch, registration, assignm
             files=[upload(pdf("c"), "c.pdf")],
             keep=[f.stored_file_id for f in exact.files],
         )
+
+
+def test_files_handed_in_together_share_the_total_and_the_refusal_says_what_is_left(
+    monkeypatch, registration, assignment, uploads: Path
+):
+    """3 MB for the version: a 2.07 MB plan, then a 0.5 MB map fit; a 0.6 MB annex, posted
+    with them, does not: 0.4 MB is left (0.43, rounded down)."""
+    monkeypatch.setattr(handins, "VERSION_MAX_BYTES", 3 * handins.MB)
+    def padded(text: str, size: float) -> bytes:
+        base = pdf(text)
+        return base + b"\n%" + b"0" * (int(size * handins.MB) - len(base) - 2)
+
+    plan, map_, annex = padded("plan", 2.07), padded("map", 0.5), padded("annex", 0.6)
+    with pytest.raises(work.InvalidSubmission) as caught:
+        hand_in(
+            registration,
+            assignment,
+            files=[upload(plan, "plan.pdf"), upload(map_, "map.pdf"), upload(annex, "annex.pdf")],
+        )
+    assert caught.value.errors == {
+        "files": [
+            "annex.pdf: This file is larger than the 0.4 MB still free for the files of this "
+            "hand-in."
+        ]
+    }
+    db.session.rollback()
+    assert files_in(uploads) == []
+    two = hand_in(
+        registration, assignment, files=[upload(plan, "plan.pdf"), upload(map_, "map.pdf")]
+    )
+    assert [f.stored_file.filename for f in two.files] == ["plan.pdf", "map.pdf"]
+
+
+def test_completed_work_is_refused_before_any_file_is_stored(
+    registration, assignment, organiser, uploads: Path
+):
+    first = hand_in(registration, assignment, text="Plan")
+    feedback(first.submission, organiser, FeedbackDecision.COMPLETE, comment="")
+    db.session.commit()
+    with pytest.raises(work.SubmissionNotAllowed) as caught:
+        hand_in(registration, assignment, files=[upload(pdf(), "late-idea.pdf")])
+    assert caught.value.messages == [
+        "The organisers have marked this work as completed: it can no longer change."
+    ]
+    assert files_in(uploads) == []  # not even until the rollback
 
 
 def test_each_file_has_the_documents_limit(monkeypatch, registration, assignment):
