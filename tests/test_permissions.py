@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 from app.accounts.models import Role
 from app.courses.models import CourseTeamMember, TeamRole
 from app.db import now_utc
-from app.evaluation.services import create_evaluation
+from app.evaluation.questionnaire import create_evaluation
 from app.extensions import db
 from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion

@@ -18,7 +18,7 @@ from app.accounts.models import User
 from app.core.timeutil import local_to_utc
 from app.courses.models import Course
 from app.discussions import services as discussions
-from app.evaluation import answering, ratings
+from app.evaluation import answering, questionnaire, ratings
 from app.evaluation import services as evaluations
 from app.evaluation.models import QuestionKind
 from app.extensions import db
@@ -169,7 +169,7 @@ def _session_ratings(course: Course, organiser: User, participants: list[Registr
 
 
 def _evaluation(course: Course, organiser: User, participants: list[Registration]) -> None:
-    evaluation = evaluations.create_evaluation(course, actor=organiser, now=_at(course, -10, 9))
+    evaluation = questionnaire.create_evaluation(course, actor=organiser, now=_at(course, -10, 9))
     # Opened on the last afternoon and closed two weeks later, as `flask tick` would have done,
     # but without mailing 2017's invitations.
     evaluation.opened_at = _at(course, 0, 14, after_end=True)

@@ -31,12 +31,12 @@ from app.evaluation.models import (
     EvaluationQuestion,
     QuestionKind,
 )
+from app.evaluation.questionnaire import QuestionData
 from app.evaluation.services import (
     HELP_MAX_LENGTH,
     LABEL_MAX_LENGTH,
     MAX_REMINDER_DAYS,
     EvaluationError,
-    QuestionData,
     SettingsData,
 )
 

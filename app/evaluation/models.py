@@ -1,7 +1,8 @@
 """A course's end-of-course evaluation: its questions, who completed it, and the answers.
 
 One :class:`Evaluation` per course (never for events), made from the standard template
-(:func:`app.evaluation.services.create_evaluation`) and edited by the organisers until it opens.
+(:func:`app.evaluation.questionnaire.create_evaluation`) and edited by the organisers until it
+opens.
 
 Texts follow the courses' way: one :class:`EvaluationQuestionText` row per language, picked with
 :func:`app.core.i18n.pick_translation`, the course's main language standing in for a missing

@@ -32,13 +32,13 @@ from app.core.timeutil import day_start_utc
 from app.core.urls import external_url
 from app.courses.models import Course, CourseKind, CourseStatus
 from app.evaluation.models import Evaluation, EvaluationCompletion
+from app.evaluation.questionnaire import create_evaluation
 from app.evaluation.services import (
     DEFAULT_OPEN_DAYS,
     REMINDER_MIN_GAP,
     InvalidEvaluation,
     closes_at,
     closes_on,
-    create_evaluation,
     opens_at,
     reminder_at,
 )

@@ -20,7 +20,7 @@ from app.core.i18n import LANGUAGE_NAMES
 from app.courses.models import Course
 from app.courses.permissions import get_course_or_404, get_managed_course_or_403
 from app.db import now_utc
-from app.evaluation import answering, opening, services
+from app.evaluation import answering, opening, questionnaire, services
 from app.evaluation.forms import (
     ActionForm,
     MoveForm,
@@ -80,12 +80,12 @@ def _render_editor(course: Course, evaluation: Evaluation | None, **forms: Any) 
             opens_at=services.opens_at(evaluation),
             closes_on=services.closes_on(evaluation),
             reminder_at=services.reminder_at(evaluation),
-            missing_modules=services.missing_module_questions(evaluation),
+            missing_modules=questionnaire.missing_module_questions(evaluation),
             tally=services.answered_tally(course),
             settings_form=forms.get("settings_form") or SettingsForm(evaluation=evaluation),
-            locales=services.course_locales(course),
+            locales=questionnaire.course_locales(course),
             language_names=LANGUAGE_NAMES,
-            can_move=services.can_move,
+            can_move=questionnaire.can_move,
         )
     context["action_form"] = ActionForm()
     return render_template("evaluation/manage.html", **context)
@@ -104,7 +104,7 @@ def create(slug: str) -> ResponseReturnValue:
     course = _course(slug, manage=True)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.create_evaluation(course, actor=current_user, now=now_utc())
+    questionnaire.create_evaluation(course, actor=current_user, now=now_utc())
     db.session.commit()
     flash(_("The evaluation was made from the standard questions; adapt them below."), "success")
     return redirect(_editor_url(course))
@@ -135,7 +135,7 @@ def _render_question(course: Course, evaluation: Evaluation, form: Any, question
         evaluation=evaluation,
         question=question,
         form=form,
-        locales=services.course_locales(course),
+        locales=questionnaire.course_locales(course),
         language_names=LANGUAGE_NAMES,
     )
 
@@ -148,10 +148,10 @@ def new_question(slug: str) -> ResponseReturnValue:
     if evaluation.has_opened:
         flash(str(services.locked_error()), "error")
         return redirect(_editor_url(course))
-    form = question_form(services.course_locales(course))
+    form = question_form(questionnaire.course_locales(course))
     if form.validate_on_submit():
         try:
-            question = services.add_question(
+            question = questionnaire.add_question(
                 evaluation, form.to_data(), actor=current_user, now=now_utc()
             )
         except services.EvaluationError as exc:
@@ -173,10 +173,10 @@ def edit_question(slug: str, question_id: int) -> ResponseReturnValue:
     if evaluation.has_opened:
         flash(str(services.locked_error()), "error")
         return redirect(_editor_url(course))
-    form = question_form(services.course_locales(course), question)
+    form = question_form(questionnaire.course_locales(course), question)
     if form.validate_on_submit():
         try:
-            services.update_question(question, form.to_data(), actor=current_user)
+            questionnaire.update_question(question, form.to_data(), actor=current_user)
         except services.EvaluationError as exc:
             add_service_errors(form, exc)
         else:
@@ -197,7 +197,7 @@ def move_question(slug: str, question_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_question(question, form.direction.data, actor=current_user)
+        questionnaire.move_question(question, form.direction.data, actor=current_user)
     except services.EvaluationError as exc:
         _flash_errors(exc)
     else:
@@ -214,7 +214,7 @@ def delete_question(slug: str, question_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.remove_question(question, actor=current_user)
+        questionnaire.remove_question(question, actor=current_user)
     except services.EvaluationError as exc:
         _flash_errors(exc)
     else:
@@ -231,7 +231,7 @@ def add_modules(slug: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        added = services.add_module_questions(evaluation, actor=current_user)
+        added = questionnaire.add_module_questions(evaluation, actor=current_user)
     except services.EvaluationError as exc:
         _flash_errors(exc)
     else:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.courses.models import Course, CourseModule
-from app.evaluation import services
+from app.evaluation import questionnaire
 from app.evaluation.models import (
     Evaluation,
     EvaluationAnswer,
@@ -77,7 +77,7 @@ def neighbour() -> Iterator[Neighbour]:
     """The sister course (Turin, the week before), its evaluation open since its last day,
     answered by its first confirmed participant; no test may change any of it."""
     busy = make_busy_course(date(2017, 11, 13))
-    evaluation = services.create_evaluation(busy.course, actor=None, now=NEIGHBOUR_OPENED)
+    evaluation = questionnaire.create_evaluation(busy.course, actor=None, now=NEIGHBOUR_OPENED)
     evaluation.opened_at = NEIGHBOUR_OPENED
     evaluation.required_for_certificate = True
     # Reminded already and open far beyond any clock a test passes in: a tick at the tests'

@@ -19,8 +19,8 @@ from app.evaluation.models import (
     EvaluationResponse,
     QuestionArea,
 )
+from app.evaluation.questionnaire import create_evaluation
 from app.evaluation.rating_models import SessionRating, SessionRatingDone
-from app.evaluation.services import create_evaluation
 from app.extensions import db
 from app.registration.models import Registration, RegistrationStatus
 from app.schedule.models import CourseSession

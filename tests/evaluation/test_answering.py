@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.evaluation import answering, opening, services
+from app.evaluation import answering, opening, questionnaire, services
 from app.evaluation.models import (
     Evaluation,
     EvaluationAnswer,
@@ -26,7 +26,7 @@ FRIDAY = datetime(2017, 11, 24, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def evaluation(workshop) -> Evaluation:
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=FRIDAY)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=FRIDAY)
     opening.open_evaluation(evaluation, actor=workshop.organiser, now=FRIDAY)
     return evaluation
 
@@ -93,7 +93,7 @@ def test_only_confirmed_participants_of_this_course_while_it_is_open(
     with pytest.raises(answering.NotAllowed, match="has closed"):
         answering.submit_answers(evaluation, ana, answers, now=FRIDAY + timedelta(days=1))
     other = make_course(slug="not-yet")
-    unopened = services.create_evaluation(other, actor=None, now=FRIDAY)
+    unopened = questionnaire.create_evaluation(other, actor=None, now=FRIDAY)
     bruno = make_registration(other)
     with pytest.raises(answering.NotAllowed, match="not open yet"):
         answering.submit_answers(unopened, bruno, rating_answers(unopened), now=FRIDAY)
@@ -149,9 +149,9 @@ def test_answers_at_the_limits_are_taken_and_optional_ones_may_be_left(workshop,
 def test_a_required_open_question_must_be_answered(workshop, evaluation):
     evaluation.opened_at = None
     change = services.questions_in_order(evaluation)[-1]
-    services.update_question(
+    questionnaire.update_question(
         change,
-        services.QuestionData(
+        questionnaire.QuestionData(
             kind=QuestionKind.TEXT,
             is_required=True,
             labels={"en": "What would you change?"},
@@ -248,7 +248,7 @@ def _first_ratings(evaluation: Evaluation, order_by) -> list[int]:
 
 
 def test_a_named_evaluation_keeps_the_link(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=FRIDAY)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=FRIDAY)
     evaluation.is_anonymous = False
     opening.open_evaluation(evaluation, actor=None, now=FRIDAY)
     ana, bruno = _confirmed(workshop, "Ana"), _confirmed(workshop, "Bruno")
@@ -281,12 +281,12 @@ def test_my_courses_states(workshop, evaluation, neighbour):
 
 
 def test_answers_come_by_question_position_and_completions_by_time(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=FRIDAY)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=FRIDAY)
     evaluation.is_anonymous = False
     # The last question (the open one) moved first: positions no longer follow ids.
     change = services.questions_in_order(evaluation)[-1]
     for _step in range(7):
-        services.move_question(change, "up", actor=None)
+        questionnaire.move_question(change, "up", actor=None)
     opening.open_evaluation(evaluation, actor=None, now=FRIDAY)
     ana, bruno = _confirmed(workshop, "Ana"), _confirmed(workshop, "Bruno")
     # Bruno's answers are written second but carry the earlier time.

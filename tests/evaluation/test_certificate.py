@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from app.certificates.services import certificate_eligibility, course_certificates
-from app.evaluation import answering, opening, services
+from app.evaluation import answering, opening, questionnaire, services
 from app.extensions import db
 from app.registration.models import Attendance, Registration
 from tests.courses.test_query_counts import count_queries
@@ -32,7 +32,7 @@ def _reasons(eligibility) -> list[str]:
 def test_required_evaluation_holds_the_certificate_back_until_answered(workshop):
     ana = make_registration(workshop.course)
     _present(ana)
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     opening.open_evaluation(evaluation, actor=None, now=services.opens_at(evaluation))
     # Not a condition: eligible without answering.
     assert certificate_eligibility(ana, now=AFTER).is_eligible
@@ -56,7 +56,7 @@ def test_no_evaluation_no_condition(workshop):
 
 
 def test_the_overview_asks_once_for_everyone(workshop, neighbour):
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     evaluation.required_for_certificate = True
     evaluation.closes_on = date(2099, 1, 1)
     neighbour_ids = [r.id for r in neighbour.registrations[:2]]

@@ -527,7 +527,7 @@ def test_organisers_switch_ratings_on_and_off(client, turin):
 
 
 def test_with_an_evaluation_ratings_close_when_it_closes(turin):
-    from app.evaluation.services import create_evaluation
+    from app.evaluation.questionnaire import create_evaluation
 
     course = turin["course"]
     evaluation = create_evaluation(course, actor=turin["organiser"], now=at(date(2017, 11, 1), 9))

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.courses.models import CourseKind
-from app.evaluation import opening, services
+from app.evaluation import opening, questionnaire, services
 from app.evaluation.answering import submit_answers
 from app.evaluation.models import Evaluation, EvaluationCompletion, QuestionArea
 from app.extensions import db
@@ -52,7 +52,7 @@ def test_organisers_set_it_up_from_the_template(organiser_client, workshop):
 
 
 def test_settings_errors_show_beside_their_fields(organiser_client, workshop):
-    services.create_evaluation(workshop.course, actor=None)
+    questionnaire.create_evaluation(workshop.course, actor=None)
     db.session.commit()
     response = organiser_client.post(
         f"{_editor(workshop)}/settings",
@@ -84,7 +84,7 @@ def test_settings_errors_show_beside_their_fields(organiser_client, workshop):
 
 
 def test_add_edit_move_and_remove_a_question(organiser_client, workshop):
-    services.create_evaluation(workshop.course, actor=None)
+    questionnaire.create_evaluation(workshop.course, actor=None)
     db.session.commit()
     form = organiser_client.get(f"{_editor(workshop)}/questions/new").get_data(as_text=True)
     assert "Question (English)" in form and "Question (Français)" in form
@@ -129,7 +129,7 @@ def test_add_edit_move_and_remove_a_question(organiser_client, workshop):
 
 
 def test_once_open_the_editor_refuses_changes_and_says_why(organiser_client, workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     evaluation.closes_on = date(2099, 1, 1)
     opening.open_evaluation(evaluation, actor=None, now=services.opens_at(evaluation))
     first = services.questions_in_order(evaluation)[0]
@@ -147,7 +147,7 @@ def test_once_open_the_editor_refuses_changes_and_says_why(organiser_client, wor
 
 
 def test_facilitators_and_events(client, workshop):
-    services.create_evaluation(workshop.course, actor=None)
+    questionnaire.create_evaluation(workshop.course, actor=None)
     panel = make_course(slug="panel", organisers=(workshop.organiser,))
     panel.kind = CourseKind.PANEL
     db.session.commit()
@@ -162,7 +162,7 @@ def test_facilitators_and_events(client, workshop):
 
 @pytest.fixture
 def open_evaluation(workshop) -> Evaluation:
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     evaluation.closes_on = date(2099, 1, 1)
     opening.open_evaluation(evaluation, actor=None, now=services.opens_at(evaluation))
     return evaluation
@@ -224,7 +224,7 @@ def test_before_opening_and_after_closing(client, workshop):
     login(client, ana.user)
     url = f"/courses/{workshop.course.slug}/evaluation/answer"
     assert "opens on the last on-site day" in client.get(url).get_data(as_text=True)
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     db.session.commit()
     assert client.post(url, data=rating_answers(evaluation)).status_code == 302
     evaluation.closes_on = date(2099, 1, 1)

@@ -7,19 +7,15 @@ from datetime import UTC, datetime, time
 import pytest
 
 from app.courses.models import CourseKind, CourseModule
-from app.evaluation import services
+from app.evaluation import questionnaire, services
 from app.evaluation.models import (
     MIN_BREAKDOWN,
     Evaluation,
     QuestionArea,
     QuestionKind,
 )
-from app.evaluation.services import (
-    EvaluationLocked,
-    InvalidEvaluation,
-    QuestionData,
-    SettingsData,
-)
+from app.evaluation.questionnaire import QuestionData
+from app.evaluation.services import EvaluationLocked, InvalidEvaluation, SettingsData
 from app.extensions import db
 from tests.factories import make_course
 
@@ -31,7 +27,7 @@ def _areas(evaluation: Evaluation) -> list[QuestionArea]:
 
 
 def test_the_template_asks_the_standard_questions_one_per_module_in_each_language(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=workshop.organiser, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=workshop.organiser, now=NOW)
 
     questions = services.questions_in_order(evaluation)
     assert _areas(evaluation) == [
@@ -81,7 +77,7 @@ def test_a_spanish_course_gets_the_spanish_template(workshop):
     course = make_course(slug="gobernanza", title="Gobernanza de la migración")
     course.default_locale = "es"
     course.languages = "es"
-    evaluation = services.create_evaluation(course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(course, actor=None, now=NOW)
     first = services.questions_in_order(evaluation)[0]
     assert [t.locale for t in first.texts] == ["es"]
     assert first.label("en") == "En general, ¿qué tan satisfecho/a está con el curso?"
@@ -89,7 +85,7 @@ def test_a_spanish_course_gets_the_spanish_template(workshop):
 
 
 def test_keys_line_questions_up_across_editions(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     keys = [q.key for q in services.questions_in_order(evaluation)]
     first, second = (f.module_id for f in workshop.course.focuses[:2])
     assert keys == [
@@ -105,13 +101,13 @@ def test_keys_line_questions_up_across_editions(workshop):
 
 
 def test_making_it_twice_keeps_the_first_and_events_have_none(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
-    assert services.create_evaluation(workshop.course, actor=None, now=NOW) is evaluation
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
+    assert questionnaire.create_evaluation(workshop.course, actor=None, now=NOW) is evaluation
     assert services.evaluation_for(workshop.course) is evaluation
     panel = make_course(slug="panel")
     panel.kind = CourseKind.PANEL
     with pytest.raises(InvalidEvaluation, match="Events have no"):
-        services.create_evaluation(panel, actor=None, now=NOW)
+        questionnaire.create_evaluation(panel, actor=None, now=NOW)
     assert services.evaluation_for(panel) is None
 
 
@@ -127,24 +123,24 @@ def _data(**overrides) -> QuestionData:
 
 
 def test_organisers_add_edit_move_and_remove_questions(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
-    question = services.add_question(evaluation, _data(), actor=workshop.organiser, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
+    question = questionnaire.add_question(evaluation, _data(), actor=workshop.organiser, now=NOW)
     assert question.area == QuestionArea.CUSTOM
     assert question.position == 8
     assert question.label("fr") == "La visite était-elle utile ?"
     assert question.text("en").help_text == "The Thursday visit to Porta Palazzo."
     assert question.key == "custom:8"
 
-    services.move_question(question, "up", actor=workshop.organiser)
+    questionnaire.move_question(question, "up", actor=workshop.organiser)
     assert _areas(evaluation)[-2:] == [QuestionArea.CUSTOM, QuestionArea.CHANGE]
-    assert not services.can_move(services.questions_in_order(evaluation)[0], "up")
-    assert not services.can_move(services.questions_in_order(evaluation)[-1], "down")
+    assert not questionnaire.can_move(services.questions_in_order(evaluation)[0], "up")
+    assert not questionnaire.can_move(services.questions_in_order(evaluation)[-1], "down")
     with pytest.raises(InvalidEvaluation, match="already at that end"):
-        services.move_question(services.questions_in_order(evaluation)[-1], "down", actor=None)
+        questionnaire.move_question(services.questions_in_order(evaluation)[-1], "down", actor=None)
     with pytest.raises(ValueError):
-        services.move_question(question, "sideways", actor=None)  # type: ignore[arg-type]
+        questionnaire.move_question(question, "sideways", actor=None)  # type: ignore[arg-type]
 
-    services.update_question(
+    questionnaire.update_question(
         question,
         _data(
             kind=QuestionKind.TEXT,
@@ -160,43 +156,43 @@ def test_organisers_add_edit_move_and_remove_questions(workshop):
     assert question.label("fr") == "What did the visit teach you?"
 
     overall = services.questions_in_order(evaluation)[0]
-    services.remove_question(overall, actor=workshop.organiser)
+    questionnaire.remove_question(overall, actor=workshop.organiser)
     assert _areas(evaluation)[0] == QuestionArea.RELEVANCE
     assert [q.position for q in services.questions_in_order(evaluation)] == list(range(8))
 
 
 def test_a_question_needs_the_main_language_and_fitting_texts(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     with pytest.raises(InvalidEvaluation) as caught:
-        services.add_question(
+        questionnaire.add_question(
             evaluation,
             _data(labels={"en": "  ", "fr": "x" * 301}, help_texts={"en": "y" * 1001, "fr": ""}),
             actor=None,
         )
     assert set(caught.value.errors) == {"label_en", "label_fr", "help_en"}
     with pytest.raises(InvalidEvaluation) as caught:
-        services.add_question(
+        questionnaire.add_question(
             evaluation, _data(labels={"en": "Fine"}, help_texts={"fr": "Orphan help"}), actor=None
         )
     assert set(caught.value.errors) == {"label_fr"}
     assert len(evaluation.questions) == 8
     # At the limits: taken.
-    question = services.add_question(
+    question = questionnaire.add_question(
         evaluation, _data(labels={"en": "x" * 300}, help_texts={"en": "y" * 1000}), actor=None
     )
     assert len(question.label("en")) == 300
 
 
 def test_everything_about_the_questions_locks_once_it_opens(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     evaluation.opened_at = NOW
     question = services.questions_in_order(evaluation)[1]
     attempts = [
-        lambda: services.add_question(evaluation, _data(), actor=None),
-        lambda: services.update_question(question, _data(), actor=None),
-        lambda: services.remove_question(question, actor=None),
-        lambda: services.move_question(question, "up", actor=None),
-        lambda: services.add_module_questions(evaluation, actor=None),
+        lambda: questionnaire.add_question(evaluation, _data(), actor=None),
+        lambda: questionnaire.update_question(question, _data(), actor=None),
+        lambda: questionnaire.remove_question(question, actor=None),
+        lambda: questionnaire.move_question(question, "up", actor=None),
+        lambda: questionnaire.add_module_questions(evaluation, actor=None),
     ]
     for attempt in attempts:
         with pytest.raises(EvaluationLocked, match="has opened"):
@@ -206,13 +202,15 @@ def test_everything_about_the_questions_locks_once_it_opens(workshop):
 
 
 def test_modules_added_later_can_be_asked_about(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
-    assert services.missing_module_questions(evaluation) == []
-    assert services.add_module_questions(evaluation, actor=None) == []
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
+    assert questionnaire.missing_module_questions(evaluation) == []
+    assert questionnaire.add_module_questions(evaluation, actor=None) == []
     workshop.course.focuses.append(CourseModule(position=3, theme="Data on migration"))
     db.session.flush()
-    assert [f.theme for f in services.missing_module_questions(evaluation)] == ["Data on migration"]
-    added = services.add_module_questions(evaluation, actor=workshop.organiser)
+    assert [f.theme for f in questionnaire.missing_module_questions(evaluation)] == [
+        "Data on migration"
+    ]
+    added = questionnaire.add_module_questions(evaluation, actor=workshop.organiser)
     assert [q.position for q in added] == [5]
     assert "Data on migration" in added[0].label("en")
     assert _areas(evaluation)[5:] == [
@@ -221,7 +219,7 @@ def test_modules_added_later_can_be_asked_about(workshop):
         QuestionArea.ORGANISATION,
         QuestionArea.CHANGE,
     ]
-    assert services.missing_module_questions(evaluation) == []
+    assert questionnaire.missing_module_questions(evaluation) == []
 
 
 def _settings(**overrides) -> SettingsData:
@@ -237,7 +235,7 @@ def _settings(**overrides) -> SettingsData:
 
 
 def test_anonymity_and_opening_time_lock_once_it_opens_the_rest_does_not(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     services.update_settings(
         evaluation,
         _settings(is_anonymous=False, opens_at_time=time(14, 0)),
@@ -268,7 +266,7 @@ def test_anonymity_and_opening_time_lock_once_it_opens_the_rest_does_not(worksho
 
 
 def test_settings_refuse_dates_and_reminders_out_of_range(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     end = workshop.course.end_date
     with pytest.raises(InvalidEvaluation) as caught:
         services.update_settings(
@@ -288,16 +286,16 @@ def test_settings_refuse_dates_and_reminders_out_of_range(workshop):
 
 
 def test_module_questions_added_later_are_required_and_in_each_language(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     # Every question before facilitation removed: the new module question goes first.
     for question in services.questions_in_order(evaluation)[:5]:
-        services.remove_question(question, actor=None)
+        questionnaire.remove_question(question, actor=None)
     module = workshop.course.focuses[0].module
     workshop.course.focuses.append(CourseModule(position=3, module=module))
     db.session.flush()
-    missing = services.missing_module_questions(evaluation)
+    missing = questionnaire.missing_module_questions(evaluation)
     assert len(missing) == 4
-    added = services.add_module_questions(evaluation, actor=None)
+    added = questionnaire.add_module_questions(evaluation, actor=None)
     assert [q.position for q in added] == [0, 1, 2, 3]
     assert all(q.is_required is True and q.kind == QuestionKind.RATING for q in added)
     assert added[0].label("fr") == (

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.courses.models import CourseKind, CourseStatus
-from app.evaluation import answering, opening, services
+from app.evaluation import answering, opening, questionnaire, services
 from app.evaluation.models import Evaluation
 from app.evaluation.services import InvalidEvaluation
 from app.extensions import db
@@ -67,7 +67,7 @@ def test_made_and_opened_at_the_start_of_the_last_day_with_invitations(workshop,
 
 
 def test_an_evaluation_set_up_earlier_opens_at_the_time_organisers_chose(workshop, people):
-    evaluation = services.create_evaluation(workshop.course, actor=workshop.organiser)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=workshop.organiser)
     evaluation.opens_at_time = time(14, 0)
     opens = datetime(2017, 11, 24, 13, 0, tzinfo=UTC)
     assert services.opens_at(evaluation) == opens
@@ -85,7 +85,7 @@ def test_nothing_opens_for_drafts_cancelled_courses_or_events(workshop, people):
     panel = make_course(slug="panel", start=date(2017, 11, 24))
     panel.kind = CourseKind.PANEL
     panel.days = 1
-    prepared = services.create_evaluation(cancelled, actor=None)
+    prepared = questionnaire.create_evaluation(cancelled, actor=None)
     counts = opening.run_due(LAST_DAY_STARTS + timedelta(hours=10))
     assert (counts.created, counts.opened) == (0, 0)
     assert services.evaluation_for(workshop.course) is None
@@ -126,7 +126,7 @@ def test_one_reminder_to_those_who_have_not_answered(workshop, people):
 
 
 def test_the_reminder_waits_a_day_after_a_late_opening(workshop, people):
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     late = REMINDER + timedelta(hours=5)
     opening.open_evaluation(evaluation, actor=workshop.organiser, now=late)
     assert evaluation.opened_by_id == workshop.organiser.id
@@ -187,7 +187,7 @@ def autumn_course():
 
 
 def test_opening_time_on_the_day_the_clocks_go_back(autumn_course):
-    evaluation = services.create_evaluation(autumn_course, actor=None)
+    evaluation = questionnaire.create_evaluation(autumn_course, actor=None)
     # Midnight is still summer time (UTC+2)...
     assert services.opens_at(evaluation) == datetime(2017, 10, 28, 22, 0, tzinfo=UTC)
     evaluation.opens_at_time = time(9, 0)
@@ -202,7 +202,7 @@ def test_reminder_and_closing_across_the_spring_change():
     # Monday 19 to Friday 23 March 2018 in Turin; summer time starts Sunday 25 March.
     course = make_course(slug="spring", start=date(2018, 3, 19), venue=make_venue("Europe/Rome"))
     make_registration(course, make_user(email="dawit@example.org"))
-    evaluation = services.create_evaluation(course, actor=None)
+    evaluation = questionnaire.create_evaluation(course, actor=None)
     evaluation.closes_on = date(2018, 3, 27)
     evaluation.reminder_days_before_close = 2
     opening.open_evaluation(evaluation, actor=None, now=datetime(2018, 3, 23, 8, 0, tzinfo=UTC))
@@ -219,7 +219,7 @@ def test_an_opening_time_the_clocks_skip_opens_just_after_the_jump():
     # A course whose last day became Sunday 25 March 2018 after its time was set: 02:30 does
     # not exist in Turin that day.
     course = make_course(slug="skipped", start=date(2018, 3, 21), venue=make_venue("Europe/Rome"))
-    evaluation = services.create_evaluation(course, actor=None)
+    evaluation = questionnaire.create_evaluation(course, actor=None)
     evaluation.opens_at_time = time(2, 30)
     assert services.opens_at(evaluation) == datetime(2018, 3, 25, 1, 30, tzinfo=UTC)
     with pytest.raises(InvalidEvaluation) as caught:
@@ -241,7 +241,7 @@ def test_an_opening_time_the_clocks_skip_opens_just_after_the_jump():
 
 
 def test_organisers_open_close_and_open_again(workshop, people):
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     early = datetime(2017, 11, 22, 15, 0, tzinfo=UTC)
     assert opening.open_evaluation(evaluation, actor=workshop.organiser, now=early) == 2
     with pytest.raises(InvalidEvaluation, match="already open"):
@@ -263,7 +263,7 @@ def test_organisers_open_close_and_open_again(workshop, people):
 
 
 def test_opening_by_hand_needs_a_future_closing_a_published_course_and_questions(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
     with pytest.raises(InvalidEvaluation, match="closing date has passed") as caught:
         opening.open_evaluation(evaluation, actor=None, now=CLOSES)
     assert set(caught.value.errors) == {"closes_on"}
@@ -277,12 +277,12 @@ def test_opening_by_hand_needs_a_future_closing_a_published_course_and_questions
 
     other = make_course(slug="draft-course")
     other.status = CourseStatus.DRAFT
-    draft = services.create_evaluation(other, actor=None)
+    draft = questionnaire.create_evaluation(other, actor=None)
     with pytest.raises(InvalidEvaluation, match="published"):
         opening.open_evaluation(draft, actor=None, now=LAST_DAY_STARTS)
-    empty = services.create_evaluation(make_course(slug="empty"), actor=None)
+    empty = questionnaire.create_evaluation(make_course(slug="empty"), actor=None)
     for question in list(empty.questions):
-        services.remove_question(question, actor=None)
+        questionnaire.remove_question(question, actor=None)
     with pytest.raises(InvalidEvaluation, match="at least one question"):
         opening.open_evaluation(empty, actor=None, now=LAST_DAY_STARTS)
     assert not draft.has_opened and not empty.has_opened

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from app.courses.models import CourseModule
-from app.evaluation import answering, opening, services
+from app.evaluation import answering, opening, questionnaire, services
 from app.evaluation.models import QuestionKind
-from app.evaluation.services import InvalidEvaluation, QuestionData, SettingsData
+from app.evaluation.questionnaire import QuestionData
+from app.evaluation.services import InvalidEvaluation, SettingsData
 from app.extensions import db
 from app.registration.models import RegistrationStatus
 from tests.evaluation.conftest import rating_answers
@@ -25,7 +26,7 @@ def _messages(exc) -> dict[str | None, list[str]]:
 
 
 def test_every_template_question_in_english_and_french(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     questions = services.questions_in_order(evaluation)
     assert [q.label("en") for q in questions] == [
         "Overall, how satisfied are you with the course?",
@@ -43,22 +44,22 @@ def test_every_template_question_in_english_and_french(workshop):
         "Que changeriez-vous pour améliorer le cours ?",
     ]
     assert all(t.help_text == "" for q in questions for t in q.texts)
-    assert services.course_locales(workshop.course) == ["en", "fr"]
+    assert questionnaire.course_locales(workshop.course) == ["en", "fr"]
 
 
 def test_languages_the_site_does_not_speak_are_left_out(workshop):
     workshop.course.default_locale = "fr"
     workshop.course.languages = "de,fr,en,fr"
-    assert services.course_locales(workshop.course) == ["fr", "en"]
+    assert questionnaire.course_locales(workshop.course) == ["fr", "en"]
     workshop.course.default_locale = "de"
     workshop.course.languages = "it"
-    assert services.course_locales(workshop.course) == ["en"]
+    assert questionnaire.course_locales(workshop.course) == ["en"]
 
 
 def test_the_words_of_each_refusal(workshop):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     with pytest.raises(InvalidEvaluation) as caught:
-        services.add_question(
+        questionnaire.add_question(
             evaluation,
             QuestionData(
                 kind=QuestionKind.RATING,
@@ -77,7 +78,7 @@ def test_the_words_of_each_refusal(workshop):
         "help_fr": ["At most 1000 characters."],
     }
     with pytest.raises(InvalidEvaluation) as caught:
-        services.add_question(
+        questionnaire.add_question(
             evaluation,
             QuestionData(kind="yes_no", is_required=False, labels={"en": "Q"}, help_texts={}),  # type: ignore[arg-type]
             actor=None,
@@ -107,7 +108,7 @@ def test_the_words_of_each_refusal(workshop):
         "opens_at_time": ["The evaluation has already opened."],
     }
     with pytest.raises(services.EvaluationLocked) as caught:
-        services.add_module_questions(evaluation, actor=None)
+        questionnaire.add_module_questions(evaluation, actor=None)
     assert str(caught.value) == (
         "The evaluation has opened: its questions and whether it is anonymous can no longer "
         "change, so that every participant answers the same form."
@@ -118,15 +119,15 @@ def test_the_words_of_each_refusal(workshop):
 def test_the_log_says_who_did_what(workshop, caplog):
     caplog.set_level(logging.INFO, logger="app.evaluation")
     organiser = workshop.organiser
-    evaluation = services.create_evaluation(workshop.course, actor=organiser, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=organiser, now=NOW)
     data = QuestionData(QuestionKind.TEXT, False, {"en": "Anything else?"}, {})
-    question = services.add_question(evaluation, data, actor=organiser)
-    services.update_question(question, data, actor=organiser)
-    services.move_question(question, "up", actor=organiser)
-    services.remove_question(question, actor=organiser)
+    question = questionnaire.add_question(evaluation, data, actor=organiser)
+    questionnaire.update_question(question, data, actor=organiser)
+    questionnaire.move_question(question, "up", actor=organiser)
+    questionnaire.remove_question(question, actor=organiser)
     workshop.course.focuses.append(CourseModule(position=5, theme="Data"))
     db.session.flush()
-    services.add_module_questions(evaluation, actor=organiser)
+    questionnaire.add_module_questions(evaluation, actor=organiser)
     services.update_settings(evaluation, SettingsData(True, True, None, None, 3), actor=organiser)
     ana = _participant(workshop)
     opening.open_evaluation(evaluation, actor=organiser, now=services.opens_at(evaluation))
@@ -156,10 +157,10 @@ def _all_fours(evaluation):
 
 
 def test_answering_twice_and_every_error_at_once(workshop, monkeypatch):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     change = services.questions_in_order(evaluation)[-1]
     for _step in range(7):
-        services.move_question(change, "up", actor=None)
+        questionnaire.move_question(change, "up", actor=None)
     opening.open_evaluation(evaluation, actor=None, now=services.opens_at(evaluation))
     ana = make_registration(workshop.course)
     answers = rating_answers(evaluation)
@@ -185,7 +186,7 @@ def test_answering_twice_and_every_error_at_once(workshop, monkeypatch):
 
 
 def test_the_words_of_each_refusal_to_answer(workshop, neighbour):
-    evaluation = services.create_evaluation(workshop.course, actor=None, now=NOW)
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None, now=NOW)
     waiting = make_registration(workshop.course, status=RegistrationStatus.WAITLISTED)
     ana = make_registration(workshop.course)
     assert str(answering.refusal(evaluation, neighbour.registrations[1])) == (

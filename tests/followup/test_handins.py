@@ -324,6 +324,7 @@ def test_files_handed_in_together_share_the_total_and_the_refusal_says_what_is_l
     """3 MB for the version: a 2.07 MB plan, then a 0.5 MB map fit; a 0.6 MB annex, posted
     with them, does not: 0.4 MB is left (0.43, rounded down)."""
     monkeypatch.setattr(handins, "VERSION_MAX_BYTES", 3 * handins.MB)
+
     def padded(text: str, size: float) -> bytes:
         base = pdf(text)
         return base + b"\n%" + b"0" * (int(size * handins.MB) - len(base) - 2)

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.evaluation import answering, opening
-from app.evaluation import services as evaluation_services
+from app.evaluation import answering, opening, questionnaire
 from app.evaluation.models import QuestionKind
 from app.extensions import db
 from app.followup import handins
@@ -72,7 +71,7 @@ def test_returned_work_is_to_hand_in_again_then_waits_again(
 
 @pytest.fixture
 def evaluation(course, organiser):
-    evaluation = evaluation_services.create_evaluation(
+    evaluation = questionnaire.create_evaluation(
         course, actor=organiser, now=rome(date(2017, 11, 1))
     )
     evaluation.required_for_certificate = True

@@ -38,7 +38,7 @@ from app.discussions.digest import unsubscribe_token
 from app.discussions.models import DiscussionPost
 from app.endorsement.models import Endorsement
 from app.evaluation.opening import open_evaluation
-from app.evaluation.services import create_evaluation
+from app.evaluation.questionnaire import create_evaluation
 from app.extensions import db
 from app.feeds.models import FeedKind
 from app.feeds.services import create_feed_token

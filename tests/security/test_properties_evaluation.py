@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from hypothesis import strategies as st
 
 from app.accounts.models import Role
-from app.evaluation import opening, services
+from app.evaluation import opening, questionnaire, services
 from app.evaluation.models import (
     Evaluation,
     EvaluationAnswer,
@@ -44,7 +44,7 @@ from tests.security.test_properties import (
 def _course(organiser, *, opened: bool = False):
     course = make_course(slug="evaluated", organisers=(organiser,), start=date(2030, 11, 18))
     course.languages = "en,fr"
-    evaluation = services.create_evaluation(course, actor=organiser)
+    evaluation = questionnaire.create_evaluation(course, actor=organiser)
     if opened:
         evaluation.closes_on = date(2099, 1, 1)
         opening.open_evaluation(
