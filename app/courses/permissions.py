@@ -16,6 +16,7 @@ from app.courses.models import (
     TeamRole,
 )
 from app.extensions import db
+from app.registration.models import Registration, RegistrationStatus
 
 
 def _team_role(user: Any, course: Course) -> TeamRole | None:
@@ -54,6 +55,18 @@ def is_on_team(user: Any, course: Course) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_admin or _team_role(user, course) is not None
+
+
+def is_confirmed_participant(user: Any, course: Course) -> bool:
+    """Whether ``user`` holds a confirmed place on ``course``."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    status = db.session.scalar(
+        sa.select(Registration.status).where(
+            Registration.course_id == course.id, Registration.user_id == user.id
+        )
+    )
+    return status == RegistrationStatus.CONFIRMED
 
 
 def can_view_course(user: Any, course: Course) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.timeutil import local_date, to_local
 from app.courses.models import Course
-from app.courses.permissions import can_see_participants
+from app.courses.permissions import can_see_participants, is_confirmed_participant
 from app.extensions import db
 from app.materials.models import (
     Material,
@@ -31,7 +31,6 @@ from app.materials.models import (
 )
 from app.materials.services import course_modules
 from app.modules.models import Module
-from app.registration.models import Registration, RegistrationStatus
 from app.schedule.models import CourseSession
 from app.storage.models import StoredFile
 from app.storage.services import KINDS_BY_TYPE, MB, split_extension
@@ -47,16 +46,7 @@ def can_edit_materials(user: Any, course: Course) -> bool:
 def sees_all_materials(user: Any, course: Course) -> bool:
     """Whether ``user`` sees the participants-only materials of ``course`` too: its team
     (not reviewers) and its confirmed participants."""
-    if can_see_participants(user, course):
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    status = db.session.scalar(
-        sa.select(Registration.status).where(
-            Registration.course_id == course.id, Registration.user_id == user.id
-        )
-    )
-    return status == RegistrationStatus.CONFIRMED
+    return can_see_participants(user, course) or is_confirmed_participant(user, course)
 
 
 def may_see(material: Material, user: Any) -> bool:

@@ -35,6 +35,7 @@ from app.courses.permissions import (
     can_see_participants,
     get_course_or_404,
     get_managed_course_or_403,
+    is_confirmed_participant,
 )
 from app.endorsement import services as endorsement
 from app.endorsement.forms import WaiveForm
@@ -129,17 +130,6 @@ def get_registration_or_404(course: Course, registration_id: int) -> Registratio
     if registration is None or registration.course_id != course.id:
         abort(404)
     return registration
-
-
-def is_confirmed_participant(user: Any, course: Course) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    status = db.session.scalar(
-        sa.select(Registration.status).where(
-            Registration.course_id == course.id, Registration.user_id == user.id
-        )
-    )
-    return status == RegistrationStatus.CONFIRMED
 
 
 def _filter_form(course: Course) -> DeskFilterForm:
