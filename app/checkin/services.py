@@ -91,15 +91,15 @@ def codes_for(registrations: Iterable[Registration]) -> dict[int, str]:
     wanted = [r.id for r in registrations if r.status == RegistrationStatus.CONFIRMED]
     codes = _stored_codes(wanted)
     for registration_id in wanted:
-        for _attempt in range(_CODE_ATTEMPTS):
-            if registration_id in codes:
-                break
+        attempts = 0
+        while registration_id not in codes:
+            if attempts == _CODE_ATTEMPTS:
+                raise RuntimeError("could not find a free check-in code")
+            attempts += 1
             # Ignored if another request gave it a code meanwhile (or, rarely, the code is
             # taken): then look again.
             _insert_or_ignore(CheckinCode, registration_id=registration_id, code=new_code())
             codes.update(_stored_codes([registration_id]))
-        else:
-            raise RuntimeError("could not find a free check-in code")
     return codes
 
 
