@@ -7,7 +7,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SearchField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from app.checkin.services import MAX_SEARCH
 
@@ -17,7 +17,9 @@ class CodeForm(FlaskForm):
 
     code = StringField(
         _l("Check-in code"),
-        validators=[InputRequired(), Length(max=40)],
+        # Spaces alone are no code: stripped, then required.
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired(), Length(max=40)],
         description=_l("As printed under the QR code, for example ABCDE-FGHJK."),
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )

@@ -45,7 +45,7 @@ def _say(result: CheckinResult, tz: str) -> None:
         flash(
             _(
                 "Already checked in at %(time)s: %(name)s",
-                time=localtime(result.at, tz),
+                time=localtime(result.at, tz, "HH:mm"),
                 name=result.registration.certificate_name,
             ),
             "warning",
