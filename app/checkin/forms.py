@@ -6,7 +6,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SearchField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, SearchField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.checkin.services import MAX_SEARCH
@@ -68,7 +68,7 @@ class BadgeForm(FlaskForm):
 
     layout = SelectField(
         _l("Layout"),
-        choices=[(layout.value, layout.label) for layout in BadgeLayout],
+        choices=[SelectChoice(layout.value, layout.label) for layout in BadgeLayout],
         default=BadgeLayout.SHEET.value,
     )
     submit = SubmitField(_l("Download badges (PDF)"))

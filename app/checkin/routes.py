@@ -19,8 +19,7 @@ from app.core.templating import localdate, localtime
 from app.db import now_utc
 from app.extensions import db
 from app.registration import exports
-from app.registration.desk import get_team_course_or_403, team_may
-from app.registration.models import Registration
+from app.registration.desk import get_registration_or_404, get_team_course_or_403, team_may
 
 bp = Blueprint("checkin", __name__)
 
@@ -108,7 +107,8 @@ def person(slug: str, registration_id: int) -> Response:
     form = PersonForm()
     if not form.validate_on_submit():
         abort(400)
-    registration = db.session.get(Registration, registration_id)
+    # Another course's registration is not found here, as on the desk.
+    registration = get_registration_or_404(course, registration_id)
     result = services.check_in(course, registration, actor=current_user, now=now_utc())
     db.session.commit()
     _say(result, course.timezone)

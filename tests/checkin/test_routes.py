@@ -152,11 +152,17 @@ def test_a_search_that_finds_nobody_says_so(client, course, neighbour, facilitat
 def test_the_name_button_refuses_another_course_s_participant(client, course, neighbour, facilitator):
     other = neighbour_registration(neighbour)
     as_user(client, facilitator)
-    page = client.post(f"/courses/governing-now/check-in/{other.id}", follow_redirects=True)
-    assert "Not a participant of this course." in page.get_data(as_text=True)
+    assert client.post(f"/courses/governing-now/check-in/{other.id}").status_code == 404
     assert present_rows(other) == []
-    page = client.post("/courses/governing-now/check-in/999999", follow_redirects=True)
+    assert client.post("/courses/governing-now/check-in/999999").status_code == 404
+
+
+def test_the_name_button_of_someone_cancelled_since(client, course, facilitator, ana):
+    ana.status = S.CANCELLED
+    as_user(client, facilitator)
+    page = client.post(f"/courses/governing-now/check-in/{ana.id}", follow_redirects=True)
     assert "Not a participant of this course." in page.get_data(as_text=True)
+    assert present_rows(ana) == []
 
 
 def test_an_absent_mark_today_becomes_present(client, course, organiser, facilitator, ana, kip):
