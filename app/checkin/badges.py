@@ -68,9 +68,10 @@ class _Badges(FPDF):
         """The largest font size (in steps of half a point) at which ``text`` fits ``width`` on
         one line, at least ``smallest``."""
         size = largest
+        room = width - 2 * self.c_margin  # a cell keeps a margin on each side
         while size > smallest:
             self.set_font_size(size)
-            if self.get_string_width(text) <= width:
+            if self.get_string_width(text) <= room:
                 return size
             size -= 0.5
         return smallest
