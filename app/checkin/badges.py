@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import Align
 
 from app.certificates.pdf import ACCENT, FONT, FONTS, INK, MUTED, _nfc
 from app.checkin.forms import BadgeLayout
@@ -114,7 +114,9 @@ class _Badges(FPDF):
                     self.rect(x + column * module, y + row * module, module, module, style="F")
 
 
-def _badge(pdf: _Badges, person: Person, title: str, x: float, y: float, w: float, h: float) -> None:
+def _badge(
+    pdf: _Badges, person: Person, title: str, x: float, y: float, w: float, h: float
+) -> None:
     pad = 5.0
     # The course's title on a band across the top.
     band = h * 0.17
@@ -205,9 +207,7 @@ def _tent_half(pdf: _Badges, person: Person, title: str, top: float, half: float
     pdf.set_font(FONT, "B", 60)
     size = pdf.fitted_size(person.name, width, 60, 28)
     y = top + half * 0.22
-    below = pdf.text_block(
-        person.name, margin, y, width, size, bold=True, align=Align.C, lines=2
-    )
+    below = pdf.text_block(person.name, margin, y, width, size, bold=True, align=Align.C, lines=2)
     details = " · ".join(part for part in (person.organisation, person.country) if part)
     if details:
         below = pdf.text_block(

@@ -125,7 +125,9 @@ def badges(slug: str) -> Response:
     if not form.validate():
         abort(400)
     registrations = exports.confirmed_registrations(course)
-    wanted = {int(v) for v in request.args.getlist("registration_id") if v.isascii() and v.isdigit()}
+    wanted = {
+        int(v) for v in request.args.getlist("registration_id") if v.isascii() and v.isdigit()
+    }
     if wanted:
         registrations = [r for r in registrations if r.id in wanted]
     codes = services.codes_for(registrations)

@@ -234,7 +234,9 @@ def check_in_by_code(course: Course, raw: str, *, actor: User, now: datetime) ->
     return check_in(course, find_by_code(course, raw), actor=actor, now=now)
 
 
-def present_today(course: Course, registration_ids: list[int], now: datetime) -> dict[int, datetime]:
+def present_today(
+    course: Course, registration_ids: list[int], now: datetime
+) -> dict[int, datetime]:
     """When each of these registrations was marked present today at the venue (those who
     were), for the search results."""
     if not registration_ids:

@@ -27,9 +27,9 @@ from app.applications.answer_forms import with_questions
 from app.applications.checks import InvalidAnswers
 from app.applications.exports import ShownAnswer, answers_by_registration, shown_answers
 from app.applications.models import ApplicationQuestion
-from app.courses.models import Course, CourseStatus, CourseTeamMember, RegistrationMode
 from app.checkin import services as checkin_services
 from app.checkin.qr import qr_svg_data_uri
+from app.courses.models import Course, CourseStatus, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
 from app.endorsement import services as endorsement
@@ -339,7 +339,9 @@ def my_courses() -> str:
     ]
     # Check-in codes for the on-site courses one is confirmed on, drawn on first view.
     checkin_codes = checkin_services.codes_for(
-        r for r in registrations if not r.course.is_online and r.course.status == CourseStatus.PUBLISHED
+        r
+        for r in registrations
+        if not r.course.is_online and r.course.status == CourseStatus.PUBLISHED
     )
     db.session.commit()
     evaluations = evaluation_services.participant_states(registrations)

@@ -34,7 +34,9 @@ NAMES = [
 def nine(course):
     return [
         person(course, name, country=country, organisation=f"Organisation of {name}")
-        for name, country in zip(NAMES, ["BR", "VN", "TR", "DK", "PL", "ES", "KE", "RS", "IE"], strict=True)
+        for name, country in zip(
+            NAMES, ["BR", "VN", "TR", "DK", "PL", "ES", "KE", "RS", "IE"], strict=True
+        )
     ]
 
 
@@ -72,7 +74,9 @@ def test_a_long_name_and_organisation_still_fit(course):
     long = person(
         course,
         "Maria da Conceição Albuquerque de Vasconcelos e Sá Figueiredo",
-        organisation="Ministério do Desenvolvimento e Assistência Social, Família e Combate à Fome do Brasil",
+        organisation=(
+            "Ministério do Desenvolvimento e Assistência Social, Família e Combate à Fome do Brasil"
+        ),
     )
     content = render_badges(course, [long], services.codes_for([long]), BadgeLayout.SINGLE)
     pages, text = pdf_text(content)
@@ -97,7 +101,9 @@ def test_the_team_downloads_all_confirmed_or_those_asked(client, course, facilit
     for registration in nine:
         assert services.format_code(services.code_for(registration)) in text
     ids = f"registration_id={nine[1].id}&registration_id={nine[4].id}&registration_id={waiting.id}"
-    pages, text = pdf_text(client.get(f"/courses/governing-2017/badges.pdf?layout=single&{ids}").data)
+    pages, text = pdf_text(
+        client.get(f"/courses/governing-2017/badges.pdf?layout=single&{ids}").data
+    )
     assert pages == 2
     assert "Thu Nguyễn" in text and "Łucja Wąsowska" in text and "Ana Souza" not in text
 

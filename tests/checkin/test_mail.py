@@ -74,7 +74,9 @@ def test_confirmation_mail_has_the_code_and_its_qr_code(smtp_server, locale, lin
 
 def test_a_seat_from_the_waiting_list_brings_the_code_too(smtp_server):  # noqa: F811
     course = open_course(capacity=1)
-    first = registration.apply(course, make_user(email="first@example.org"), application_data(email="first@example.org"))
+    first = registration.apply(
+        course, make_user(email="first@example.org"), application_data(email="first@example.org")
+    )
     waiting = registration.apply(
         course, make_user(email="wait@example.org"), application_data(email="wait@example.org")
     )

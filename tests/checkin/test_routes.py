@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -84,8 +85,10 @@ def test_a_typed_code_checks_in_then_says_already(client, course, facilitator, a
     assert row.day == today_in("Europe/Rome")
     assert present_rows(kip) == []
 
-    again = client.post("/courses/governing-now/check-in", data={"code": code}, follow_redirects=True)
-    local = row.recorded_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Rome"))
+    again = client.post(
+        "/courses/governing-now/check-in", data={"code": code}, follow_redirects=True
+    )
+    local = row.recorded_at.astimezone(ZoneInfo("Europe/Rome"))
     assert f"Already checked in at {local:%H:%M}: Ana Souza" in again.get_data(as_text=True)
     assert len(present_rows(ana)) == 1
 
@@ -98,7 +101,9 @@ def test_another_course_s_code_is_not_a_participant(client, course, neighbour, f
     other = neighbour_registration(neighbour)
     code = services.code_for(other)
     as_user(client, facilitator)
-    page = client.post("/courses/governing-now/check-in", data={"code": code}, follow_redirects=True)
+    page = client.post(
+        "/courses/governing-now/check-in", data={"code": code}, follow_redirects=True
+    )
     assert "Not a participant of this course." in page.get_data(as_text=True)
     assert present_rows(other) == []
 
@@ -114,7 +119,9 @@ def neighbour_registration(neighbour):
 @pytest.mark.parametrize("typed", ["", "   ", "X" * 41])
 def test_an_empty_or_overlong_code_is_refused(client, course, facilitator, ana, typed):
     as_user(client, facilitator)
-    page = client.post("/courses/governing-now/check-in", data={"code": typed}, follow_redirects=True)
+    page = client.post(
+        "/courses/governing-now/check-in", data={"code": typed}, follow_redirects=True
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Type or scan a check-in code." in html
@@ -149,7 +156,9 @@ def test_a_search_that_finds_nobody_says_so(client, course, neighbour, facilitat
     assert "Field cannot be longer than 100 characters." in page.get_data(as_text=True)
 
 
-def test_the_name_button_refuses_another_course_s_participant(client, course, neighbour, facilitator):
+def test_the_name_button_refuses_another_course_s_participant(
+    client, course, neighbour, facilitator
+):
     other = neighbour_registration(neighbour)
     as_user(client, facilitator)
     assert client.post(f"/courses/governing-now/check-in/{other.id}").status_code == 404
