@@ -364,13 +364,14 @@ def test_two_scans_at_once_count_once(app, course, organiser, facilitator, ana, 
 
 def test_two_requests_drawing_a_code_at_once_keep_one(app, course, ana):
     db.session.commit()
+    ana_id = ana.id  # read here: the workers must not touch this thread's session
     barrier = threading.Barrier(2)
     codes: list[str] = []
 
     def draw() -> None:
         with app.app_context():
             try:
-                registration = db.session.get(Registration, ana.id)
+                registration = db.session.get(Registration, ana_id)
                 db.session.commit()
                 barrier.wait(timeout=30)
                 codes.append(str(services.code_for(registration)))
