@@ -10,6 +10,7 @@ from wtforms import HiddenField, SearchField, SelectChoice, SelectField, StringF
 from wtforms.validators import DataRequired, Length
 
 from app.checkin.services import MAX_SEARCH
+from app.core.forms import PlainText
 
 
 class CodeForm(FlaskForm):
@@ -19,7 +20,7 @@ class CodeForm(FlaskForm):
         _l("Check-in code"),
         # Spaces alone are no code: stripped, then required.
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), Length(max=40), PlainText()],
         description=_l("As printed under the QR code, for example ABCDE-FGHJK."),
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
@@ -41,7 +42,7 @@ class SearchForm(FlaskForm):
 
     q = SearchField(
         _l("Name, organisation or email"),
-        validators=[Length(max=MAX_SEARCH)],
+        validators=[Length(max=MAX_SEARCH), PlainText()],
     )
     submit = SubmitField(_l("Search"))
 
