@@ -91,7 +91,7 @@ def test_check_in_code(client_for, data):
 )
 def test_search(client_for, data):
     fresh()
-    course, facilitator, ana, _code = course_today()
+    course, facilitator, _ana, _code = course_today()
     client = client_for(facilitator)
     before = snapshot()
     response = client.get(f"/courses/{course.slug}/check-in?{urlencode(data)}")
