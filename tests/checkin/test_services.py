@@ -83,7 +83,7 @@ def test_gives_up_after_five_taken_codes(monkeypatch, course, ana, kip):
         return taken
 
     monkeypatch.setattr(services, "new_code", always_taken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^could not find a free check-in code$"):
         services.code_for(kip)
     assert len(draws) == 5
 
@@ -192,10 +192,23 @@ def test_a_second_check_in_says_when_the_first_was(course, facilitator, organise
     again = services.check_in(course, ana, actor=organiser, now=later)
     assert again.outcome == Outcome.ALREADY
     assert again.at == WEDNESDAY_0852
+    assert again.day == WEDNESDAY
     assert again.registration == ana
     row = rows(ana)[WEDNESDAY]
     assert (row.recorded_by_id, row.recorded_at) == (facilitator.id, WEDNESDAY_0852)
     assert len(rows(ana)) == 1
+
+
+def test_already_tells_this_person_s_time_today(course, facilitator, ana, kip):
+    """Kip came first today, Ana was in yesterday too: Ana's second scan tells her own time
+    of today."""
+    services.check_in(course, ana, actor=facilitator, now=WEDNESDAY_0852 - timedelta(days=1))
+    services.check_in(course, kip, actor=facilitator, now=WEDNESDAY_0852 - timedelta(minutes=40))
+    services.check_in(course, ana, actor=facilitator, now=WEDNESDAY_0852)
+    again = services.check_in(
+        course, ana, actor=facilitator, now=WEDNESDAY_0852 + timedelta(hours=1)
+    )
+    assert (again.outcome, again.at) == (Outcome.ALREADY, WEDNESDAY_0852)
 
 
 def test_the_grid_shows_a_check_in_at_once(course, facilitator, ana, kip):
@@ -316,6 +329,8 @@ def test_present_today(course, organiser, facilitator, ana, anabela, kip):
     present = services.present_today(course, [ana.id, anabela.id, kip.id], WEDNESDAY_0852)
     assert present == {ana.id: WEDNESDAY_0852, kip.id: kip_at}
     assert services.present_today(course, [], WEDNESDAY_0852) == {}
+    # Only the registrations asked about.
+    assert services.present_today(course, [ana.id], WEDNESDAY_0852) == {ana.id: WEDNESDAY_0852}
 
 
 # --- two scans at once -----------------------------------------------------------------------
