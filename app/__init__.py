@@ -68,6 +68,7 @@ def _import_models() -> None:
     from app.accounts import models as _accounts  # noqa: F401
     from app.applications import models as _applications  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
+    from app.checkin import models as _checkin  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
     from app.discussions import models as _discussions  # noqa: F401
     from app.endorsement import models as _endorsement  # noqa: F401
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.applications.routes import bp as applications_bp
     from app.certificates.routes import bp as certificates_bp
+    from app.checkin.routes import bp as checkin_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
     from app.discussions.routes import bp as discussions_bp
@@ -133,5 +135,6 @@ def _register_blueprints(app: Flask) -> None:
         feeds_bp,
         ratings_bp,
         results_bp,
+        checkin_bp,
     ):
         app.register_blueprint(bp)

@@ -62,6 +62,9 @@ TEAM_READABLE_ENDPOINTS = {
     # Organisers and facilitators attach materials (app/materials/routes.py).
     "materials.manage",
     "materials.edit",
+    # The check-in page and the badges (app/checkin/routes.py).
+    "checkin.page",
+    "checkin.badges",
 }
 # ...except ticking attendance, which facilitators do too (answered with a redirect).
 TEAM_WRITABLE_ENDPOINTS = {
@@ -71,6 +74,8 @@ TEAM_WRITABLE_ENDPOINTS = {
     "materials.edit",
     "materials.delete",
     "materials.move",
+    "checkin.by_code",
+    "checkin.person",
 }
 # What those POSTs answer without data: the attendance redirects, the feedback form comes back
 # with its messages.
@@ -84,6 +89,9 @@ TEAM_WRITE_STATUS = {
     "materials.edit": 302,
     "materials.delete": 302,
     "materials.move": 400,
+    # A check-in without a code, or of someone not on the course, says so on the page.
+    "checkin.by_code": 302,
+    "checkin.person": 302,
 }
 # Facilitators take part in the discussions (app/discussions/routes.py): they open the course's
 # list; the walk's activity is an assignment, which is no discussion, so the rest is not found.

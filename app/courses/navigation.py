@@ -61,6 +61,7 @@ def _groups(is_event: bool) -> tuple[TabGroup, ...]:
             _l("On site"),
             (
                 Tab("attendance", "desk.attendance", _l("Attendance")),
+                Tab("checkin", "checkin.page", _l("Check-in")),
                 Tab(
                     "certificates", "certificates.course_overview", _l("Certificates"), True, False
                 ),

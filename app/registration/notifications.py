@@ -10,6 +10,9 @@ from app.registration.models import Registration
 
 # Messages that carry the course's programme as an .ics file.
 WITH_PROGRAMME = {"confirmed", "promoted", "schedule_changed"}
+# Messages that confirm a seat: they carry the check-in code, as text and as a QR code (PNG),
+# for a course on site.
+WITH_CHECKIN = {"confirmed", "promoted"}
 
 
 def programme_attachment(registration: Registration) -> Attachment:
@@ -23,10 +26,21 @@ def programme_attachment(registration: Registration) -> Attachment:
     )
 
 
+def checkin_attachment(code: str) -> Attachment:
+    from app.checkin.qr import qr_png
+
+    return Attachment(filename="check-in-code.png", content=qr_png(code), mimetype="image/png")
+
+
 def notify(registration: Registration, template: str, **context: Any) -> None:
     """Queue ``emails/registration_<template>`` for the participant."""
+    from app.checkin.services import code_for, format_code
+
     course = registration.course
     attachments = [programme_attachment(registration)] if template in WITH_PROGRAMME else []
+    code = code_for(registration) if template in WITH_CHECKIN and not course.is_online else None
+    if code is not None:
+        attachments.append(checkin_attachment(code))
     queue_mail(
         registration.email,
         f"registration_{template}",
@@ -37,5 +51,6 @@ def notify(registration: Registration, template: str, **context: Any) -> None:
         course_title=course.title(registration.language),
         course_url=external_url("courses.show", slug=course.slug),
         my_courses_url=external_url("registration.my_courses"),
+        checkin_code=format_code(code) if code else None,
         **context,
     )

@@ -27,7 +27,9 @@ from app.applications.answer_forms import with_questions
 from app.applications.checks import InvalidAnswers
 from app.applications.exports import ShownAnswer, answers_by_registration, shown_answers
 from app.applications.models import ApplicationQuestion
-from app.courses.models import Course, CourseTeamMember, RegistrationMode
+from app.checkin import services as checkin_services
+from app.checkin.qr import qr_svg_data_uri
+from app.courses.models import Course, CourseStatus, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
 from app.endorsement import services as endorsement
@@ -335,6 +337,13 @@ def my_courses() -> str:
         _my_course(r, locale, shown_answers(answers.get(r.id, []), locale), asking)
         for r in registrations
     ]
+    # Check-in codes for the on-site courses one is confirmed on, drawn on first view.
+    checkin_codes = checkin_services.codes_for(
+        r
+        for r in registrations
+        if not r.course.is_online and r.course.status == CourseStatus.PUBLISHED
+    )
+    db.session.commit()
     evaluations = evaluation_services.participant_states(registrations)
     for item in items:
         item.evaluation = evaluations.get(item.registration.id)
@@ -353,6 +362,9 @@ def my_courses() -> str:
         endorsements=endorsements,
         rating_course_ids=rating,
         can_name_endorser=endorsement.can_name_endorser,
+        checkin_codes=checkin_codes,
+        format_code=checkin_services.format_code,
+        qr_svg_data_uri=qr_svg_data_uri,
     )
 
 

@@ -46,7 +46,7 @@ def test_organisers_see_every_tab_in_four_groups(app):
             ],
         ),
         ("Participants", ["selection", "participants"]),
-        ("On site", ["attendance", "certificates"]),
+        ("On site", ["attendance", "checkin", "certificates"]),
         ("Online phase", ["handins", "materials", "discussions", "progress", "results"]),
     ]
 
@@ -56,7 +56,7 @@ def test_facilitators_see_no_set_up_and_reviewers_only_selection(app):
 
     assert _named(management_tabs(facilitator, course)) == [
         ("Participants", ["participants"]),
-        ("On site", ["attendance"]),
+        ("On site", ["attendance", "checkin"]),
         ("Online phase", ["handins", "materials", "discussions", "progress", "results"]),
     ]
     assert _named(management_tabs(reviewer, course)) == [("Participants", ["selection"])]

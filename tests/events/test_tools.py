@@ -39,6 +39,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Selection",
         "Participants",
         "Attendance",
+        "Check-in",
         "Materials",
     ]
     assert course_tabs == [
@@ -53,6 +54,7 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Selection",
         "Participants",
         "Attendance",
+        "Check-in",
         "Certificates",
         "Hand-ins",
         "Materials",

@@ -168,6 +168,12 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "certificates.download": OWNER_AND_MANAGERS,
     "certificates.lookup": EVERYONE,
     "certificates.verify": EVERYONE,  # the code is the secret
+    # The course team's check-in page and badges; the walk's course is over, so a check-in
+    # says so and goes back to the page.
+    "checkin.badges": TEAM,
+    "checkin.by_code": TEAM,
+    "checkin.page": TEAM,
+    "checkin.person": TEAM,
     "core.healthz": EVERYONE,
     "core.set_language": ANYONE,
     "courses.copy": MANAGERS,
