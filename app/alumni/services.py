@@ -103,7 +103,7 @@ def source_courses(target: Course, actor: Any, *, now: datetime | None = None) -
     found.update((c.id, c) for c in managed)
     found.pop(target.id, None)
     courses = [c for c in found.values() if has_ended(c, now)]
-    return sorted(courses, key=lambda c: (c.start_date, c.id), reverse=True)
+    return sorted(courses, key=lambda c: (-c.start_date.toordinal(), c.id))
 
 
 def takes_applications(target: Course, now: datetime) -> bool:
