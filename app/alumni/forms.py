@@ -20,7 +20,6 @@ class SourceForm(FlaskForm):
 
     source = SelectField(
         _l("Past course"),
-        coerce=int,
         validators=[InputRequired(message=_l("Choose a past course."))],
         invalid_choice_message=_l("Choose a past course from the list."),
         description=_l("An earlier edition, or another course you manage, once it has ended."),
@@ -30,7 +29,7 @@ class SourceForm(FlaskForm):
     def __init__(self, *args: Any, sources: list[Course], locale: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.source.choices = [
-            (c.id, f"{c.title(locale)} ({c.start_date.isoformat()})") for c in sources
+            (str(c.id), f"{c.title(locale)} ({c.start_date.isoformat()})") for c in sources
         ]
 
 
