@@ -49,8 +49,8 @@ def test_invitations_in_french_and_spanish(alumni: Alumni, smtp_server):  # noqa
     assert "Vous avez participé à «\u00a0Governing migration at the local level\u00a0»" in (
         _body(french)
     )
-    assert "novembre 2018" in _body(french)
+    assert "(19–23 nov. 2018)" in _body(french)
     assert "Vous pouvez retirer ce consentement sur votre page de cours\u00a0:" in _body(french)
     assert "Usted participó en «Governing migration at the local level»" in _body(spanish)
-    assert "noviembre de 2018" in _body(spanish)
+    assert "(19–23 de noviembre de 2018)" in _body(spanish)
     assert "Puede retirar ese consentimiento en su página de cursos:" in _body(spanish)
