@@ -94,16 +94,19 @@ def has_ended(course: Course, now: datetime) -> bool:
 
 def source_courses(target: Course, actor: Any, *, now: datetime | None = None) -> list[Course]:
     """The past courses whose participants ``actor`` may invite to ``target``: its earlier
-    editions and the courses ``actor`` manages, once ended; newest first."""
+    editions and the courses ``actor`` manages, once ended; the editions first (the usual
+    choice), then the others, each newest first."""
     now = now or now_utc()
-    found = {c.id: c for c in other_editions(target)}
+    editions = other_editions(target)
+    found = {c.id: c for c in editions}
     managed = db.session.scalars(
         managed_courses_query(actor).where(Course.status != CourseStatus.DRAFT)
     ).unique()
     found.update((c.id, c) for c in managed)
     found.pop(target.id, None)
     courses = [c for c in found.values() if has_ended(c, now)]
-    return sorted(courses, key=lambda c: (-c.start_date.toordinal(), c.id))
+    edition_ids = {c.id for c in editions}
+    return sorted(courses, key=lambda c: (c.id not in edition_ids, -c.start_date.toordinal(), c.id))
 
 
 def takes_applications(target: Course, now: datetime) -> bool:

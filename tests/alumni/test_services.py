@@ -85,8 +85,11 @@ def test_the_earlier_edition_and_the_organiser_s_own_ended_courses(alumni: Alumn
         organisers=(cast.organiser,),
         status=CourseStatus.DRAFT,
     )
+    # Hers too, more recent than the earlier edition: listed after it (the edition is the
+    # usual choice), the others newest first.
+    recent = make_course(slug="launch-2018", start=date(2018, 3, 5), organisers=(cast.organiser,))
     sources = services.source_courses(alumni.edition, cast.organiser, now=NOW)
-    assert sources == [alumni.past, own]
+    assert sources == [alumni.past, recent, own]
     assert upcoming not in sources and draft not in sources and cast.other not in sources
     # The organiser of another course sees the edition's earlier edition, not Olga's own.
     assert services.source_courses(alumni.edition, cast.other_organiser, now=NOW) == [
