@@ -20,7 +20,6 @@ Services flush but never commit, take the acting user and accept ``now``.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,8 +40,6 @@ from app.extensions import db
 from app.mail.services import queue_mail
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.services import RegistrationClosedReason, closed_reason
-
-logger = logging.getLogger(__name__)
 
 
 class AlumniError(FieldErrors):
@@ -80,7 +77,6 @@ def set_consent(
     registration.consent_alumni = consent
     registration.consent_alumni_changed_at = now or now_utc()
     db.session.flush()
-    logger.info("registration %s: alumni consent %s", registration.id, consent)
     return True
 
 
@@ -213,13 +209,6 @@ def invite(
         db.session.add(invitation)
         invitations.append(invitation)
     db.session.flush()
-    logger.info(
-        "alumni of course %s invited to %s by %s: %d",
-        source.id,
-        target.id,
-        actor.id,
-        len(invitations),
-    )
     return invitations
 
 

@@ -19,7 +19,6 @@ Services flush but never commit, take the acting user and accept ``now``.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -37,8 +36,6 @@ from app.courses.permissions import can_manage_course, can_see_participants
 from app.db import now_utc
 from app.extensions import db
 from app.registration.models import Registration, RegistrationStatus
-
-logger = logging.getLogger(__name__)
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 2000
@@ -198,7 +195,6 @@ def post_announcement(
     _check_organiser(actor, course)
     now = now or now_utc()
     announcement = Announcement(
-        course_id=course.id,
         course=course,
         title=_clean_title(title),
         body=clean_body(body),
@@ -207,7 +203,6 @@ def post_announcement(
     )
     db.session.add(announcement)
     db.session.flush()
-    logger.info("announcement %s on course %s by %s", announcement.id, course.id, actor.id)
     if send_mail:
         mail_announcement(announcement, actor=actor, now=now)
     return announcement
@@ -247,7 +242,6 @@ def withdraw_announcement(
     announcement.withdrawn_at = now or now_utc()
     announcement.withdrawn_by_id = actor.id
     db.session.flush()
-    logger.info("announcement %s withdrawn by %s", announcement.id, actor.id)
 
 
 def recipients(course: Course) -> list[Registration]:
@@ -282,5 +276,4 @@ def mail_announcement(
     announcement.mailed_at = now or now_utc()
     announcement.mailed_count = len(people)
     db.session.flush()
-    logger.info("announcement %s mailed to %d by %s", announcement.id, len(people), actor.id)
     return len(people)

@@ -45,6 +45,7 @@ def test_invitations_in_french_and_spanish(alumni: Alumni, smtp_server):  # noqa
     for message in (french, spanish):
         assert apply_url in _body(message)
         assert "http://atelier.test/my/courses" in _body(message)
+        assert "http://atelier.test/courses/governing-2018\n" in _body(message)
     assert _body(french).startswith("Bonjour Ana Souza,")
     assert "Vous avez participé à «\u00a0Governing migration at the local level\u00a0»" in (
         _body(french)

@@ -331,3 +331,63 @@ def test_the_latest_of_several_and_a_full_one_before_an_rsvp(alumni: Alumni):
     assert "country" not in services.prefill_values(rsvp_only)
     assert services.previous_application(make_user()) is None
     assert services.previous_application(AnonymousUserMixin()) is None
+
+
+# --- what each refusal says ------------------------------------------------------------------
+
+
+def test_each_refusal_says_why(alumni: Alumni):
+    cast = alumni.cast
+    alumni.consent(cast.ana)
+    cases = [
+        (
+            lambda: services.set_consent(alumni.registration(cast.ana), False, actor=cast.lucia),
+            [None],
+            "You can only change your own choices.",
+        ),
+        (
+            lambda: services.invite(alumni.past, alumni.edition, actor=cast.facilitator, now=NOW),
+            [None],
+            "Only the organisers of the course invite past participants.",
+        ),
+        (
+            lambda: services.invite(cast.other, alumni.edition, actor=cast.organiser, now=NOW),
+            ["source"],
+            "Choose a past course from the list: one that has ended and that you manage.",
+        ),
+        (
+            lambda: services.invite(
+                alumni.past, alumni.edition, actor=cast.organiser, now=at(2018, 11, 1)
+            ),
+            [None],
+            "This course takes no applications now: nobody could answer the invitation.",
+        ),
+    ]
+    for call, fields, message in cases:
+        with pytest.raises(services.AlumniError) as refused:
+            call()
+        assert (list(refused.value.errors), str(refused.value)) == (fields, message)
+    assert invitations() == [] and outbox() == []
+
+
+def test_the_invitations_newest_first(alumni: Alumni):
+    cast = alumni.cast
+    alumni.consent(cast.lucia)
+    services.invite(alumni.past, alumni.edition, actor=cast.organiser, now=NOW)
+    alumni.consent(cast.ana)
+    services.invite(alumni.past, alumni.edition, actor=cast.admin, now=at(2018, 7, 2))
+    db.session.commit()
+    shown = services.invitations_to(alumni.edition)
+    assert [(i.user_id, i.invited_by_id) for i in shown] == [
+        (cast.ana.id, cast.admin.id),
+        (cast.lucia.id, cast.organiser.id),
+    ]
+
+
+def test_two_applications_of_the_same_instant_the_later_one_prefills(alumni: Alumni):
+    cast = alumni.cast
+    first = alumni.registration(cast.ana)
+    second = make_registration(cast.other, cast.ana, job_title="Mayor's adviser")
+    second.created_at = first.created_at = at(2018, 2, 1)
+    db.session.commit()
+    assert services.previous_application(cast.ana) == second

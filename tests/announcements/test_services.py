@@ -98,6 +98,10 @@ def test_a_bad_title_is_refused(cast, title):
     assert list(refused.value.errors) == ["title"]
 
 
+def test_old_mac_line_breaks_become_one_kind(cast):
+    assert post(cast, "Monday\rTuesday\r\nWednesday").body == "Monday\nTuesday\nWednesday"
+
+
 def test_line_breaks_and_tabs_are_kept_in_the_text(cast):
     body = "Monday:\n\tbus at 08:30\n\nTuesday: https://example.org/map"
     assert post(cast, body).body == body
@@ -221,6 +225,7 @@ def test_visitors_read_nothing(cast):
     post(cast)
     assert services.shown_on_course_page(cast.course, AnonymousUserMixin()) == []
     assert services.is_confirmed(AnonymousUserMixin(), cast.course) is False
+    assert services.is_confirmed(None, cast.course) is False
 
 
 def test_newest_first_and_only_this_course_s(cast):
@@ -344,3 +349,70 @@ def test_each_mail_in_the_recipient_s_language_the_text_as_written(cast):
         assert "Salle B, aula B, room B: https://example.org/map?a=1&b=2" in body
         assert "http://atelier.test/my/courses" in body
     assert "Bonjour Ana Souza," in french.get_body(preferencelist=("plain",)).get_content()
+
+
+# --- what each refusal says ------------------------------------------------------------------
+
+
+def _refusal(call) -> tuple[list[str | None], str]:
+    with pytest.raises(services.AnnouncementError) as refused:
+        call()
+    return list(refused.value.errors), str(refused.value)
+
+
+def test_each_refusal_says_why(cast):
+    posted = post(cast)
+    withdrawn = post(cast, "Old news.")
+    services.withdraw_announcement(withdrawn, actor=cast.organiser, now=LATER)
+    mailed = post(cast, "Mailed.", send_mail=True)
+    cases = [
+        (
+            lambda: post(cast, actor=cast.facilitator),
+            [None],
+            "Only the organisers of the course post announcements.",
+        ),
+        (
+            lambda: post(cast, title="t" * 201),
+            ["title"],
+            "A title can have at most 200 characters.",
+        ),
+        (
+            lambda: post(cast, title="\x07"),
+            ["title"],
+            "This text contains invisible control characters.",
+        ),
+        (lambda: post(cast, " "), ["body"], "Write the announcement first."),
+        (
+            lambda: post(cast, "b" * 2001),
+            ["body"],
+            "An announcement can have at most 2000 characters.",
+        ),
+        (
+            lambda: post(cast, "\x07"),
+            ["body"],
+            "This text contains invisible control characters. Type it again or paste it as "
+            "plain text.",
+        ),
+        (
+            lambda: services.edit_announcement(withdrawn, title="", body="x", actor=cast.organiser),
+            [None],
+            "A withdrawn announcement can no longer change.",
+        ),
+        (
+            lambda: services.mail_announcement(mailed, actor=cast.organiser),
+            [None],
+            "This announcement has already been sent by email.",
+        ),
+        (
+            lambda: services.mail_announcement(withdrawn, actor=cast.organiser),
+            [None],
+            "A withdrawn announcement is not sent.",
+        ),
+        (
+            lambda: services.withdraw_announcement(posted, actor=cast.ana),
+            [None],
+            "Only the organisers of the course post announcements.",
+        ),
+    ]
+    for call, fields, message in cases:
+        assert _refusal(call) == (fields, message)
