@@ -416,3 +416,14 @@ def test_each_refusal_says_why(cast):
     ]
     for call, fields, message in cases:
         assert _refusal(call) == (fields, message)
+
+
+def test_by_posting_time_not_by_the_order_they_were_written(cast):
+    # Written second but posted first (e.g. imported, or a clock set by the test).
+    tuesday = post(cast, "Tuesday's note.", now=at(2017, 11, 21, 6))
+    monday = post(cast, "Monday's note.", now=at(2017, 11, 20, 6))
+    assert services.course_announcements(cast.course) == [tuesday, monday]
+    assert [m.announcement for m in services.for_my_courses(cast.ana, now=LATER)] == [
+        tuesday,
+        monday,
+    ]
