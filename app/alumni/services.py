@@ -260,5 +260,5 @@ def prefill_values(previous: Registration) -> dict[str, str]:
     for name in PREFILLED:
         value = getattr(previous, name)
         if value:
-            values[name] = str(getattr(value, "value", value))
+            values[name] = str(value)  # an enum's str() is its value
     return values
