@@ -248,7 +248,6 @@ def previous_application(user: Any) -> Registration | None:
         sa.select(Registration)
         .where(Registration.user_id == user.id)
         .order_by(Registration.created_at.desc(), Registration.id.desc())
-        .limit(1)
     )
     full = db.session.scalar(latest.where(Registration.country.is_not(None)))
     return full if full is not None else db.session.scalar(latest)

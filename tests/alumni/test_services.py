@@ -3,7 +3,9 @@ invitations kept with who and when, and the prefilled application."""
 
 from __future__ import annotations
 
+import email
 from datetime import date
+from email import policy
 
 import pytest
 import sqlalchemy as sa
@@ -188,9 +190,15 @@ def test_inviting_mails_each_in_their_language_and_keeps_who_and_when(alumni: Al
     ]
     mails = outbox()
     assert [m.recipient for m in mails] == ["ana.souza@example.org", "lucia.peres@example.com"]
-    raw = {m.recipient: m.raw.decode("utf-8", "replace") for m in mails}
-    assert "Content-Language: fr" in raw["ana.souza@example.org"]
-    assert "Content-Language: es" in raw["lucia.peres@example.com"]
+    parsed = {m.recipient: email.message_from_bytes(m.raw, policy=policy.default) for m in mails}
+    french, spanish = parsed["ana.souza@example.org"], parsed["lucia.peres@example.com"]
+    assert (french["Content-Language"], spanish["Content-Language"]) == ("fr", "es")
+    for message in (french, spanish):
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert "http://atelier.test/courses/governing-2018/register" in body
+        assert "http://atelier.test/courses/governing-2018\r\n" in body
+        assert "http://atelier.test/my/courses" in body
+        assert "Governing migration at the local level" in message["Subject"]
     assert services.invitations_to(alumni.edition) == invitations()[::-1]
 
 
@@ -321,6 +329,11 @@ def test_the_latest_of_several_and_a_full_one_before_an_rsvp(alumni: Alumni):
         organisation="City of Quito",
     )
     rsvp.created_at = at(2018, 3, 1)
+    # Written last, but an application of 2016 (imported from the old system).
+    older = make_registration(
+        make_course(slug="habitat-2016", start=date(2016, 10, 17)), cast.ana, country="EC"
+    )
+    older.created_at = at(2016, 6, 1)
     db.session.commit()
     assert services.previous_application(cast.ana) == later
     # Someone who only ever sent an RSVP gets what it gave.
@@ -331,6 +344,7 @@ def test_the_latest_of_several_and_a_full_one_before_an_rsvp(alumni: Alumni):
     assert "country" not in services.prefill_values(rsvp_only)
     assert services.previous_application(make_user()) is None
     assert services.previous_application(AnonymousUserMixin()) is None
+    assert services.previous_application(None) is None
 
 
 # --- what each refusal says ------------------------------------------------------------------
