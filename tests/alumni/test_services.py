@@ -120,31 +120,45 @@ def test_a_course_is_never_its_own_source(alumni: Alumni):
 def test_the_preview_sorts_the_past_participants(alumni: Alumni):
     cast = alumni.cast
     alumni.consent(cast.ana, cast.lucia, cast.waitlisted, cast.cancelled)
+    # Registered last, listed first by name; and a second one who did not consent.
+    make_registration(alumni.past, make_user(name="Abebe Girma"), consent_alumni=True)
+    make_registration(alumni.past, make_user(name="Tesfaye Bekele Alemu"))
+    db.session.commit()
     preview = services.preview(alumni.past, alumni.edition)
-    # Confirmed and consenting: Ana and Lucía. Tesfaye did not consent; the waitlisted and
-    # cancelled ones consented but never took part.
-    assert [r.certificate_name for r in preview.invitees] == ["Ana Souza", "Lucía Peres"]
-    assert (preview.not_consented, preview.already_applied, preview.already_invited) == (1, 0, 0)
+    # Confirmed and consenting: Abebe, Ana and Lucía. The two Tesfayes did not consent; the
+    # waitlisted and cancelled ones consented but never took part.
+    assert [r.certificate_name for r in preview.invitees] == [
+        "Abebe Girma",
+        "Ana Souza",
+        "Lucía Peres",
+    ]
+    assert (preview.not_consented, preview.already_applied, preview.already_invited) == (2, 0, 0)
 
 
 def test_who_applied_or_was_invited_already_is_left_out(alumni: Alumni):
     cast = alumni.cast
     alumni.consent(cast.ana, cast.lucia, cast.tesfaye)
+    more = [make_user(name=f"Ana Souza {n}") for n in (2, 3, 4)]
+    for user in more:
+        make_registration(alumni.past, user, consent_alumni=True)
+    # Lucía and one more applied (even if cancelled since); Tesfaye and two more were invited.
     make_registration(alumni.edition, cast.lucia, status=S.CANCELLED)
-    db.session.add(
-        AlumniInvitation(
-            course_id=alumni.edition.id,
-            source_course_id=None,
-            user_id=cast.tesfaye.id,
-            email="tesfaye@example.org",
-            invited_by_id=cast.organiser.id,
-            invited_at=at(2018, 6, 2),
+    make_registration(alumni.edition, more[0])
+    for user in (cast.tesfaye, more[1], more[2]):
+        db.session.add(
+            AlumniInvitation(
+                course_id=alumni.edition.id,
+                source_course_id=None,
+                user_id=user.id,
+                email=user.email,
+                invited_by_id=cast.organiser.id,
+                invited_at=at(2018, 6, 2),
+            )
         )
-    )
     db.session.commit()
     preview = services.preview(alumni.past, alumni.edition)
     assert [r.user_id for r in preview.invitees] == [cast.ana.id]
-    assert (preview.not_consented, preview.already_applied, preview.already_invited) == (0, 1, 1)
+    assert (preview.not_consented, preview.already_applied, preview.already_invited) == (0, 2, 3)
 
 
 def test_a_deactivated_account_is_not_invited(alumni: Alumni):
@@ -386,10 +400,11 @@ def test_each_refusal_says_why(alumni: Alumni):
 
 def test_the_invitations_newest_first(alumni: Alumni):
     cast = alumni.cast
-    alumni.consent(cast.lucia)
-    services.invite(alumni.past, alumni.edition, actor=cast.organiser, now=NOW)
+    # Sent later but written first (the rows' order says nothing).
     alumni.consent(cast.ana)
     services.invite(alumni.past, alumni.edition, actor=cast.admin, now=at(2018, 7, 2))
+    alumni.consent(cast.lucia)
+    services.invite(alumni.past, alumni.edition, actor=cast.organiser, now=NOW)
     db.session.commit()
     shown = services.invitations_to(alumni.edition)
     assert [(i.user_id, i.invited_by_id) for i in shown] == [
