@@ -213,6 +213,9 @@ def test_inviting_mails_each_in_their_language_and_keeps_who_and_when(alumni: Al
         assert "http://atelier.test/courses/governing-2018\r\n" in body
         assert "http://atelier.test/my/courses" in body
         assert "Governing migration at the local level" in message["Subject"]
+        # Greeted by the name they gave; the past course and the new one both named.
+        assert body.count("Governing migration at the local level") >= 3
+    assert "Bonjour Ana Souza," in french.get_body(preferencelist=("plain",)).get_content()
     assert services.invitations_to(alumni.edition) == invitations()[::-1]
 
 
