@@ -66,6 +66,8 @@ def _import_models() -> None:
     # Every model must be known to the metadata before mappers configure or Alembic compares;
     # app.storage.services registers the session events that keep stored files' bytes in step.
     from app.accounts import models as _accounts  # noqa: F401
+    from app.alumni import models as _alumni  # noqa: F401
+    from app.announcements import models as _announcements  # noqa: F401
     from app.applications import models as _applications  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
     from app.checkin import models as _checkin  # noqa: F401
@@ -90,6 +92,8 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.alumni.routes import bp as alumni_bp
+    from app.announcements.routes import bp as announcements_bp
     from app.applications.routes import bp as applications_bp
     from app.certificates.routes import bp as certificates_bp
     from app.checkin.routes import bp as checkin_bp
@@ -136,5 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         ratings_bp,
         results_bp,
         checkin_bp,
+        announcements_bp,
+        alumni_bp,
     ):
         app.register_blueprint(bp)

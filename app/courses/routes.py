@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import organiser_required
 from app.accounts.services import find_user_by_email
+from app.announcements.services import shown_on_course_page
 from app.core.timeutil import display_timezone, local_date
 from app.core.urls import external_url, other_query_args
 from app.courses import services
@@ -154,6 +155,7 @@ def show(slug: str) -> str:
         "closed_reason": closed_reason(course),
         "waitlist_position": waitlist_position(registration) if registration else None,
         "session_rating_states": session_ratings.states_for(registration, now=now_utc()),
+        "announcements": shown_on_course_page(course, current_user),
     }
     if course.kind.is_event:
         # An event lists the days that have sessions only.

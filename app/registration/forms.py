@@ -164,6 +164,17 @@ def _organisation() -> StringField:
 # Forms
 
 
+def _consent_alumni() -> BooleanField:
+    # Unticked unless the person ticks it: nobody is mailed about later courses by default.
+    return BooleanField(
+        _l("You may tell me about later editions and related events."),
+        description=_l(
+            "Optional. The organisers may invite you by email; you can change your mind on "
+            "“My courses” at any time."
+        ),
+    )
+
+
 def _language_choices() -> list[SelectChoice]:
     return [
         SelectChoice(code, LANGUAGE_NAMES.get(code, code))
@@ -262,6 +273,7 @@ class ApplicationForm(SpecialNeedsFields, FlaskForm):
         _l("Show my name, organisation and country in the list of participants."),
         description=_l("Optional. The list is shared with the other participants."),
     )
+    consent_alumni = _consent_alumni()
     submit = SubmitField(_l("Apply"))
 
     def __init__(self, *args: Any, locale: str, **kwargs: Any) -> None:
@@ -296,6 +308,7 @@ class ApplicationForm(SpecialNeedsFields, FlaskForm):
             funding=Funding(self.funding.data),
             consent_data=bool(self.consent_data.data),
             consent_listing=bool(self.consent_listing.data),
+            consent_alumni=bool(self.consent_alumni.data),
             gender=Gender(self.gender.data) if self.gender.data else None,
             diet=self.diet.data or "",
             accessibility=self.accessibility.data or "",
@@ -392,6 +405,7 @@ class RsvpForm(FlaskForm):
         _l("Show my name and organisation in the list of participants."),
         description=_l("Optional. The list is shared with the other participants."),
     )
+    consent_alumni = _consent_alumni()
     submit = SubmitField(_l("Register"))
 
     def __init__(self, *args: Any, locale: str | None = None, **kwargs: Any) -> None:
@@ -406,6 +420,7 @@ class RsvpForm(FlaskForm):
             language=self.language.data,
             consent_data=bool(self.consent_data.data),
             consent_listing=bool(self.consent_listing.data),
+            consent_alumni=bool(self.consent_alumni.data),
         )
 
 

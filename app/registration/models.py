@@ -122,6 +122,10 @@ class Registration(db.Model):
     funding: Mapped[Funding | None] = mapped_column(str_enum(Funding))
     consent_data: Mapped[bool] = mapped_column(default=False)
     consent_listing: Mapped[bool] = mapped_column(default=False)
+    # "You may tell me about later editions and related events": off unless ticked; the person
+    # may change it on "My courses" at any time (app.alumni.services), when is kept.
+    consent_alumni: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    consent_alumni_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Order on the waiting list (lower first); None when not waitlisted.
     waitlist_position: Mapped[int | None]

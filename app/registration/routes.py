@@ -21,6 +21,9 @@ from werkzeug.wrappers import Response
 
 from app.accounts import services as accounts
 from app.accounts.models import User
+from app.alumni import services as alumni
+from app.alumni.forms import prefill
+from app.announcements import services as announcements
 from app.applications import answering
 from app.applications import services as applications
 from app.applications.answer_forms import with_questions
@@ -180,6 +183,11 @@ def _registration_form(
             form.email.data = current_user.email
             if isinstance(form, RsvpForm):
                 form.organisation.data = services.latest_organisation(_user())
+            previous = alumni.previous_application(_user())
+            if previous is not None:
+                # Back for another course: the details of the last application, not its
+                # motivation, funding or consents (app.alumni.services.PREFILLED).
+                prefill(form, alumni.prefill_values(previous))
     return form
 
 
@@ -357,6 +365,7 @@ def my_courses() -> str:
     return render_template(
         "registration/my_courses.html",
         items=items,
+        my_announcements=announcements.for_my_courses(_user(), now=now_utc()),
         team_courses=team_courses,
         country_name=lambda code: country_name(code, locale),
         endorsements=endorsements,

@@ -134,6 +134,7 @@ class ApplicationData:
     language: str
     consent_data: bool
     consent_listing: bool = False
+    consent_alumni: bool = False
     country: str | None = None
     nationality: str | None = None
     organisation_type: OrganisationType | None = None
@@ -360,6 +361,8 @@ def apply(
     lock_seats(course)
     # Submitted (the column's default) until the seats are counted below.
     registration = Registration(course=course, user=user, **registration_fields(data))
+    if data.consent_alumni:
+        registration.consent_alumni_changed_at = now
     db.session.add(registration)
     try:
         db.session.flush()
@@ -419,6 +422,7 @@ def registration_fields(data: ApplicationData) -> dict[str, Any]:
         "funding": data.funding,
         "consent_data": data.consent_data,
         "consent_listing": data.consent_listing,
+        "consent_alumni": data.consent_alumni,
     }
 
 

@@ -29,6 +29,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from app.accounts.models import PasswordResetToken, Role, User
+from app.announcements.services import post_announcement
 from app.applications.models import Answer, QuestionKind
 from app.applications.services import OptionData, QuestionData, TextData, create_question
 from app.certificates.services import format_code, issue_certificate
@@ -154,6 +155,13 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "accounts.reset_request": EVERYONE,
     "accounts.signup": ANYONE,
     "accounts.users": ADMINS,
+    # The participant's own consent on their registration: anyone else's is "not found".
+    "alumni.consent": OWNER,
+    # The course is over: the invitation is refused with a message, for those who may send it.
+    "alumni.invite": MANAGERS,
+    "announcements.edit": MANAGERS,
+    "announcements.manage": MANAGERS,
+    "announcements.withdraw": MANAGERS,
     "applications.delete": MANAGERS,
     "applications.document": DOCUMENT_READERS,
     "applications.edit": MANAGERS,
@@ -484,6 +492,9 @@ def build_world() -> World:
         now=now_utc(),
     )
     [facilitator_member] = [m for m in course.team if m.user_id == facilitator.id]
+    announcement = post_announcement(
+        course, title="Room change", body="Wednesday in room B.", actor=organiser
+    )
     db.session.commit()
 
     return World(
@@ -513,6 +524,7 @@ def build_world() -> World:
             "criterion_id": criterion.id,
             "post_id": post.id,
             "material_id": handbook.id,
+            "announcement_id": announcement.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -529,6 +541,9 @@ def build_world() -> World:
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
+            "alumni.consent": {"give": "1"},
+            "announcements.manage": {"body": "The bus leaves at 08:30."},
+            "announcements.edit": {"title": "Room change", "body": "Wednesday in room C."},
             "applications.new": {"kind": "yes_no", "text_en-label": "Do you need a visa?"},
             "applications.edit": {
                 "kind": "single_choice",
@@ -779,6 +794,7 @@ def test_this_course_s_things_are_not_found_at_another_course_s_address(app, mon
             "question_id",
             "criterion_id",
             "material_id",
+            "announcement_id",
         }
         if not rule.arguments & named:
             continue

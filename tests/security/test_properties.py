@@ -1083,6 +1083,7 @@ APPLICATION = {
     "funding": "employer",
     "consent_data": "y",
     "consent_listing": "y",
+    "consent_alumni": "y",
     "diet": "Vegetarian & no nuts",
     "accessibility": "",
 }
@@ -1090,6 +1091,11 @@ APPLICATION = {
 ACCOUNT = {"password": PASSWORD, "confirm": PASSWORD, "account_name": "Ana Souza"}
 # Who posts: a signed-in participant, or a visitor (the post's "as", taken out before sending).
 AS = {"as": st.sampled_from(("participant", "visitor"))}
+
+
+def ticked(data: dict[str, Any], box: str) -> bool:
+    """Whether a posted checkbox reads as ticked (WTForms: absent, "" and "false" do not)."""
+    return data.get(box, "") not in ("", "false")
 
 
 def check_registration_shown(client: FlaskClient, registration: Registration) -> None:
@@ -1127,6 +1133,7 @@ def check_registration_shown(client: FlaskClient, registration: Registration) ->
             "funding": choices("self", "sponsored"),
             "consent_data": boxes,
             "consent_listing": boxes,
+            "consent_alumni": boxes,
             "password": passwords,
             "account_name": any_text,
         },
@@ -1141,6 +1148,7 @@ def test_apply(new_client, data):
     response = post(client, f"/courses/{course.slug}/register", data)
     if accepted(response, before):
         check_registration_shown(client, only(Registration))
+        assert only(Registration).consent_alumni == ticked(data, "consent_alumni")
 
 
 # The Turin workshop's own questions, one of each kind asked (their ids replace the names).
@@ -1362,6 +1370,7 @@ RSVP = {
     "language": "es",
     "consent_data": "y",
     "consent_listing": "",
+    "consent_alumni": "",
 }
 
 
@@ -1375,6 +1384,7 @@ RSVP = {
             "language": choices("en", "fr", "de"),
             "consent_data": boxes,
             "consent_listing": boxes,
+            "consent_alumni": boxes,
             "password": passwords,
         },
     )
@@ -1388,6 +1398,7 @@ def test_rsvp(new_client, data):
     response = post(client, f"/courses/{event.slug}/register", data)
     if accepted(response, before):
         check_registration_shown(client, only(Registration))
+        assert only(Registration).consent_alumni == ticked(data, "consent_alumni")
 
 
 @run(

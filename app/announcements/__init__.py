@@ -1,0 +1,1 @@
+"""Short announcements organisers post on a course for its participants."""
