@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length
 
 from app.certificates.design import DesignChange
 from app.certificates.models import REASON_MAX_LENGTH, SIGNATORY_MAX_LENGTH
+from app.core.forms import PlainText, one_line_break
 
 IMAGE_ACCEPT = ".png,.jpg,.jpeg,image/png,image/jpeg"
 
@@ -40,7 +41,8 @@ class IssueAllForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for revoking"),
-        validators=[InputRequired(), Length(max=REASON_MAX_LENGTH)],
+        validators=[InputRequired(), Length(max=REASON_MAX_LENGTH), PlainText(multiline=True)],
+        filters=[one_line_break],
         description=_l("Shown on the public verification page of this certificate."),
         render_kw={"maxlength": REASON_MAX_LENGTH, "rows": 2},
     )
@@ -69,12 +71,12 @@ class DesignForm(FlaskForm):
     remove_signature = BooleanField(_l("Remove the signature"))
     signatory_name = StringField(
         _l("Name of the signatory"),
-        validators=[Length(max=SIGNATORY_MAX_LENGTH)],
+        validators=[Length(max=SIGNATORY_MAX_LENGTH), PlainText()],
         render_kw={"maxlength": SIGNATORY_MAX_LENGTH},
     )
     signatory_title = StringField(
         _l("Title of the signatory"),
-        validators=[Length(max=SIGNATORY_MAX_LENGTH)],
+        validators=[Length(max=SIGNATORY_MAX_LENGTH), PlainText()],
         description=_l("For example: Director of the training centre."),
         render_kw={"maxlength": SIGNATORY_MAX_LENGTH},
     )

@@ -197,19 +197,23 @@ def revoke(slug: str, certificate_id: int) -> ResponseReturnValue:
     course = _managed_course(slug)
     certificate = _course_certificate_or_404(course, certificate_id)
     form = RevokeForm()
-    if form.validate_on_submit():
-        try:
-            services.revoke_certificate(
-                certificate, form.reason.data or "", actor=current_user, now=now_utc()
-            )
-        except FieldErrors as refused:
-            db.session.rollback()
-            flash(str(refused), "error")
-        else:
-            db.session.commit()
-            flash(_("The certificate of %(name)s is revoked.", name=certificate.name), "success")
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        # The form is one per row of the overview: its messages come back there.
+        for message in form.reason.errors:
+            flash(str(message), "error")
+        return _overview(course, certificate)
+    try:
+        services.revoke_certificate(
+            certificate, form.reason.data or "", actor=current_user, now=now_utc()
+        )
+    except FieldErrors as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
     else:
-        flash(_("Give the reason for revoking this certificate (at most 500 characters)."), "error")
+        db.session.commit()
+        flash(_("The certificate of %(name)s is revoked.", name=certificate.name), "success")
     return _overview(course, certificate)
 
 

@@ -165,8 +165,12 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "applications.restore": MANAGERS,
     "applications.retire": MANAGERS,
     "certificates.course_overview": MANAGERS,
+    "certificates.design": MANAGERS,
     "certificates.download": OWNER_AND_MANAGERS,
+    "certificates.issue_all": MANAGERS,
     "certificates.lookup": EVERYONE,
+    "certificates.reinstate": MANAGERS,
+    "certificates.revoke": MANAGERS,
     "certificates.verify": EVERYONE,  # the code is the secret
     "core.healthz": EVERYONE,
     "core.set_language": ANYONE,
@@ -507,6 +511,7 @@ def build_world() -> World:
             "criterion_id": criterion.id,
             "post_id": post.id,
             "material_id": handbook.id,
+            "certificate_id": certificate.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -523,6 +528,9 @@ def build_world() -> World:
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
+            "certificates.design": {"signatory_name": "Olga Organiser", "submit": "Save"},
+            "certificates.issue_all": {"as_zip": "1"},
+            "certificates.revoke": {"reason": "Attendance sheet signed by someone else"},
             "applications.new": {"kind": "yes_no", "text_en-label": "Do you need a visa?"},
             "applications.edit": {
                 "kind": "single_choice",
@@ -773,6 +781,7 @@ def test_this_course_s_things_are_not_found_at_another_course_s_address(app, mon
             "question_id",
             "criterion_id",
             "material_id",
+            "certificate_id",
         }
         if not rule.arguments & named:
             continue
