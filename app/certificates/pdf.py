@@ -63,6 +63,7 @@ class _Certificate(FPDF):
     ) -> None:
         self.set_font(FONT, "B" if bold else "", size)
         self.set_text_color(*color)
+        left = self.get_x()
         self.multi_cell(
             width,
             size * 0.45,
@@ -72,6 +73,8 @@ class _Certificate(FPDF):
             new_y=YPos.NEXT,
         )
         self.ln(gap)
+        if width:
+            self.set_x(left)  # ln() goes back to the margin; a column stays in its column
 
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:
