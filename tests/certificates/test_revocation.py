@@ -221,3 +221,17 @@ def test_only_the_courses_organisers_may_revoke(client, certificate, eligible, c
     login(client, user)
     assert client.post(revoke_url(certificate), data={"reason": REASON}).status_code == 403
     assert not reload(certificate).is_revoked
+
+
+@pytest.mark.parametrize("path", ["/my/courses", f"/courses/{SLUG}/followup/mine"])
+def test_my_pages_say_revoked_instead_of_offering_the_download(
+    client, certificate, eligible, organiser, path
+):
+    login(client, eligible.user)
+    download = f"/my/registrations/{eligible.id}/certificate.pdf"
+    assert download in client.get(path).get_data(as_text=True)
+    services.revoke_certificate(certificate, REASON, actor=organiser, now=REVOKED)
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "This certificate was revoked on January 16, 2018" in page
+    assert download not in page
