@@ -14,7 +14,6 @@ Services flush, never commit, and take the actor as an argument.
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,26 +67,29 @@ def image_bytes(stored: StoredFile | None) -> bytes | None:
 
 
 def _check_image(stored: StoredFile) -> None:
+    """Refuse an image that does not decode, or has more pixels than a logo needs. Its size is
+    read from its header before anything is decoded, so a decompression bomb never is."""
     data = image_bytes(stored) or b""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise FileRefused(
-                        _l(
-                            "This image is %(width)d × %(height)d pixels; a logo or signature "
-                            "needs far fewer (at most %(max)d million).",
-                            width=width,
-                            height=height,
-                            max=MAX_IMAGE_PIXELS // 1_000_000,
-                        )
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise FileRefused(
+                    _l(
+                        "This image is %(width)d × %(height)d pixels; a logo or signature "
+                        "needs far fewer (at most %(max)d million).",
+                        width=width,
+                        height=height,
+                        max=MAX_IMAGE_PIXELS // 1_000_000,
                     )
-                image.load()
-    except FileRefused:
-        raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning) as error:
+                )
+            image.load()
+    except Image.DecompressionBombError as error:
+        # Pillow's own limit, far above ours: refused before its size could be read.
+        raise FileRefused(
+            _l("This image has far more pixels than a logo or signature needs.")
+        ) from error
+    except (OSError, SyntaxError, ValueError) as error:
         raise FileRefused(_l("This image is damaged or incomplete.")) from error
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from app.certificates import design as rules
 from app.certificates import services
 from app.certificates.models import CertificateDesign
 from app.certificates.pdf import render_certificate_pdf
+from app.core.rules import FieldErrors
 from app.courses.models import CourseKind, CourseTeamMember, TeamRole
 from app.courses.services import copy_as_new_edition
 from app.extensions import db
@@ -307,3 +309,105 @@ def test_events_have_no_certificate_design(client, course, organiser):
 
 def test_jpeg_sample_is_accepted(signed_in, course):
     assert post(signed_in, signature=(jpeg(), "scan.jpeg")).status_code == 302
+
+
+def _upload(content: bytes, name: str) -> FileStorage:
+    return FileStorage(io.BytesIO(content), name)
+
+
+def _bilevel_png(size: tuple[int, int]) -> bytes:
+    # One bit a pixel: a huge image in a small file, as a decompression bomb is.
+    buffer = io.BytesIO()
+    Image.new("1", size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_image_of_25_million_pixels_is_kept_one_more_is_refused(course, organiser):
+    kept = rules.update_design(
+        course,
+        rules.DesignChange(logo=_upload(_bilevel_png((5000, 5000)), "logo.png")),
+        actor=organiser,
+    )
+    assert kept.logo.filename == "logo.png"
+    with pytest.raises(FieldErrors) as caught:
+        rules.update_design(
+            course,
+            rules.DesignChange(signature=_upload(_bilevel_png((4901, 5101)), "s.png")),
+            actor=organiser,
+        )
+    assert caught.value.errors == {
+        "signature": [caught.value.errors["signature"][0]],
+    }
+    assert str(caught.value) == (
+        "This image is 4901 × 5101 pixels; a logo or signature needs far fewer (at most 25 "
+        "million)."
+    )
+
+
+def test_a_decompression_bomb_is_refused_without_decoding_it(course, organiser):
+    with pytest.raises(FieldErrors) as caught:
+        rules.update_design(
+            course,
+            rules.DesignChange(logo=_upload(_bilevel_png((15000, 12000)), "bomb.png")),
+            actor=organiser,
+        )
+    assert str(caught.value) == "This image has far more pixels than a logo or signature needs."
+    assert list(caught.value.errors) == ["logo"]
+
+
+def test_both_images_bad_gives_both_messages_and_keeps_neither(signed_in, course):
+    response = post(
+        signed_in,
+        logo=(gif(), "logo.gif"),
+        signature=(png()[:40], "signature.png"),
+        signatory_name=NAME,
+    )
+    page = response.get_data(as_text=True)
+    assert "This file is a GIF image" in page.split('id="logo-errors"')[1].split("</ul>")[0]
+    assert "damaged or incomplete" in page.split('id="signature-errors"')[1].split("</ul>")[0]
+    assert stored_files() == []
+
+
+def test_a_good_logo_with_a_bad_signature_keeps_nothing(signed_in, course, app):
+    before = {p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()}
+    response = post(signed_in, logo=(image("PNG"), "logo.png"), signature=(gif(), "s.gif"))
+    assert response.status_code == 200
+    assert stored_files() == []
+    assert {p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("field", ["signatory_name", "signatory_title"])
+def test_the_rules_take_200_characters_and_refuse_201(course, organiser, field):
+    with pytest.raises(FieldErrors) as caught:
+        rules.update_design(course, rules.DesignChange(**{field: "é" * 201}), actor=organiser)
+    assert caught.value.errors == {field: [caught.value.errors[field][0]]}
+    assert str(caught.value) == "At most 200 characters."
+    # Spaces inside count, those around and doubled go first: 200 characters are kept.
+    design = rules.update_design(
+        course, rules.DesignChange(**{field: "  " + "é " * 100 + " "}), actor=organiser
+    )
+    assert getattr(design, field) == ("é " * 100).strip()
+    design = rules.update_design(course, rules.DesignChange(**{field: "é" * 200}), actor=organiser)
+    assert getattr(design, field) == "é" * 200
+
+
+def test_the_copy_is_made_by_whoever_copies_and_goes_if_the_copy_is_undone(
+    signed_in, course, organiser, app
+):
+    post(signed_in, logo=(image("PNG"), "logo.png"), signatory_name=NAME)
+    before = {p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()}
+    colleague = make_user(Role.ORGANISER, name="Carla Colleague")
+    new = copy_as_new_edition(course, date(2018, 11, 19), slug="governing-2018", actor=colleague)
+    copy = rules.design_of(new)
+    assert copy.logo.uploaded_by_id == colleague.id
+    assert copy.updated_by_id == colleague.id
+    db.session.rollback()
+    after = {p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_a_logo_whose_bytes_are_lost_is_left_off_the_pdf(signed_in, course, eligible):
+    post(signed_in, logo=(image("PNG"), "logo.png"), signature=(image("PNG"), "s.png"))
+    get_storage().delete(the_design(course).logo.storage_key)
+    data = render_certificate_pdf(services.issue_certificate(eligible))
+    assert len(PdfReader(io.BytesIO(data)).pages[0].images) == 1
