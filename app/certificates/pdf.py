@@ -1,7 +1,10 @@
 """The certificate of participation as a PDF (A4 landscape), in the registration's language.
 
 The text is set in DejaVu Sans, embedded (subset) in the file, so names in any Latin script,
-and Greek or Cyrillic ones, print as entered: Sørensen, Ñúñez, Şahin, Nguyễn.
+and Greek or Cyrillic ones, print as entered: Sørensen, Ñúñez, Şahin, Nguyễn. A course's
+design (app/certificates/design.py) adds the centre's logo at the top and the signature, with
+the signatory's name and title, at the bottom right. For the closing ceremony, many
+certificates print as one PDF (a page each) or as a ZIP of one PDF each.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+from zipstream import ZipStream
 
 from app.certificates.design import design_of, image_bytes
 from app.certificates.models import Certificate, CertificateDesign
 from app.certificates.services import days_attended, format_code
 from app.core.urls import external_url
 from app.courses.models import PartnerRole
+from app.storage.services import safe_filename
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVuSans"
@@ -243,3 +248,19 @@ def _signature_block(
         pdf.line_of(design.signatory_name, 10.5, bold=True, gap=0, width=SIGNATURE_BLOCK_WIDTH)
     if design.signatory_title:
         pdf.line_of(design.signatory_title, 9.5, color=MUTED, gap=0, width=SIGNATURE_BLOCK_WIDTH)
+
+
+def certificates_zip(certificates: list[Certificate]) -> bytes:
+    """One PDF each, named by participant (``Ana Sørensen.pdf``, then ``Ana Sørensen (2).pdf``
+    for a namesake)."""
+    archive = ZipStream(sized=True)  # stored: PDFs are compressed already
+    taken: set[str] = set()
+    for certificate in certificates:
+        stem = safe_filename(certificate.name, 150)
+        name, number = f"{stem}.pdf", 1
+        while name.casefold() in taken:
+            number += 1
+            name = f"{stem} ({number}).pdf"
+        taken.add(name.casefold())
+        archive.add(render_certificate_pdf(certificate), name)
+    return b"".join(archive)

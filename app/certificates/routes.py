@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
-from zipstream import ZipStream
 
 from app.certificates import design as design_rules
 from app.certificates import services
@@ -25,14 +24,13 @@ from app.certificates.forms import (
     RevokeForm,
 )
 from app.certificates.models import Certificate
-from app.certificates.pdf import render_certificate_pdf, render_certificates_pdf
+from app.certificates.pdf import certificates_zip, render_certificate_pdf, render_certificates_pdf
 from app.core.rules import FieldErrors
 from app.courses.models import Course
 from app.courses.permissions import can_manage_course, get_managed_course_or_403
 from app.db import now_utc
 from app.extensions import db
 from app.registration.models import Registration
-from app.storage.services import safe_filename
 from app.storage.serving import DOWNLOAD_HEADERS, content_disposition
 
 bp = Blueprint("certificates", __name__)
@@ -150,22 +148,6 @@ def _attachment(body: bytes, *, content_type: str, filename: str) -> Response:
     return response
 
 
-def _zip_of(certificates: list[Certificate]) -> bytes:
-    """One PDF each, named by participant (``Ana Sørensen.pdf``, then ``Ana Sørensen (2).pdf``
-    for a namesake)."""
-    archive = ZipStream(sized=True)  # stored: PDFs are compressed already
-    taken: set[str] = set()
-    for certificate in certificates:
-        stem = safe_filename(certificate.name, 150)
-        name, number = f"{stem}.pdf", 1
-        while name.casefold() in taken:
-            number += 1
-            name = f"{stem} ({number}).pdf"
-        taken.add(name.casefold())
-        archive.add(render_certificate_pdf(certificate), name)
-    return b"".join(archive)
-
-
 @bp.post("/courses/<slug>/certificates/issue-all")
 @login_required
 def issue_all(slug: str) -> ResponseReturnValue:
@@ -180,7 +162,7 @@ def issue_all(slug: str) -> ResponseReturnValue:
         return _overview(course)
     if form.as_zip.data:
         return _attachment(
-            _zip_of(certificates),
+            certificates_zip(certificates),
             content_type="application/zip",
             filename=f"certificates-{course.slug}.zip",
         )

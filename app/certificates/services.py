@@ -26,7 +26,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -43,6 +43,9 @@ from app.followup.models import FollowupActivity, Submission
 from app.followup.services import activities_in_order
 from app.followup.submissions import confirmed_participants, insert_or_ignore
 from app.registration.models import Registration, RegistrationStatus
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -347,7 +350,7 @@ def issue_all(
 
 
 def revoke_certificate(
-    certificate: Certificate, reason: str, *, actor: Any, now: datetime | None = None
+    certificate: Certificate, reason: str, *, actor: User, now: datetime | None = None
 ) -> None:
     """Revoke ``certificate``: its verification page says so, with ``reason``, and it can no
     longer be downloaded. Raises :class:`FieldErrors` (field ``reason``) without a reason or
@@ -363,13 +366,11 @@ def revoke_certificate(
     certificate.revoked_by = actor
     certificate.revocation_reason = reason
     db.session.flush()
-    logger.info(
-        "certificate %s revoked by %s: %s", certificate.id, getattr(actor, "id", actor), reason
-    )
+    logger.info("certificate %s revoked by %s: %s", certificate.id, actor.id, reason)
 
 
 def reinstate_certificate(
-    certificate: Certificate, *, actor: Any, now: datetime | None = None
+    certificate: Certificate, *, actor: User, now: datetime | None = None
 ) -> None:
     """Make a revoked certificate valid again, with its code and date unchanged (printed copies
     are valid again). The reinstatement is recorded; the revocation is cleared."""
@@ -378,7 +379,7 @@ def reinstate_certificate(
     logger.info(
         "certificate %s reinstated by %s (revoked on %s by %s: %s)",
         certificate.id,
-        getattr(actor, "id", actor),
+        actor.id,
         certificate.revoked_at.isoformat(),
         certificate.revoked_by_id,
         certificate.revocation_reason,

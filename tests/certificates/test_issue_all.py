@@ -234,3 +234,23 @@ def test_without_the_csrf_token_nothing_is_issued(csrf_app, course, group, organ
     login(client, organiser)
     assert client.post(URL, data={"as_pdf": "1"}).status_code == 400
     assert certificates() == []
+
+
+def test_new_certificates_are_recorded_at_the_moment_given_and_by_whom(
+    course, group, organiser, caplog
+):
+    import logging
+
+    earlier = services.issue_certificate(
+        group["eligible"][0], now=datetime(2017, 12, 1, tzinfo=UTC)
+    )
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger=services.logger.name):
+        issued = services.issue_all(course, actor=organiser, now=AFTER)
+    new = [c for c in issued if c.id != earlier.id]
+    assert [c.issued_at for c in new] == [AFTER, AFTER]
+    assert earlier.issued_at == datetime(2017, 12, 1, tzinfo=UTC)
+    assert sorted(r.getMessage() for r in caplog.records) == sorted(
+        f"certificate {c.id} issued for registration {c.registration_id} by {organiser.id}"
+        for c in new
+    )
