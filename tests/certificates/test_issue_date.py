@@ -206,3 +206,24 @@ def test_a_certificate_issued_long_ago_keeps_its_date_when_downloaded_again(
     text = pdf_text(client.get(f"/my/registrations/{ana.id}/certificate.pdf").data)
     assert "Issued on November 24, 2017." in text
     assert services.format_code(certificate.code) in text
+
+
+def test_the_overview_knows_who_answered_a_required_evaluation(
+    course, ana, required_assignment, organiser
+):
+    """Eligibility as the course overview computes it for everyone at once: the evaluation is
+    a condition; Ana answered, her namesake did not."""
+    namesake = make_registration(course, make_user(name="Ana Sorensen"))
+    attend(namesake, 5)
+    for registration in (ana, namesake):
+        done(registration, required_assignment, organiser, datetime(2017, 11, 28, tzinfo=UTC))
+    evaluation = _evaluation(course, required=True)
+    answering.submit_answers(
+        evaluation, ana, rating_answers(evaluation), now=datetime(2017, 11, 29, tzinfo=UTC)
+    )
+    rows = {r.id: e for r, e, _c in services.course_certificates(course, now=DOWNLOADED)}
+    assert rows[ana.id].is_eligible and not rows[ana.id].evaluation_missing
+    assert rows[namesake.id].evaluation_missing and not rows[namesake.id].is_eligible
+    assert [c.name for c in services.issue_all(course, actor=organiser, now=DOWNLOADED)] == [
+        "Ana Sørensen"
+    ]
