@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from app.accounts.models import User
 from app.certificates.models import SIGNATORY_MAX_LENGTH, CertificateDesign
 from app.core.rules import FieldErrors
 from app.courses.models import Course
@@ -109,7 +110,7 @@ def _text(value: str | None, field: str, errors: dict[str | None, list[Any]]) ->
     return text
 
 
-def update_design(course: Course, change: DesignChange, *, actor: Any) -> CertificateDesign:
+def update_design(course: Course, change: DesignChange, *, actor: User) -> CertificateDesign:
     """Apply ``change`` to the course's design (created on first use). Raises
     :class:`FieldErrors` by field; then the caller rolls back and nothing is kept."""
     errors: dict[str | None, list[Any]] = {}
@@ -136,7 +137,7 @@ def update_design(course: Course, change: DesignChange, *, actor: Any) -> Certif
             setattr(design, field, images[field])  # the old file goes (delete-orphan)
         elif getattr(change, f"remove_{field}"):
             setattr(design, field, None)
-    design.updated_by_id = getattr(actor, "id", None)
+    design.updated_by_id = actor.id
     db.session.flush()
     return design
 
@@ -161,7 +162,7 @@ def _copy_file(stored: StoredFile | None, actor: Any) -> StoredFile | None:
     return copy
 
 
-def copy_design(source: Course, target: Course, *, actor: Any) -> CertificateDesign | None:
+def copy_design(source: Course, target: Course, *, actor: User) -> CertificateDesign | None:
     """Give ``target`` (a new edition) the design of ``source``, with its own copies of the
     images."""
     design = design_of(source)
@@ -173,7 +174,7 @@ def copy_design(source: Course, target: Course, *, actor: Any) -> CertificateDes
         signatory_title=design.signatory_title,
         logo=_copy_file(design.logo, actor),
         signature=_copy_file(design.signature, actor),
-        updated_by_id=getattr(actor, "id", None),
+        updated_by_id=actor.id,
     )
     db.session.add(copy)
     db.session.flush()

@@ -394,12 +394,18 @@ def test_the_rules_take_200_characters_and_refuse_201(course, organiser, field):
 def test_the_copy_is_made_by_whoever_copies_and_goes_if_the_copy_is_undone(
     signed_in, course, organiser, app
 ):
-    post(signed_in, logo=(image("PNG"), "logo.png"), signatory_name=NAME)
+    post(
+        signed_in,
+        logo=(image("PNG"), "logo.png"),
+        signature=(image("JPEG"), "signature.jpg"),
+        signatory_name=NAME,
+    )
     before = {p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()}
     colleague = make_user(Role.ORGANISER, name="Carla Colleague")
     new = copy_as_new_edition(course, date(2018, 11, 19), slug="governing-2018", actor=colleague)
     copy = rules.design_of(new)
     assert copy.logo.uploaded_by_id == colleague.id
+    assert copy.signature.uploaded_by_id == colleague.id
     assert copy.updated_by_id == colleague.id
     db.session.rollback()
     after = {p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()}
