@@ -34,7 +34,7 @@ from app.storage.services import JPEG, MB, PNG, FileRefused, store_upload, track
 MAX_IMAGE_BYTES = 2 * MB
 IMAGE_KINDS = (PNG, JPEG)
 # A logo or a scanned signature needs far fewer; more is a photo or a decompression bomb.
-MAX_IMAGE_PIXELS = 25_000_000
+MAX_IMAGE_MEGAPIXELS = 25
 IMAGE_FIELDS = ("logo", "signature")
 
 
@@ -74,14 +74,14 @@ def _check_image(stored: StoredFile) -> None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
+            if width * height > MAX_IMAGE_MEGAPIXELS * 1_000_000:
                 raise FileRefused(
                     _l(
                         "This image is %(width)d × %(height)d pixels; a logo or signature "
                         "needs far fewer (at most %(max)d million).",
                         width=width,
                         height=height,
-                        max=MAX_IMAGE_PIXELS // 1_000_000,
+                        max=MAX_IMAGE_MEGAPIXELS,
                     )
                 )
             image.load()

@@ -164,7 +164,9 @@ def test_a_bad_logo_gets_a_message_beside_the_field_and_nothing_is_stored(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     beside = page.split('id="logo-errors"')[1].split("</ul>")[0]
-    assert message in beside.replace("&#39;", "'")
+    beside = beside.replace("&#39;", "'")
+    # The whole message, as the list item says it (not inside a longer one).
+    assert f"<li>{message}" in beside if message[0].isupper() else f"{message}</li>" in beside
     assert stored_files() == []
     assert the_design(course) is None
 
@@ -364,7 +366,10 @@ def test_both_images_bad_gives_both_messages_and_keeps_neither(signed_in, course
     )
     page = response.get_data(as_text=True)
     assert "This file is a GIF image" in page.split('id="logo-errors"')[1].split("</ul>")[0]
-    assert "damaged or incomplete" in page.split('id="signature-errors"')[1].split("</ul>")[0]
+    assert (
+        "<li>This image is damaged or incomplete.</li>"
+        in (page.split('id="signature-errors"')[1].split("</ul>")[0])
+    )
     assert stored_files() == []
 
 
