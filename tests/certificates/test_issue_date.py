@@ -227,3 +227,21 @@ def test_the_overview_knows_who_answered_a_required_evaluation(
     assert [c.name for c in services.issue_all(course, actor=organiser, now=DOWNLOADED)] == [
         "Ana Sørensen"
     ]
+
+
+def test_only_the_participants_own_evaluation_answer_dates_it(
+    course, ana, required_assignment, organiser
+):
+    namesake = make_registration(course, make_user(name="Ana Sorensen"))
+    attend(namesake, 5)
+    evaluation = _evaluation(course, required=True)
+    for registration, day in ((namesake, 2), (ana, 6)):
+        done(registration, required_assignment, organiser, datetime(2017, 11, 28, tzinfo=UTC))
+        answering.submit_answers(
+            evaluation,
+            registration,
+            rating_answers(evaluation),
+            now=datetime(2017, 12, day, 9, 0, tzinfo=UTC),
+        )
+    assert services.issue_date(ana) == date(2017, 12, 6)
+    assert services.issue_date(namesake) == date(2017, 12, 2)
