@@ -1,5 +1,5 @@
 """Certificates: the participant's download, the public verification page, the organisers'
-overview of a course.
+overview of a course, with issuing them all, revoking one, and the course's design.
 
 The download answers 404 to anyone but the registration's own user and the course's organisers
 (and administrators), so a registration number reveals nothing. Verification is public: the
@@ -8,17 +8,30 @@ code is the secret.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from app.certificates import design as design_rules
 from app.certificates import services
-from app.certificates.forms import CodeLookupForm
-from app.certificates.pdf import render_certificate_pdf
+from app.certificates.forms import (
+    CodeLookupForm,
+    DesignForm,
+    IssueAllForm,
+    ReinstateForm,
+    RevokeForm,
+)
+from app.certificates.models import Certificate
+from app.certificates.pdf import certificates_zip, render_certificate_pdf, render_certificates_pdf
+from app.core.rules import FieldErrors
+from app.courses.models import Course
 from app.courses.permissions import can_manage_course, get_managed_course_or_403
+from app.db import now_utc
 from app.extensions import db
 from app.registration.models import Registration
+from app.storage.serving import DOWNLOAD_HEADERS, content_disposition
 
 bp = Blueprint("certificates", __name__)
 
@@ -47,6 +60,13 @@ def download(registration_id: int) -> ResponseReturnValue:
             ), 403
         certificate = services.issue_certificate(registration, actor=current_user)
         db.session.commit()
+    if certificate.is_revoked:
+        return render_template(
+            "certificates/revoked.html",
+            certificate=certificate,
+            course=registration.course,
+            is_own=registration.user_id == current_user.id,
+        ), 403
     response = Response(render_certificate_pdf(certificate), mimetype="application/pdf")
     response.headers.set(
         "Content-Disposition",
@@ -73,7 +93,9 @@ def verify(code: str) -> ResponseReturnValue:
         return render_template("certificates/unknown.html", code=code), 404
     registration = certificate.registration
     return render_template(
-        "certificates/verify.html",
+        "certificates/revoked_verify.html"
+        if certificate.is_revoked
+        else "certificates/verify.html",
         certificate=certificate,
         course=registration.course,
         days_attended=services.days_attended(registration),
@@ -84,9 +106,7 @@ def verify(code: str) -> ResponseReturnValue:
 @bp.get("/courses/<slug>/certificates")
 @login_required
 def course_overview(slug: str) -> ResponseReturnValue:
-    course = get_managed_course_or_403(slug)
-    if course.kind.is_event:
-        abort(404)  # events have no certificates
+    course = _managed_course(slug)
     rows = services.course_certificates(course)
     return render_template(
         "certificates/course_overview.html",
@@ -95,4 +115,127 @@ def course_overview(slug: str) -> ResponseReturnValue:
         eligible=sum(1 for _registration, eligibility, _c in rows if eligibility),
         issued=sum(1 for *_rest, certificate in rows if certificate is not None),
         format_code=services.format_code,
+        issue_all_form=IssueAllForm(),
+        revoke_form=RevokeForm(),
+        reinstate_form=ReinstateForm(),
+        design=design_rules.design_of(course),
     )
+
+
+def _managed_course(slug: str) -> Course:
+    course = get_managed_course_or_403(slug)
+    if course.kind.is_event:
+        abort(404)  # events have no certificates
+    return course
+
+
+def _course_certificate_or_404(course: Course, certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.registration.course_id != course.id:
+        abort(404)
+    return certificate
+
+
+def _overview(course: Course, certificate: Certificate | None = None) -> Response:
+    anchor = f"#registration-{certificate.registration_id}" if certificate else ""
+    return redirect(url_for("certificates.course_overview", slug=course.slug) + anchor)
+
+
+def _attachment(body: bytes, *, content_type: str, filename: str) -> Response:
+    response = Response(body, mimetype=content_type)
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers.update(DOWNLOAD_HEADERS)
+    return response
+
+
+@bp.post("/courses/<slug>/certificates/issue-all")
+@login_required
+def issue_all(slug: str) -> ResponseReturnValue:
+    course = _managed_course(slug)
+    form = IssueAllForm()
+    if not form.validate_on_submit():
+        abort(400)
+    certificates = services.issue_all(course, actor=current_user, now=now_utc())
+    db.session.commit()
+    if not certificates:
+        flash(_("No participant qualifies for a certificate yet."), "warning")
+        return _overview(course)
+    if form.as_zip.data:
+        return _attachment(
+            certificates_zip(certificates),
+            content_type="application/zip",
+            filename=f"certificates-{course.slug}.zip",
+        )
+    return _attachment(
+        render_certificates_pdf(certificates),
+        content_type="application/pdf",
+        filename=f"certificates-{course.slug}.pdf",
+    )
+
+
+@bp.post("/courses/<slug>/certificates/<int:certificate_id>/revoke")
+@login_required
+def revoke(slug: str, certificate_id: int) -> ResponseReturnValue:
+    course = _managed_course(slug)
+    certificate = _course_certificate_or_404(course, certificate_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        # The form is one per row of the overview: its messages come back there.
+        for message in form.reason.errors:
+            flash(str(message), "error")
+        return _overview(course, certificate)
+    try:
+        services.revoke_certificate(
+            certificate, form.reason.data or "", actor=current_user, now=now_utc()
+        )
+    except FieldErrors as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(_("The certificate of %(name)s is revoked.", name=certificate.name), "success")
+    return _overview(course, certificate)
+
+
+@bp.post("/courses/<slug>/certificates/<int:certificate_id>/reinstate")
+@login_required
+def reinstate(slug: str, certificate_id: int) -> ResponseReturnValue:
+    course = _managed_course(slug)
+    certificate = _course_certificate_or_404(course, certificate_id)
+    if not ReinstateForm().validate_on_submit():
+        abort(400)
+    try:
+        services.reinstate_certificate(certificate, actor=current_user, now=now_utc())
+    except FieldErrors as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(_("The certificate of %(name)s is valid again.", name=certificate.name), "success")
+    return _overview(course, certificate)
+
+
+@bp.route("/courses/<slug>/certificates/design", methods=["GET", "POST"])
+@login_required
+def design(slug: str) -> ResponseReturnValue:
+    course = _managed_course(slug)
+    current = design_rules.design_of(course)
+    form = DesignForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            design_rules.update_design(course, form.to_change(), actor=current_user)
+        except FieldErrors as refused:
+            db.session.rollback()
+            for name, messages in refused.errors.items():
+                target = form._fields.get(name) if name else None
+                if target is None:
+                    form.form_errors.extend(messages)
+                else:
+                    target.errors = [*target.errors, *messages]
+        else:
+            db.session.commit()
+            flash(_("The certificate design is saved."), "success")
+            return redirect(url_for("certificates.design", slug=course.slug))
+    return render_template("certificates/design.html", course=course, form=form, design=current)

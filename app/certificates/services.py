@@ -8,6 +8,14 @@ organisers made it a condition, they have completed the end-of-course evaluation
 the name as it stood then; its code, printed on it, lets anyone check it at
 ``/certificates/<code>``.
 
+The date printed on a certificate is the course's last on-site day, or, when the participant
+met the last condition later (a required hand-in completed, the evaluation answered), the
+venue's local date of that moment: never the day it was first downloaded. Attendance counts by
+the on-site days it records, all on or before the last one, whenever the grid was filled in.
+
+An organiser may revoke a certificate with a reason (its verification page then says so and
+nobody can download it) and reinstate it; issuing again never replaces a revoked certificate.
+
 Services flush, never commit, and take the actor and ``now`` as arguments.
 """
 
@@ -17,22 +25,27 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.certificates.models import Certificate
+from app.certificates.models import REASON_MAX_LENGTH, Certificate
+from app.core.rules import FieldErrors
 from app.core.timeutil import day_start_utc, local_date
 from app.courses.models import Course
 from app.db import now_utc
 from app.evaluation import services as evaluation_services
+from app.evaluation.models import Evaluation, EvaluationCompletion
 from app.extensions import db
 from app.followup.models import FollowupActivity, Submission
 from app.followup.services import activities_in_order
 from app.followup.submissions import confirmed_participants, insert_or_ignore
 from app.registration.models import Registration, RegistrationStatus
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +250,47 @@ def existing_certificate(registration: Registration) -> Certificate | None:
     )
 
 
+def _last_condition_met_at(registration: Registration) -> datetime | None:
+    """When the participant met the last of the conditions that come after the on-site days:
+    the latest completion of a required follow-up activity, and of the evaluation when it is a
+    condition. None when the course asks for neither."""
+    required = sa.select(FollowupActivity.id).where(
+        FollowupActivity.course_id == registration.course_id,
+        FollowupActivity.is_required.is_(True),
+    )
+    moments = [
+        db.session.scalar(
+            sa.select(sa.func.max(Submission.completed_at)).where(
+                Submission.registration_id == registration.id,
+                Submission.activity_id.in_(required),
+            )
+        )
+    ]
+    if evaluation_services.is_required_for_certificate(registration.course):
+        moments.append(
+            db.session.scalar(
+                sa.select(EvaluationCompletion.completed_at)
+                .join(Evaluation, EvaluationCompletion.evaluation_id == Evaluation.id)
+                .where(
+                    EvaluationCompletion.registration_id == registration.id,
+                    Evaluation.course_id == registration.course_id,
+                )
+            )
+        )
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+def issue_date(registration: Registration) -> date:
+    """The date a certificate for ``registration`` carries: the course's last on-site day, or
+    the venue's local day the participant met the last condition, if that is later."""
+    course = registration.course
+    met_at = _last_condition_met_at(registration)
+    if met_at is None:
+        return course.end_date
+    return max(course.end_date, local_date(met_at, course.timezone))
+
+
 def issue_certificate(
     registration: Registration, *, actor: Any = None, now: datetime | None = None
 ) -> Certificate:
@@ -244,11 +298,12 @@ def issue_certificate(
     when it does not qualify). Issuing twice, even at the same moment, gives one certificate."""
     found = existing_certificate(registration)
     if found is not None:
-        return found
+        return found  # revoked or not: only an organiser's reinstatement makes it valid again
     now = now or now_utc()
     eligibility = certificate_eligibility(registration, now=now)
     if not eligibility:
         raise NotEligible(eligibility)
+    issued_on = issue_date(registration)
     for _attempt in range(_CODE_ATTEMPTS):
         # Ignored if the registration got a certificate meanwhile (or, rarely, the code is
         # taken): then look again.
@@ -258,6 +313,7 @@ def issue_certificate(
             code=new_code(),
             name=registration.certificate_name,
             issued_at=now,
+            issued_on=issued_on,
         )
         found = existing_certificate(registration)
         if found is None:
@@ -271,3 +327,66 @@ def issue_certificate(
         )
         return found
     raise RuntimeError("could not find a free certificate code")
+
+
+def issue_all(
+    course: Course, *, actor: Any = None, now: datetime | None = None
+) -> list[Certificate]:
+    """Every certificate of the course's confirmed participants that may be printed, by name:
+    those already issued and not revoked, and new ones for those who qualify and have none
+    (each issued once, as :func:`issue_certificate` does, even if two organisers click at the
+    same moment). Revoked ones stay revoked and are left out."""
+    now = now or now_utc()
+    certificates = []
+    for registration, eligibility, certificate in course_certificates(course, now=now):
+        if certificate is None and eligibility:
+            certificate = issue_certificate(registration, actor=actor, now=now)
+        if certificate is not None and not certificate.is_revoked:
+            certificates.append(certificate)
+    return certificates
+
+
+# --- revoking --------------------------------------------------------------------------------
+
+
+def revoke_certificate(
+    certificate: Certificate, reason: str, *, actor: User, now: datetime | None = None
+) -> None:
+    """Revoke ``certificate``: its verification page says so, with ``reason``, and it can no
+    longer be downloaded. Raises :class:`FieldErrors` (field ``reason``) without a reason or
+    when it is revoked already."""
+    reason = " ".join(reason.split())
+    if certificate.is_revoked:
+        raise FieldErrors.single(_l("This certificate is revoked already."), "reason")
+    if not reason:
+        raise FieldErrors.single(_l("Give the reason for revoking this certificate."), "reason")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise FieldErrors.single(_l("At most %(max)d characters.", max=REASON_MAX_LENGTH), "reason")
+    certificate.revoked_at = now or now_utc()
+    certificate.revoked_by = actor
+    certificate.revocation_reason = reason
+    db.session.flush()
+    logger.info("certificate %s revoked by %s: %s", certificate.id, actor.id, reason)
+
+
+def reinstate_certificate(
+    certificate: Certificate, *, actor: User, now: datetime | None = None
+) -> None:
+    """Make a revoked certificate valid again, with its code and date unchanged (printed copies
+    are valid again). The reinstatement is recorded; the revocation is cleared."""
+    if not certificate.is_revoked:
+        raise FieldErrors.single(_l("This certificate is not revoked."))
+    logger.info(
+        "certificate %s reinstated by %s (revoked on %s by %s: %s)",
+        certificate.id,
+        actor.id,
+        certificate.revoked_at.isoformat(),
+        certificate.revoked_by_id,
+        certificate.revocation_reason,
+    )
+    certificate.reinstated_at = now or now_utc()
+    certificate.reinstated_by = actor
+    certificate.revoked_at = None
+    certificate.revoked_by = None
+    certificate.revocation_reason = ""
+    db.session.flush()

@@ -501,6 +501,9 @@ def copy_as_new_edition(
     from app.selection.services import copy_criteria
 
     copy_criteria(course, new)
+    from app.certificates.design import copy_design
+
+    copy_design(course, new, actor=actor)
     db.session.flush()
     return new
 

@@ -173,8 +173,12 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "applications.restore": MANAGERS,
     "applications.retire": MANAGERS,
     "certificates.course_overview": MANAGERS,
+    "certificates.design": MANAGERS,
     "certificates.download": OWNER_AND_MANAGERS,
+    "certificates.issue_all": MANAGERS,
     "certificates.lookup": EVERYONE,
+    "certificates.reinstate": MANAGERS,
+    "certificates.revoke": MANAGERS,
     "certificates.verify": EVERYONE,  # the code is the secret
     # The course team's check-in page and badges; the walk's course is over, so a check-in
     # says so and goes back to the page.
@@ -525,6 +529,7 @@ def build_world() -> World:
             "post_id": post.id,
             "material_id": handbook.id,
             "announcement_id": announcement.id,
+            "certificate_id": certificate.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -544,6 +549,9 @@ def build_world() -> World:
             "alumni.consent": {"give": "1"},
             "announcements.manage": {"body": "The bus leaves at 08:30."},
             "announcements.edit": {"title": "Room change", "body": "Wednesday in room C."},
+            "certificates.design": {"signatory_name": "Olga Organiser", "submit": "Save"},
+            "certificates.issue_all": {"as_zip": "1"},
+            "certificates.revoke": {"reason": "Attendance sheet signed by someone else"},
             "applications.new": {"kind": "yes_no", "text_en-label": "Do you need a visa?"},
             "applications.edit": {
                 "kind": "single_choice",
@@ -795,6 +803,7 @@ def test_this_course_s_things_are_not_found_at_another_course_s_address(app, mon
             "criterion_id",
             "material_id",
             "announcement_id",
+            "certificate_id",
         }
         if not rule.arguments & named:
             continue
