@@ -52,7 +52,7 @@ PEOPLE = (
         "es",
         S.CONFIRMED,
         "CO",
-        O.LOCAL_GOVERNMENT,
+        T.LOCAL_GOVERNMENT,
         "Americas",
     ),
     (
@@ -61,7 +61,7 @@ PEOPLE = (
         "en",
         S.CONFIRMED,
         "ET",
-        O.NATIONAL_GOVERNMENT,
+        T.NATIONAL_GOVERNMENT,
         "Africa",
     ),
     (
@@ -70,7 +70,7 @@ PEOPLE = (
         "en",
         S.SUBMITTED,
         "ET",
-        O.LOCAL_GOVERNMENT,
+        T.LOCAL_GOVERNMENT,
         "Africa",
     ),
     (
@@ -79,7 +79,7 @@ PEOPLE = (
         "fr",
         S.CANCELLED,
         "FR",
-        O.LOCAL_GOVERNMENT,
+        T.LOCAL_GOVERNMENT,
         "Europe",
     ),
 )
