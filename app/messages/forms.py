@@ -36,11 +36,7 @@ class ComposeForm(FlaskForm):
     # from a post of this form.
     started = HiddenField(default="1")
     registration_ids = SelectMultipleField(coerce=int, validate_choice=False)
-    send_on = DateField(
-        _l("Send on"),
-        validators=[Optional(), SensibleDate()],
-        description=_l("Leave empty to send now."),
-    )
+    send_on = DateField(_l("Send on"), validators=[Optional(), SensibleDate()])
     send_time = TimeField(_l("At"), validators=[Optional()])
     preview_for = SelectField(_l("Preview as"), coerce=int, validate_choice=False)
     preview = SubmitField(_l("Preview"))
@@ -100,6 +96,7 @@ def compose_form(locales: list[str], timezone: str, **kwargs: Any) -> ComposeFor
             _l("Message (%(language)s)", language=language),
             filters=[one_line_break],
             validators=[Optional(), Length(max=BODY_MAX), PlainText(multiline=True)],
+            render_kw={"rows": 12},
         )
     form_class = type("ComposeForm", (ComposeForm,), attrs)
     return form_class(timezone=timezone, **kwargs)  # type: ignore[no-any-return]
