@@ -90,8 +90,7 @@ def compose(slug: str) -> str | Response:
     filter_form = filter_form_for(course)
     filters = filter_form.filters()
     missing, missing_title = _missing(course)
-    locales = course.language_list or [course.default_locale]
-    form = compose_form(locales, display_timezone(course, current_user))
+    form = compose_form(services.course_languages(course), display_timezone(course, current_user))
     from_desk = request.method == "POST" and not request.form.get("started")
     ticked = [i for i in (form.registration_ids.data or []) if isinstance(i, int)]
     if from_desk and not ticked:

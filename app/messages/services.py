@@ -100,11 +100,16 @@ def version_locale(registration: Registration, locales: Iterable[str], default: 
 # --- checking and filling ----------------------------------------------------------------------
 
 
+def course_languages(course: Course) -> list[str]:
+    """The languages a message can be written in: the course's, else its default language."""
+    return course.language_list or [course.default_locale]
+
+
 def check_versions(course: Course, versions: Mapping[str, Version]) -> dict[str, Version]:
     """The versions to store: only the course's languages, each with a subject and a body,
     subjects on one line, placeholders known. Raises MessageError by field."""
     errors: dict[str | None, list[object]] = {}
-    languages = course.language_list
+    languages = course_languages(course)
     kept: dict[str, Version] = {}
     for locale, version in versions.items():
         if locale not in languages:
@@ -140,8 +145,7 @@ def check_versions(course: Course, versions: Mapping[str, Version]) -> dict[str,
                 )
         kept[locale] = Version(subject, body)
     if not kept and not errors.get(None):
-        first = languages[0] if languages else course.default_locale
-        errors.setdefault(subject_field(first), []).append(
+        errors.setdefault(subject_field(languages[0]), []).append(
             _l("Write the message in at least one of the course's languages.")
         )
     errors = {key: value for key, value in errors.items() if value}
@@ -152,12 +156,12 @@ def check_versions(course: Course, versions: Mapping[str, Version]) -> dict[str,
 
 def default_locale(course: Course, locales: Iterable[str]) -> str:
     """The version for those whose language was not written in: the course's default language
-    when written in, else the first of the course's languages that was."""
-    written = list(locales)
+    when written in, else the first of the course's languages that was (``locales`` are
+    checked: each is one of the course's)."""
+    written = set(locales)
     if course.default_locale in written:
         return course.default_locale
-    ordered = [code for code in course.language_list if code in written]
-    return ordered[0] if ordered else written[0]
+    return next(code for code in course_languages(course) if code in written)
 
 
 def render(versions: Mapping[str, Version], registration: Registration, default: str) -> Rendered:

@@ -455,3 +455,59 @@ def test_history_and_delivery_status_from_the_outbox(workshop):
     services.cancel(second, actor=workshop.organiser, now=NOW)
     assert [r.message.id for r in services.received(people["Ana Souza"])] == [first.id]
     assert services.history(workshop.course)[0].status == MessageStatus.CANCELLED
+
+
+def test_a_course_without_languages_takes_its_default_one(workshop):
+    course = workshop.course
+    course.languages = ""
+    course.default_locale = "fr"
+    assert services.course_languages(course) == ["fr"]
+    assert sorted(services.check_versions(course, {"fr": WELCOME["fr"]})) == ["fr"]
+    with pytest.raises(MessageError) as refused:
+        services.check_versions(course, {})
+    assert list(refused.value.errors) == ["subject_fr"]
+    with pytest.raises(MessageError) as refused:
+        services.check_versions(course, {"en": WELCOME["en"]})
+    assert list(refused.value.errors) == [None]
+
+
+def test_the_audience_is_kept_in_words_up_to_500_characters(workshop):
+    message = services.compose(
+        workshop.course,
+        WELCOME,
+        [workshop.people["Ana Souza"]],
+        actor=workshop.organiser,
+        now=NOW,
+        audience="Country: Brazil · " + "x" * 600,
+    )
+    assert message.audience.startswith("Country: Brazil · x")
+    assert len(message.audience) == 500
+
+
+def test_messages_due_together_go_in_their_order(workshop):
+    later = schedule(workshop, NOW + timedelta(hours=2), people=("Lucía Pérez",))
+    sooner = schedule(workshop, NOW + timedelta(hours=1), people=("Ana Souza",))
+    db.session.commit()
+    assert services.send_due(NOW + timedelta(hours=3)) == 2
+    assert [r.recipient for r in outbox()] == ["ana.souza@example.com", "lucia.perez@example.com"]
+    assert sooner.sent_at == later.sent_at == NOW + timedelta(hours=3)
+
+
+def test_the_footer_names_the_course_in_the_persons_language(workshop):
+    workshop.course.contact_email = "turin@example.org"
+    services.compose(
+        workshop.course,
+        WELCOME,
+        [workshop.people["Ana Souza"], workshop.people["Lucía Pérez"]],
+        actor=workshop.organiser,
+        now=NOW,
+    )
+    french, spanish = (parsed(row).get_content() for row in outbox())
+    assert (
+        "Vous recevez ce message en tant que participant à « Gestion de la migration au niveau "
+        "local »." in french
+    )
+    assert "Questions : turin@example.org" in french
+    assert "Recibe este mensaje como participante en «Gestión de la migración a nivel local»." in (
+        spanish
+    )
