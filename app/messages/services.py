@@ -220,9 +220,8 @@ def versions_of(message: CourseMessage) -> dict[str, Version]:
     return {text.locale: Version(text.subject, text.body) for text in message.texts}
 
 
-def dispatch(message: CourseMessage, *, now: datetime) -> int:
-    """Queue a copy for each recipient, in their language, and mark the message sent; returns
-    how many were queued."""
+def dispatch(message: CourseMessage, *, now: datetime) -> None:
+    """Queue a copy for each recipient, in their language, and mark the message sent."""
     versions = versions_of(message)
     course = message.course
     for recipient in message.recipients:
@@ -241,7 +240,6 @@ def dispatch(message: CourseMessage, *, now: datetime) -> int:
     message.status = MessageStatus.SENT
     message.sent_at = now
     db.session.flush()
-    return len(message.recipients)
 
 
 def send_test(

@@ -60,3 +60,13 @@ def test_values_in_french_and_spanish(workshop):
     assert spanish["dates"] == "20–24 de noviembre de 2017"
     assert spanish["first_name"] == "Lucía"
     assert values_for(lucia, "en")["dates"] == "Nov 20\u2009–\u200924, 2017"
+
+
+def test_each_placeholder_is_described_on_the_page():
+    assert [str(p.description) for p in placeholders.PLACEHOLDERS] == [
+        "The participant's first name (first word of their name)",
+        "The participant's full name, as on the certificate",
+        "The course's title in the participant's language",
+        "The course's dates at the venue, in the participant's language",
+        "The link to the participant's “My courses” page",
+    ]

@@ -511,3 +511,13 @@ def test_the_footer_names_the_course_in_the_persons_language(workshop):
     assert "Recibe este mensaje como participante en «Gestión de la migración a nivel local»." in (
         spanish
     )
+
+
+def test_delivery_labels():
+    assert {key: str(label) for key, label in services.DELIVERY_LABELS.items()} == {
+        "queued": "Queued",
+        "sent": "Sent",
+        "failed": "Failed",
+        "waiting": "Scheduled",
+        "not_sent": "Not sent",
+    }
