@@ -389,9 +389,8 @@ def received(registration: Registration) -> list[Received]:
     found = []
     for recipient in db.session.scalars(stmt):
         message = recipient.message
-        locale = recipient.locale or version_locale(
-            registration, message.locales, message.default_locale
-        )
+        # Not sent yet: the version they would get (text_for falls back to the default one).
+        locale = recipient.locale or registration.language
         found.append(
             Received(
                 message=message,

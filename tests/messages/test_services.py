@@ -521,3 +521,65 @@ def test_delivery_labels():
         "waiting": "Scheduled",
         "not_sent": "Not sent",
     }
+
+
+def test_every_language_is_checked_even_after_one_the_course_has_not(workshop):
+    with pytest.raises(MessageError) as refused:
+        services.check_versions(
+            workshop.course, {"de": Version("Hallo", "Text"), "en": Version("", "Body")}
+        )
+    assert {k: [str(m) for m in v] for k, v in refused.value.errors.items()} == {
+        None: ["The course is not taught in this language: de."],
+        "subject_en": ["Write a subject."],
+    }
+
+
+def test_several_unknown_placeholders_are_listed_with_commas(workshop):
+    with pytest.raises(MessageError) as refused:
+        services.check_versions(workshop.course, {"en": Version("Hi", "{a} and {b} and {a}")})
+    [error] = refused.value.errors["body_en"]
+    assert str(error).startswith("Unknown placeholders: {a}, {b}. Those that exist: ")
+
+
+def test_without_an_audience_none_is_written(workshop):
+    message = services.compose(
+        workshop.course, WELCOME, [workshop.people["Ana Souza"]], actor=workshop.organiser, now=NOW
+    )
+    assert message.audience == ""
+
+
+def test_counts_of_a_scheduled_message(workshop):
+    message = schedule(workshop, NOW + timedelta(hours=1))
+    assert services.delivery_counts(message) == {"waiting": 2}
+
+
+def test_history_newest_written_first_then_newest_id(workshop):
+    # Written later but stored first (ids do not give the order), then two at the same time.
+    later = schedule(workshop, NOW + timedelta(days=3), now=NOW + timedelta(hours=1))
+    earlier = schedule(workshop, NOW + timedelta(days=3), now=NOW)
+    same_a = schedule(workshop, NOW + timedelta(days=3), now=NOW - timedelta(hours=1))
+    same_b = schedule(workshop, NOW + timedelta(days=3), now=NOW - timedelta(hours=1))
+    db.session.commit()
+    expected = [later.id, earlier.id, same_b.id, same_a.id]
+    assert [m.id for m in services.history(workshop.course)] == expected
+    ana = workshop.people["Ana Souza"]
+    assert [r.message.id for r in services.received(ana)] == expected
+
+
+def test_the_test_copy_in_full(workshop):
+    only_fr_es = {"fr": WELCOME["fr"], "es": WELCOME["es"]}
+    row = services.send_test(
+        workshop.course, only_fr_es, workshop.people["Lucía Pérez"], actor=workshop.organiser
+    )
+    body = parsed(row).get_content()
+    assert "Copia de prueba: este es el mensaje tal como lo recibirá Lucía Pérez." in body
+    assert "Estimada Lucía Pérez," in body
+    assert "Recibe este mensaje como participante en «Gestión de la migración a nivel local»." in (
+        body
+    )
+    assert "Preguntas: migration@example.org" in body
+    # Someone whose language was not written in: the first of the course's that was (French).
+    row = services.send_test(
+        workshop.course, only_fr_es, workshop.people["Tesfaye Bekele"], actor=workshop.organiser
+    )
+    assert parsed(row)["Subject"] == "[Test] Bienvenue, Tesfaye"
