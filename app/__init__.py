@@ -81,6 +81,7 @@ def _import_models() -> None:
     from app.mail import models as _mail  # noqa: F401
     from app.materials import models as _materials  # noqa: F401
     from app.materials import services as _materials_services  # noqa: F401
+    from app.messages import models as _messages  # noqa: F401
     from app.modules import models as _modules  # noqa: F401
     from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.followup import handin_routes as _handin_routes  # noqa: F401 - on followup_bp
     from app.followup.routes import bp as followup_bp
     from app.materials.routes import bp as materials_bp
+    from app.messages.routes import bp as messages_bp
     from app.modules.routes import bp as modules_bp
     from app.programmes.routes import bp as programmes_bp
     from app.progress.routes import bp as progress_bp
@@ -142,5 +144,6 @@ def _register_blueprints(app: Flask) -> None:
         checkin_bp,
         announcements_bp,
         alumni_bp,
+        messages_bp,
     ):
         app.register_blueprint(bp)

@@ -11,7 +11,8 @@ One run (``run_tick``):
    a day of the new discussion posts (:mod:`app.discussions.digest`); then makes, opens,
    reminds and closes the end-of-course evaluations due (:mod:`app.evaluation.opening`);
 3. queues the notices of timetable changes that have settled (:mod:`app.feeds.notices`), one
-   per confirmed participant, and marks the changes notified;
+   per confirmed participant, and marks the changes notified; then the organisers' messages
+   whose scheduled time has come (:mod:`app.messages.services`, each taken by one run only);
 4. delivers the outbox.
 
 Steps 1 to 3 are committed before delivery: the ``*_reminder_sent_at`` and ``notified_at``
@@ -42,6 +43,7 @@ from app.extensions import db
 from app.feeds.notices import send_change_notices
 from app.followup.services import phase_state, venue_today
 from app.mail.services import DeliveryReport, deliver_outbox
+from app.messages.services import send_due as send_scheduled_messages
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.notifications import notify
 from app.registration.services import course_start_utc, expire_offers
@@ -59,6 +61,7 @@ class TickReport:
     endorsement_reminders: int = 0
     endorsement_expiries: int = 0
     discussion_digests: int = 0
+    scheduled_messages: int = 0
     evaluations: EvaluationCounts = field(default_factory=EvaluationCounts)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -86,6 +89,11 @@ class TickReport:
         if self.discussion_digests:
             digests = _("Discussion digests queued: %(count)d.", count=self.discussion_digests)
             text = f"{text} {digests}"
+        if self.scheduled_messages:
+            messages = _(
+                "Organisers' scheduled messages sent: %(count)d.", count=self.scheduled_messages
+            )
+            text = f"{text} {messages}"
         counts = self.evaluations
         if counts.created or counts.opened or counts.reminders or counts.closed:
             evaluations = _(
@@ -190,6 +198,8 @@ def run_tick(now: datetime | None = None) -> TickReport:
     queue_reminders(now, report)
     db.session.commit()
     report.change_notices = send_change_notices(now)
+    db.session.commit()
+    report.scheduled_messages = send_scheduled_messages(now)
     db.session.commit()
     report.delivery = deliver_outbox()
     return report

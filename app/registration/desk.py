@@ -40,6 +40,7 @@ from app.courses.permissions import (
 from app.endorsement import services as endorsement
 from app.endorsement.forms import WaiveForm
 from app.extensions import db
+from app.messages import services as message_services
 from app.registration import exports, services
 from app.registration.attendance import (
     AttendanceError,
@@ -132,7 +133,7 @@ def get_registration_or_404(course: Course, registration_id: int) -> Registratio
     return registration
 
 
-def _filter_form(course: Course) -> DeskFilterForm:
+def filter_form_for(course: Course) -> DeskFilterForm:
     """The list's filters as the query string asks, with the course's choice questions."""
     return desk_filter_form(
         filterable_questions(course),
@@ -142,7 +143,7 @@ def _filter_form(course: Course) -> DeskFilterForm:
     )
 
 
-def _filter_args(filters: exports.DeskFilters, form: DeskFilterForm) -> dict[str, str]:
+def filter_query(filters: exports.DeskFilters, form: DeskFilterForm) -> dict[str, str]:
     """The query string that asks for ``filters`` again (for the export links)."""
     args = {
         "q": filters.search,
@@ -248,7 +249,7 @@ EVENT_LABELS = {
 @login_required
 def index(slug: str) -> str:
     course = get_team_course_or_403(slug)
-    form = _filter_form(course)
+    form = filter_form_for(course)
     filters = form.filters()
     waitlist = services.waitlist(course)
     registrations = exports.desk_registrations(course, filters)
@@ -266,7 +267,7 @@ def index(slug: str) -> str:
         can_manage=can_manage_course(current_user, course),
         action_form=RegistrationActionForm(),
         bulk_form=BulkActionForm(course=course),
-        filter_args=_filter_args(filters, form),
+        filter_args=filter_query(filters, form),
         statuses=list(RegistrationStatus),
         has_documents=documents.asks_documents(course),
     )
@@ -302,6 +303,7 @@ def show(slug: str, registration_id: int) -> str:
         ),
         endorsement=endorsement.endorsement_of(registration),
         waive_form=WaiveForm(),
+        messages=message_services.received(registration),
     )
 
 
@@ -357,7 +359,7 @@ def bulk(slug: str) -> Response:
 
 
 def _filtered(course: Course) -> list[Registration]:
-    return exports.desk_registrations(course, _filter_form(course).filters())
+    return exports.desk_registrations(course, filter_form_for(course).filters())
 
 
 @bp.get("/courses/<slug>/participants/documents.zip")

@@ -47,6 +47,8 @@ from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
 from app.materials.services import MaterialData, add_material
+from app.messages.services import Version
+from app.messages.services import compose as compose_message
 from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
@@ -266,6 +268,11 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "materials.index": EVERYONE,  # each sees the materials they may see
     "materials.manage": TEAM,
     "materials.move": TEAM,
+    # The organisers' own mail (app/messages/routes.py).
+    "messages.cancel": MANAGERS,
+    "messages.compose": MANAGERS,
+    "messages.index": MANAGERS,
+    "messages.show": MANAGERS,
     "modules.edit": ADMINS,
     "modules.index": EVERYONE,
     "modules.new": ADMINS,
@@ -499,6 +506,15 @@ def build_world() -> World:
     announcement = post_announcement(
         course, title="Room change", body="Wednesday in room B.", actor=organiser
     )
+    # A message waiting for its time, so that cancelling it would change something.
+    message = compose_message(
+        course,
+        {"en": Version("Bus to the study visit", "Dear {first_name}, the bus leaves at 8:15.")},
+        [registration],
+        actor=organiser,
+        now=now_utc(),
+        send_at=now_utc() + timedelta(days=30),
+    )
     db.session.commit()
 
     return World(
@@ -530,6 +546,7 @@ def build_world() -> World:
             "material_id": handbook.id,
             "announcement_id": announcement.id,
             "certificate_id": certificate.id,
+            "message_id": message.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -603,6 +620,12 @@ def build_world() -> World:
             },
             "materials.edit": {"title": "Handbook 2017", "visibility": "public"},
             "materials.move": {"direction": "down"},
+            "messages.compose": {
+                "started": "1",
+                "subject_en": "Reading for Monday",
+                "body_en": "Chapter 2, {first_name}.",
+                "send": "Send",
+            },
             "followup.set_completion": {"state": "incomplete"},
             "followup.give_feedback": {
                 f"feedback-{registration.id}-version_id": str(version.id),

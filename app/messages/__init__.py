@@ -1,0 +1,1 @@
+"""Mail written by the course's organisers to its participants."""
