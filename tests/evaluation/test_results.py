@@ -409,6 +409,8 @@ def test_an_edition_below_five_responses_shows_no_module_questions():
     module_key = f"module:{first.course.focuses[0].module_id}"
     assert by_key[module_key][0] is not None and by_key[module_key][1] is None
     assert by_key["overall"][1].total == 4
+    # The questions after the modules still count the four.
+    assert by_key["facilitation"][1].total == by_key["organisation"][1].total == 4
     assert comparison.panels(next(q for q in comparison.questions if q.key == module_key)) == [
         ("2017", Distribution((0, 1, 1, 5, 5), 0))
     ]
@@ -504,3 +506,41 @@ def test_the_csv_speaks_the_readers_language():
     overall = edition.question(QuestionArea.OVERALL)
     assert header[0] == overall.label("fr") != overall.label("en")
     assert lines == [["4", "", "", "", "Plus de pauses"]]
+
+
+def test_open_answers_are_ordered_regardless_of_letter_case():
+    """ "a follow-up…" typed in lower case still comes after "@organisers" and before "More":
+    sorting by raw text would put it last."""
+    from app.evaluation.models import EvaluationAnswer
+
+    first, _ = two_editions()
+    answer = db.session.scalar(
+        sa.select(EvaluationAnswer).where(
+            EvaluationAnswer.text == "A follow-up webinar with the same group"
+        )
+    )
+    answer.text = "a follow-up webinar with the same group"
+    db.session.flush()
+    change = by_area(results.course_results(first.course, "en"))["change"]
+    assert change.texts[4:] == [
+        "@organisers: more interpretation booths",
+        "a follow-up webinar with the same group",
+        "More time for the study visit",
+        "Shorter lunch breaks",
+    ]
+
+
+def test_an_edition_without_an_evaluation_counts_no_responses():
+    from datetime import date
+
+    from app.evaluation.models import Evaluation
+
+    first, second = two_editions()
+    db.session.delete(db.session.get(Evaluation, second.evaluation.id))
+    db.session.flush()
+    comparison = results.compare_editions(first.course, first.organiser, "en")
+    assert [(e.label, e.responses, e.completed) for e in comparison.editions] == [
+        ("2017", 12, 12),
+        ("2018", 0, 0),
+    ]
+    assert second.course.start_date > date(2018, 1, 1)
