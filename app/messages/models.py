@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import UTCDateTime, now_utc, str_enum
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.registration.models import RegistrationStatus
 
 if TYPE_CHECKING:
     from app.accounts.models import User
@@ -106,6 +107,11 @@ class CourseMessageRecipient(db.Model):
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("course_message.id", ondelete="CASCADE"))
     registration_id: Mapped[int] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    # Their registration's status when the message was written: someone who cancels or is
+    # turned down before a scheduled message goes is no longer sent it (dispatch).
+    status_when_written: Mapped[RegistrationStatus | None] = mapped_column(
+        str_enum(RegistrationStatus)
     )
     # The language of the version they were sent (set when queued).
     locale: Mapped[str | None] = mapped_column(sa.String(5))

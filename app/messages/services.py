@@ -31,7 +31,7 @@ from app.messages.models import (
 )
 from app.progress.services import progress_matrix
 from app.registration.exports import DeskFilters, desk_registrations
-from app.registration.models import Registration
+from app.registration.models import Registration, RegistrationStatus
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -207,7 +207,10 @@ def compose(
         texts=[
             CourseMessageText(locale=k, subject=v.subject, body=v.body) for k, v in kept.items()
         ],
-        recipients=[CourseMessageRecipient(registration=r) for r in registrations],
+        recipients=[
+            CourseMessageRecipient(registration=r, status_when_written=r.status)
+            for r in registrations
+        ],
     )
     db.session.add(message)
     db.session.flush()
@@ -220,11 +223,27 @@ def versions_of(message: CourseMessage) -> dict[str, Version]:
     return {text.locale: Version(text.subject, text.body) for text in message.texts}
 
 
+# Statuses of people who are no longer part of the course.
+_GONE = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
+
+
+def has_left(recipient: CourseMessageRecipient) -> bool:
+    """Whether the person cancelled or was turned down after the message was written (a
+    message written to cancelled people on purpose still reaches them)."""
+    return (
+        recipient.registration.status in _GONE
+        and recipient.status_when_written is not None
+        and recipient.status_when_written not in _GONE
+    )
+
+
 def dispatch(message: CourseMessage, *, now: datetime) -> None:
     """Queue a copy for each recipient, in their language, and mark the message sent."""
     versions = versions_of(message)
     course = message.course
     for recipient in message.recipients:
+        if has_left(recipient):
+            continue
         registration = recipient.registration
         rendered = render(versions, registration, message.default_locale)
         recipient.locale = rendered.locale
@@ -311,6 +330,7 @@ def cancel(message: CourseMessage, *, actor: User, now: datetime) -> None:
 QUEUED = "queued"
 WAITING = "waiting"  # the message is scheduled: no copy yet
 NOT_SENT = "not_sent"  # cancelled, or the copy was removed from the outbox
+LEFT = "left"  # they left the course before the scheduled message went
 
 DELIVERY_LABELS = {
     QUEUED: _l("Queued"),
@@ -318,6 +338,7 @@ DELIVERY_LABELS = {
     OutboxStatus.FAILED.value: _l("Failed"),
     WAITING: _l("Scheduled"),
     NOT_SENT: _l("Not sent"),
+    LEFT: _l("Not sent: no longer a participant"),
 }
 
 
@@ -329,6 +350,8 @@ def delivery_status(recipient: CourseMessageRecipient) -> str:
         return QUEUED if status == OutboxStatus.PENDING else status.value
     if recipient.message.status == MessageStatus.SCHEDULED:
         return WAITING
+    if recipient.message.status == MessageStatus.SENT and has_left(recipient):
+        return LEFT
     return NOT_SENT
 
 

@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('status_when_written', sa.Enum('submitted', 'confirmed', 'waitlisted', 'rejected', 'cancelled', name='registrationstatus', native_enum=False, length=20), nullable=True),
     sa.Column('locale', sa.String(length=5), nullable=True),
     sa.Column('outbox_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['message_id'], ['course_message.id'], name=op.f('fk_course_message_recipient_message_id_course_message'), ondelete='CASCADE'),

@@ -520,6 +520,7 @@ def test_delivery_labels():
         "failed": "Failed",
         "waiting": "Scheduled",
         "not_sent": "Not sent",
+        "left": "Not sent: no longer a participant",
     }
 
 
@@ -583,3 +584,38 @@ def test_the_test_copy_in_full(workshop):
         workshop.course, only_fr_es, workshop.people["Tesfaye Bekele"], actor=workshop.organiser
     )
     assert parsed(row)["Subject"] == "[Test] Bienvenue, Tesfaye"
+
+
+def test_who_cancels_before_a_scheduled_message_goes_is_not_sent_it(workshop):
+    """Written on Monday for Wednesday 08:30 to Ana Souza, Lucía Pérez and Tesfaye Bekele,
+    who had already cancelled (the organiser chose to write to him too). Lucía cancels on
+    Tuesday: on Wednesday Ana and Tesfaye get it, Lucía does not, and the history says why."""
+    from app.registration import services as registration_services
+
+    tesfaye = workshop.people["Tesfaye Bekele"]
+    tesfaye.status = RegistrationStatus.CANCELLED
+    at = local_to_utc(NOW.date() + timedelta(days=2), time(8, 30), "Europe/Rome")
+    message = schedule(workshop, at, people=("Ana Souza", "Lucía Pérez", "Tesfaye Bekele"))
+    db.session.commit()
+    registration_services.cancel(
+        workshop.people["Lucía Pérez"], actor=workshop.organiser, now=NOW + timedelta(days=1)
+    )
+    db.session.commit()
+
+    assert services.send_due(at) == 1
+    db.session.commit()
+    # (Lucía's seat went to Anna Souza from the waiting list: those mails are the desk's.)
+    assert sorted(r.outbox.recipient for r in message.recipients if r.outbox) == [
+        "ana.souza@example.com",
+        "tesfaye@example.com",
+    ]
+    statuses = {
+        r.registration.certificate_name: services.delivery_status(r) for r in message.recipients
+    }
+    assert statuses == {"Ana Souza": "queued", "Lucía Pérez": "left", "Tesfaye Bekele": "queued"}
+    assert services.DELIVERY_LABELS["left"] == "Not sent: no longer a participant"
+    assert [r.status_when_written for r in message.recipients] == [
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.CANCELLED,
+    ]
