@@ -345,13 +345,13 @@ def my_courses() -> str:
         _my_course(r, locale, shown_answers(answers.get(r.id, []), locale), asking)
         for r in registrations
     ]
-    # Check-in codes for the on-site courses one is confirmed on, drawn on first view.
+    # Check-in codes for the on-site courses one is confirmed on, drawn on first view (and
+    # committed once the page is rendered: committing earlier would expire what it shows).
     checkin_codes = checkin_services.codes_for(
         r
         for r in registrations
         if not r.course.is_online and r.course.status == CourseStatus.PUBLISHED
     )
-    db.session.commit()
     evaluations = evaluation_services.participant_states(registrations)
     for item in items:
         item.evaluation = evaluations.get(item.registration.id)
@@ -362,7 +362,7 @@ def my_courses() -> str:
         .where(CourseTeamMember.user_id == current_user.id)
         .order_by(Course.start_date.desc())
     ).all()
-    return render_template(
+    page = render_template(
         "registration/my_courses.html",
         items=items,
         my_announcements=announcements.for_my_courses(_user(), now=now_utc()),
@@ -375,6 +375,8 @@ def my_courses() -> str:
         format_code=checkin_services.format_code,
         qr_svg_data_uri=qr_svg_data_uri,
     )
+    db.session.commit()
+    return page
 
 
 def _change_own(
