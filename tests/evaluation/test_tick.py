@@ -286,3 +286,125 @@ def test_opening_by_hand_needs_a_future_closing_a_published_course_and_questions
     with pytest.raises(InvalidEvaluation, match="at least one question"):
         opening.open_evaluation(empty, actor=None, now=LAST_DAY_STARTS)
     assert not draft.has_opened and not empty.has_opened
+
+
+# --- refusals, the log, and which courses the tick looks at (survivors of make mutate) ----------
+
+
+def test_each_refusal_says_why_in_its_own_words(workshop):
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
+    with pytest.raises(InvalidEvaluation) as caught:
+        opening.close_evaluation(evaluation, actor=None, now=LAST_DAY_STARTS)
+    assert caught.value.messages == ["The evaluation is not open."]
+    opening.open_evaluation(evaluation, actor=None, now=LAST_DAY_STARTS)
+    with pytest.raises(InvalidEvaluation) as caught:
+        opening.open_evaluation(evaluation, actor=None, now=LAST_DAY_STARTS)
+    assert caught.value.messages == ["The evaluation is already open."]
+    opening.close_evaluation(evaluation, actor=None, now=CLOSES - SECOND)
+    with pytest.raises(InvalidEvaluation) as caught:
+        opening.open_evaluation(evaluation, actor=None, now=CLOSES)
+    assert caught.value.errors == {
+        "closes_on": ["Its closing date has passed: set a later closing date first."]
+    }
+
+    draft_course = make_course(slug="draft-2017")
+    draft_course.status = CourseStatus.DRAFT
+    draft = questionnaire.create_evaluation(draft_course, actor=None)
+    with pytest.raises(InvalidEvaluation) as caught:
+        opening.open_evaluation(draft, actor=None, now=LAST_DAY_STARTS)
+    assert caught.value.messages == ["Only a published course's evaluation can open."]
+    empty = questionnaire.create_evaluation(make_course(slug="empty-2017"), actor=None)
+    for question in list(empty.questions):
+        questionnaire.remove_question(question, actor=None)
+    with pytest.raises(InvalidEvaluation) as caught:
+        opening.open_evaluation(empty, actor=None, now=LAST_DAY_STARTS)
+    assert caught.value.messages == ["Add at least one question first."]
+
+
+def test_the_log_says_who_opened_and_closed_and_whether_again(workshop, people, caplog):
+    organiser = workshop.organiser
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
+    caplog.set_level("INFO", logger="app.evaluation.opening")
+    opening.open_evaluation(evaluation, actor=None, now=LAST_DAY_STARTS)
+    opening.close_evaluation(evaluation, actor=organiser, now=LAST_DAY_STARTS + SECOND)
+    opening.open_evaluation(evaluation, actor=organiser, now=LAST_DAY_STARTS + 2 * SECOND)
+    opening.close_evaluation(evaluation, actor=None, now=CLOSES)
+    assert [r.getMessage() for r in caplog.records if r.name == "app.evaluation.opening"] == [
+        f"evaluation {evaluation.id} opened by the tick, 2 invited",
+        f"evaluation {evaluation.id} closed by {organiser.id}",
+        f"evaluation {evaluation.id} opened again by {organiser.id}, 0 invited",
+        f"evaluation {evaluation.id} closed by the tick",
+    ]
+
+
+def test_the_tick_makes_one_for_each_course_in_its_window_at_the_tick_s_moment():
+    """A one-day course in Auckland (UTC+13 in December) whose day starts on the previous UTC
+    date, and a 63-day course in Turin on the last day of its window (76 days after its start):
+    both get their evaluation, made at the tick's moment."""
+    auckland = make_course(
+        slug="auckland-day", start=date(2017, 12, 1), venue=make_venue("Pacific/Auckland")
+    )
+    auckland.days = 1
+    long_course = make_course(
+        slug="long-course", start=date(2017, 9, 1), venue=make_venue("Europe/Rome")
+    )
+    long_course.days = 63  # last on-site day: 2 November 2017
+    db.session.flush()
+    # Auckland's 1 December starts at 11:00 UTC on 30 November.
+    day_starts = datetime(2017, 11, 30, 11, 0, tzinfo=UTC)
+    assert opening.run_due(day_starts - SECOND).created == 0
+    assert opening.run_due(day_starts).created == 1
+    made = services.evaluation_for(auckland)
+    assert made is not None and made.created_at == day_starts
+    # 16 November 2017 in Turin is the last day of the long course's window (2 + 14).
+    last_window_day = datetime(2017, 11, 16, 12, 0, tzinfo=UTC)
+    assert (last_window_day.date() - long_course.start_date).days == 76
+    assert opening.run_due(last_window_day).created == 1
+    assert services.evaluation_for(long_course).created_at == last_window_day
+
+
+def test_two_courses_due_at_once_are_counted_two():
+    """Two Turin courses of the same week, with two and one confirmed participants: every
+    count of the tick adds up both, and nothing happens at the closing moment's second."""
+    for slug, people in (("turin-a", 2), ("turin-b", 1)):
+        course = make_course(slug=slug, start=date(2017, 11, 20), venue=make_venue("Europe/Rome"))
+        course.days = 5
+        for n in range(people):
+            make_registration(course, make_user(email=f"{slug}-{n}@example.org"))
+    db.session.flush()
+    counts = opening.run_due(LAST_DAY_STARTS)
+    assert (counts.created, counts.opened, counts.invitations) == (2, 2, 3)
+    assert opening.run_due(REMINDER).reminders == 3
+    assert opening.run_due(CLOSES - SECOND).closed == 0
+    assert opening.run_due(CLOSES).closed == 2
+
+
+def test_no_reminder_at_the_closing_moment(workshop, people):
+    evaluation = _opened(workshop)
+    evaluation.reminder_days_before_close = 1
+    closes = opening.closes_at(evaluation)
+    assert opening.reminder_due(evaluation, closes - SECOND)
+    assert not opening.reminder_due(evaluation, closes)
+
+
+def test_my_courses_states_skip_courses_whose_evaluation_has_not_opened(workshop, people):
+    """Ana is confirmed on three courses: one without an evaluation, one whose evaluation is
+    made but not open, and the workshop, open: only the workshop has a state."""
+    ana = people[0]
+    # Both in March 2018: the tick of November 2017 leaves them alone.
+    no_evaluation = make_registration(
+        make_course(slug="no-evaluation", start=date(2018, 3, 5)), ana.user
+    )
+    made = make_course(slug="made-not-open", start=date(2018, 3, 5))
+    questionnaire.create_evaluation(made, actor=None)
+    not_open = make_registration(made, ana.user)
+    opening.run_due(LAST_DAY_STARTS)
+    states = services.participant_states([no_evaluation, not_open, ana])
+    assert states == {ana.id: "open"}
+
+
+def test_a_tick_at_the_closing_moment_does_not_open_what_never_opened(workshop, people):
+    evaluation = questionnaire.create_evaluation(workshop.course, actor=None)
+    counts = opening.run_due(CLOSES)
+    assert (counts.opened, counts.invitations) == (0, 0)
+    assert not evaluation.has_opened and recipients() == []
