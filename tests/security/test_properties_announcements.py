@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
@@ -20,7 +19,6 @@ from app.extensions import db
 from app.registration.models import Registration
 from tests.alumni.conftest import make_edition
 from tests.announcements.conftest import make_cast
-from tests.conftest import login
 from tests.security.test_properties import (
     ABSENT,
     LONG,
@@ -38,19 +36,6 @@ from tests.security.test_properties import (
     run,
     snapshot,
 )
-
-
-@pytest.fixture
-def client_for(app):
-    def make(user=None):
-        db.session.commit()
-        client = app.test_client()
-        if user is not None:
-            login(client, user)
-        return client
-
-    return make
-
 
 ANNOUNCEMENT = {
     "title": "Room <change> & more",

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
@@ -15,7 +14,6 @@ from app.checkin import services
 from app.core.timeutil import local_date
 from app.extensions import db
 from app.registration.models import Attendance
-from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user, make_venue
 from tests.security.test_properties import (
     HOSTILE,
@@ -28,18 +26,6 @@ from tests.security.test_properties import (
     run,
     snapshot,
 )
-
-
-@pytest.fixture
-def client_for(app):
-    def make(user=None):
-        db.session.commit()
-        client = app.test_client()
-        if user is not None:
-            login(client, user)
-        return client
-
-    return make
 
 
 def course_today():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
@@ -17,7 +16,6 @@ from app.discussions import digest, services
 from app.discussions.models import DigestPreference, DiscussionPost
 from app.discussions.text import post_html
 from app.extensions import db
-from tests.conftest import login
 from tests.discussions.conftest import Cast, make_cast
 from tests.security.test_properties import (
     LONG,
@@ -35,20 +33,6 @@ from tests.security.test_properties import (
     run,
     snapshot,
 )
-
-
-@pytest.fixture
-def client_for(app):
-    """A client per example, signed in as the user given (as test_properties.new_client)."""
-
-    def make(user=None):
-        db.session.commit()
-        client = app.test_client()
-        if user is not None:
-            login(client, user)
-        return client
-
-    return make
 
 
 def live_cast() -> Cast:

@@ -5,7 +5,6 @@ is stored is plain text and comes back escaped."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
@@ -15,7 +14,6 @@ from app.endorsement.models import Endorsement
 from app.extensions import db
 from app.registration.models import Registration
 from app.registration.services import apply
-from tests.conftest import login
 from tests.factories import application_data, make_user
 from tests.registration.conftest import open_course
 from tests.security.test_properties import (
@@ -36,21 +34,6 @@ from tests.security.test_properties import (
     run,
     snapshot,
 )
-
-
-@pytest.fixture
-def client_for(app):
-    """A client per example, signed in as the user given (as test_properties.new_client)."""
-
-    def make(user=None):
-        db.session.commit()
-        client = app.test_client()
-        if user is not None:
-            login(client, user)
-        return client
-
-    return make
-
 
 ENDORSER = {
     "endorser_name": "Marta <Rossi> & co",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
@@ -17,7 +16,6 @@ from app.extensions import db
 from app.followup import handins
 from app.followup import services as followup_services
 from app.followup.models import ActivityKind, Feedback, SubmissionVersion
-from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
 from tests.security.test_properties import (
     accepted,
@@ -37,20 +35,6 @@ from tests.security.test_properties import (
     stored_bytes,
 )
 from tests.storage.samples import pdf
-
-
-@pytest.fixture
-def client_for(app):
-    """A client per example, signed in as the user given (as test_properties.client_for)."""
-
-    def make(user=None):
-        db.session.commit()
-        client = app.test_client()
-        if user is not None:
-            login(client, user)
-        return client
-
-    return make
 
 
 def open_assignment():

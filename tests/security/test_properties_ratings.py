@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
@@ -16,7 +15,6 @@ from app.evaluation import ratings
 from app.evaluation.rating_models import SessionRating, SessionRatingDone
 from app.extensions import db
 from app.schedule.models import CourseSession
-from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user, make_venue
 from tests.security.test_properties import (
     accepted,
@@ -32,20 +30,6 @@ from tests.security.test_properties import (
     run,
     snapshot,
 )
-
-
-@pytest.fixture
-def client_for(app):
-    """A client per example, signed in as the user given (as test_properties.new_client)."""
-
-    def make(user=None):
-        db.session.commit()
-        client = app.test_client()
-        if user is not None:
-            login(client, user)
-        return client
-
-    return make
 
 
 def rated_course():
