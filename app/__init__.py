@@ -89,6 +89,7 @@ def _import_models() -> None:
     from app.storage import models as _storage  # noqa: F401
     from app.storage import services as _storage_services  # noqa: F401
     from app.venues import models as _venues  # noqa: F401
+    from app.visas import models as _visas  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.schedule.routes import bp as schedule_bp
     from app.selection.routes import bp as selection_bp
     from app.venues.routes import bp as venues_bp
+    from app.visas.routes import bp as visas_bp
 
     for bp in (
         core_bp,
@@ -145,5 +147,6 @@ def _register_blueprints(app: Flask) -> None:
         announcements_bp,
         alumni_bp,
         messages_bp,
+        visas_bp,
     ):
         app.register_blueprint(bp)

@@ -68,6 +68,16 @@ DEFAULTS: dict[str, Any] = {
     # The most all the documents of one application may weigh together (each file question
     # has its own limit too, 10 MB unless the organisers set another).
     "APPLICATION_DOCUMENTS_MAX_BYTES": 25 * 1024 * 1024,
+    # The centre that runs the courses, printed on its letters (visa invitation letters, and
+    # invoices): its name, postal address (one line each), mail address, telephone, website.
+    "CENTRE_NAME": "Atelier Training Centre",
+    "CENTRE_ADDRESS": "1 Example Street\n00000 Example City",
+    "CENTRE_EMAIL": "courses@example.org",
+    "CENTRE_PHONE": "",
+    "CENTRE_WEBSITE": "https://www.example.org",
+    # Days after a course's last day (at the venue) after which `flask tick` erases the passport
+    # details of its visa letter requests; the issued letters stay verifiable.
+    "VISA_DATA_RETENTION_DAYS": 90,
 }
 
 # Secret keys that tutorials and templates hand out: never good enough in production.
@@ -100,6 +110,12 @@ ENVIRONMENT: dict[str, type] = {
     "UPLOAD_FOLDER": str,
     "MAX_CONTENT_LENGTH": int,
     "APPLICATION_DOCUMENTS_MAX_BYTES": int,
+    "CENTRE_NAME": str,
+    "CENTRE_ADDRESS": str,
+    "CENTRE_EMAIL": str,
+    "CENTRE_PHONE": str,
+    "CENTRE_WEBSITE": str,
+    "VISA_DATA_RETENTION_DAYS": int,
 }
 
 

@@ -57,6 +57,7 @@ from app.registration.forms import (
 from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
 from app.registration.services import RegistrationClosedReason
+from app.visas import services as visa_services
 
 bp = Blueprint("registration", __name__)
 
@@ -374,6 +375,7 @@ def my_courses() -> str:
         checkin_codes=checkin_codes,
         format_code=checkin_services.format_code,
         qr_svg_data_uri=qr_svg_data_uri,
+        visa_letters=visa_services.requests_by_registration([r.id for r in registrations]),
     )
     db.session.commit()
     return page
