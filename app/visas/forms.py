@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.core.forms import PlainText, SensibleDate, one_line_break
 from app.registration.forms import country_choices
@@ -17,9 +17,9 @@ from app.visas.models import (
     REASON_MAX_LENGTH,
     VisaLetterRequest,
 )
-from app.visas.services import LetterDetails
+from app.visas.services import LetterDetails, passport_number_problem
 
-LANGUAGE_CHOICES = [("en", _l("English")), ("fr", _l("French"))]
+LANGUAGE_CHOICES = [SelectChoice("en", _l("English")), SelectChoice("fr", _l("French"))]
 # Room for spaces and dashes typed inside a number; the rule counts letters and digits only.
 PASSPORT_NUMBER_INPUT_MAX = 40
 
@@ -114,6 +114,12 @@ class VisaRequestForm(FlaskForm):
         self.consulate_country.choices = countries
         if current is not None and current.is_pending:
             self.submit.label.text = _l("Save the corrections")
+
+    def validate_passport_number(self, field: Any) -> None:
+        # The rule's own words, beside the field, even when another field fails to parse.
+        problem = passport_number_problem(field.data)
+        if problem is not None:
+            raise ValidationError(problem)
 
     def to_details(self) -> LetterDetails:
         return LetterDetails(

@@ -183,7 +183,10 @@ def _render(pdf: _Letter, request: VisaLetterRequest) -> None:
         place = [venue.name, *(line for line in venue.address.splitlines() if line.strip())]
         city = ", ".join(
             part
-            for part in (venue.city, country_name(venue.country, locale) if venue.country else "")
+            for part in (
+                venue.city if venue.city not in venue.address else "",
+                country_name(venue.country, locale) if venue.country else "",
+            )
             if part
         )
         if city:

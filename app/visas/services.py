@@ -127,6 +127,20 @@ def normalise_passport_number(raw: str) -> str:
     return re.sub(r"[\s\-]", "", raw or "").upper()
 
 
+def passport_number_problem(raw: str | None) -> Any | None:
+    """What is wrong with a passport number as typed; None when it is fine."""
+    number = normalise_passport_number(raw or "")
+    if not number:
+        return _l("Give your passport number.")
+    if not PASSPORT_NUMBER.fullmatch(number):
+        return _l(
+            "A passport number has %(min)d to %(max)d letters and digits (no other signs).",
+            min=PASSPORT_NUMBER_MIN,
+            max=PASSPORT_NUMBER_MAX,
+        )
+    return None
+
+
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
@@ -147,16 +161,9 @@ def clean_details(details: LetterDetails, course: Course, *, today: date) -> Let
         errors["passport_name"] = [_l("At most %(max)d characters.", max=PASSPORT_NAME_MAX)]
 
     number = normalise_passport_number(details.passport_number)
-    if not number:
-        errors["passport_number"] = [_l("Give your passport number.")]
-    elif not PASSPORT_NUMBER.fullmatch(number):
-        errors["passport_number"] = [
-            _l(
-                "A passport number has %(min)d to %(max)d letters and digits (no other signs).",
-                min=PASSPORT_NUMBER_MIN,
-                max=PASSPORT_NUMBER_MAX,
-            )
-        ]
+    problem = passport_number_problem(details.passport_number)
+    if problem is not None:
+        errors["passport_number"] = [problem]
 
     if details.nationality not in countries:
         errors["nationality"] = [_l("Choose your nationality.")]

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from app.accounts.models import Role
 from app.core.timeutil import local_to_utc
-from app.courses.models import CourseTeamMember, TeamRole
+from app.courses.models import Course, CourseTeamMember, TeamRole
+from app.registration.models import Registration
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.visas import services
@@ -65,8 +66,17 @@ def form_data(**overrides: str) -> dict[str, str]:
     return values
 
 
-def requests() -> list[VisaLetterRequest]:
-    return list(db.session.scalars(sa.select(VisaLetterRequest).order_by(VisaLetterRequest.id)))
+def requests(slug: str = SLUG) -> list[VisaLetterRequest]:
+    """The requests of the course (not the neighbour's), oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(VisaLetterRequest)
+            .join(VisaLetterRequest.registration)
+            .join(Registration.course)
+            .where(Course.slug == slug)
+            .order_by(VisaLetterRequest.id)
+        )
+    )
 
 
 def mail_text(message: OutboxMessage) -> str:
