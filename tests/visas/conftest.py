@@ -148,7 +148,9 @@ def neighbour() -> Iterator[Neighbour]:
     neighbour = make_busy_course(START - timedelta(days=7))
     first, second = neighbour.registrations[:2]
     organiser = make_user(Role.ORGANISER, name="Nina Neighbour-Organiser")
-    services.request_letter(first, details(passport_number="NB000001"), actor=first.user, now=BEFORE)
+    services.request_letter(
+        first, details(passport_number="NB000001"), actor=first.user, now=BEFORE
+    )
     issued = services.request_letter(
         second, details(passport_number="NB000002"), actor=second.user, now=BEFORE
     )

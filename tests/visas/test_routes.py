@@ -196,7 +196,12 @@ def test_the_team_without_organisers_never_sees_passport_details(
     login(client, request.getfixturevalue(who))
     assert client.get(TAB).status_code == 403
     assert client.get(f"{TAB}/{two_requests[0].id}").status_code == 403
-    assert client.get(f"/my/registrations/{two_requests[0].registration_id}/visa-letter.pdf").status_code == 404
+    assert (
+        client.get(
+            f"/my/registrations/{two_requests[0].registration_id}/visa-letter.pdf"
+        ).status_code
+        == 404
+    )
     desk = client.get(f"/courses/{SLUG}/participants").get_data(as_text=True)
     assert "EP1234567" not in desk
 
@@ -221,9 +226,7 @@ def test_issuing_mails_the_participant_and_the_letter_downloads(
     assert "Download my letter (PDF)" in client.get("/my/courses").get_data(as_text=True)
 
 
-def test_declining_without_a_reason_says_so_beside_the_field(
-    client, organiser, two_requests
-):
+def test_declining_without_a_reason_says_so_beside_the_field(client, organiser, two_requests):
     login(client, organiser)
     first = two_requests[0]
     response = client.post(f"{TAB}/{first.id}/decline", data={"reason": "  "})
@@ -257,9 +260,7 @@ def test_issue_all_pending_issues_each_once(client, organiser, two_requests):
     )
 
 
-def test_another_course_s_request_is_not_found_under_this_course(
-    client, organiser, two_requests
-):
+def test_another_course_s_request_is_not_found_under_this_course(client, organiser, two_requests):
     other = make_course(slug="other", start=START, organisers=(organiser,))
     db.session.commit()
     login(client, organiser)
@@ -290,7 +291,9 @@ def test_the_verification_page_shows_no_passport_detail(client, organiser, two_r
     assert client.get("/letters/ABCD-EFGH-JKLM").status_code == 404
     # A revoked letter is no longer downloaded.
     login(client, first.registration.user)
-    assert client.get(f"/my/registrations/{first.registration_id}/visa-letter.pdf").status_code == 410
+    assert (
+        client.get(f"/my/registrations/{first.registration_id}/visa-letter.pdf").status_code == 410
+    )
 
 
 def test_a_pending_request_has_no_verification_page(client, two_requests):

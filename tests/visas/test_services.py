@@ -293,9 +293,7 @@ def test_a_pending_request_is_corrected_in_place(tesfaye):
     assert (stored.requested_at, stored.updated_at) == (BEFORE, later)
 
 
-def test_withdrawing_deletes_the_passport_details_and_asking_again_starts_over(
-    tesfaye, organiser
-):
+def test_withdrawing_deletes_the_passport_details_and_asking_again_starts_over(tesfaye, organiser):
     letter = services.request_letter(tesfaye, details(), actor=tesfaye.user, now=BEFORE)
     later = BEFORE + timedelta(days=1)
     services.withdraw(letter, actor=tesfaye.user, now=later)
@@ -346,9 +344,7 @@ def test_an_issued_letter_is_final_for_the_participant(tesfaye, organiser):
 # --- the organisers' decisions --------------------------------------------------------------
 
 
-def test_issuing_numbers_the_letter_per_year_and_tells_the_participant(
-    tesfaye, lucia, organiser
-):
+def test_issuing_numbers_the_letter_per_year_and_tells_the_participant(tesfaye, lucia, organiser):
     year = BEFORE.year
     first = services.request_letter(tesfaye, details(), actor=tesfaye.user, now=BEFORE)
     second = services.request_letter(lucia, details(language="fr"), actor=lucia.user, now=BEFORE)
@@ -381,9 +377,7 @@ def test_the_year_of_the_reference_is_the_venue_s(organiser):
     """31 December 12:00 UTC is already 1 January in Auckland."""
     course = make_course(start=date(2028, 3, 6), venue=make_venue("Pacific/Auckland"))
     registration = make_registration(course)
-    letter = services.request_letter(
-        registration, details(), actor=registration.user, now=BEFORE
-    )
+    letter = services.request_letter(registration, details(), actor=registration.user, now=BEFORE)
     from datetime import UTC, datetime
 
     new_year_there = datetime(2027, 12, 31, 12, 0, tzinfo=UTC)
@@ -405,9 +399,7 @@ def test_only_pending_requests_are_issued_or_declined(tesfaye, organiser):
     assert letter.reference == reference and letter.status == Status.ISSUED
 
 
-def test_a_request_decided_by_someone_else_a_moment_before_is_not_decided_again(
-    tesfaye, organiser
-):
+def test_a_request_decided_by_someone_else_a_moment_before_is_not_decided_again(tesfaye, organiser):
     letter = services.request_letter(tesfaye, details(), actor=tesfaye.user, now=BEFORE)
     db.session.commit()
     # Another organiser's issue, written behind this session's back.
@@ -436,9 +428,7 @@ def test_declining_needs_a_reason_which_the_participant_is_told(lucia, organiser
     assert messages(caught.value) == {"reason": ["At most 500 characters."]}
     assert letter.status == Status.REQUESTED and mail_to("lucia@example.org") == []
     at = BEFORE + timedelta(hours=1)
-    services.decline(
-        letter, "Le numéro de passeport\nest incomplet.", actor=organiser, now=at
-    )
+    services.decline(letter, "Le numéro de passeport\nest incomplet.", actor=organiser, now=at)
     assert letter.status == Status.DECLINED
     assert (letter.decided_at, letter.decided_by_id) == (at, organiser.id)
     assert letter.decline_reason == "Le numéro de passeport est incomplet."
