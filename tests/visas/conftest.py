@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.core.timeutil import local_to_utc
 from app.courses.models import Course, CourseTeamMember, TeamRole
-from app.registration.models import Registration
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.registration.models import Registration
 from app.visas import services
 from app.visas.models import VisaLetterRequest
 from tests.factories import make_course, make_registration, make_user, make_venue

@@ -44,7 +44,7 @@ def run_together(app, work: list[Callable[[], object]]) -> list[object]:
                 barrier.wait()
                 results.append(job())
                 db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported below
+            except BaseException as error:
                 db.session.rollback()
                 errors.append(error)
             finally:
