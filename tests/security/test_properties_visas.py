@@ -16,6 +16,7 @@ from app.visas import services
 from app.visas.models import VisaLetterRequest
 from tests.factories import make_course, make_registration, make_user, make_venue
 from tests.security.test_properties import (
+    accepted,
     any_text,
     assert_escaped,
     assert_plain,
@@ -90,9 +91,7 @@ def test_request(client_for, data):
     url = f"/my/registrations/{ana.id}/visa-letter"
     before = snapshot()
     response = post(client, url, data)
-    if response.status_code != 302:
-        assert response.status_code == 200
-        assert snapshot() == before
+    if not accepted(response, before):
         return
     [letter] = stored()
     assert letter.registration_id == ana.id and letter.status.value == "requested"
@@ -146,9 +145,7 @@ def test_decline(client_for, data):
     url = f"/courses/{course.slug}/visa-letters/{letter.id}"
     before = snapshot()
     response = post(client, f"{url}/decline", data)
-    if response.status_code != 302:
-        assert response.status_code == 200
-        assert snapshot() == before
+    if not accepted(response, before):
         return
     [stored_letter] = stored()
     assert stored_letter.status.value == "declined"
@@ -170,9 +167,7 @@ def test_revoke(client_for, data):
     url = f"/courses/{course.slug}/visa-letters/{letter.id}"
     before = snapshot()
     response = post(client, f"{url}/revoke", data)
-    if response.status_code != 302:
-        assert response.status_code == 200
-        assert snapshot() == before
+    if not accepted(response, before):
         return
     [stored_letter] = stored()
     assert stored_letter.is_revoked
