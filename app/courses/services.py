@@ -505,6 +505,9 @@ def copy_as_new_edition(
 
     copy_design(course, new, actor=actor)
     db.session.flush()
+    from app.finance.services import copy_finance
+
+    copy_finance(course, new)
     return new
 
 

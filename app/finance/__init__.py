@@ -1,0 +1,1 @@
+"""Money: fees, the cancellation policy, fellowships and what each participant owes."""
