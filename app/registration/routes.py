@@ -376,6 +376,9 @@ def my_courses() -> str:
         format_code=checkin_services.format_code,
         qr_svg_data_uri=qr_svg_data_uri,
         visa_letters=visa_services.requests_by_registration([r.id for r in registrations]),
+        visa_open={
+            r.id for r in registrations if visa_services.request_refusal(r, now=now_utc()) is None
+        },
     )
     db.session.commit()
     return page

@@ -366,3 +366,15 @@ def test_the_participant_s_mail_reaches_the_smtp_server_in_their_language(
     assert message["Content-Language"] == "fr"
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "Bonjour Lucía Pérez" in body and second.reference in body
+
+
+def test_my_courses_offers_no_letter_once_the_course_has_started(client, tesfaye):
+    from datetime import date
+
+    past = make_course(slug="governing-2017", start=date(2017, 11, 20))
+    make_registration(past, tesfaye.user)
+    db.session.commit()
+    login(client, tesfaye.user)
+    html = client.get("/my/courses").get_data(as_text=True)
+    assert html.count("Ask for an invitation letter") == 1
+    assert page_url(tesfaye) in html
