@@ -30,8 +30,8 @@ from app.visas.services import verification_url
 INK = (33, 37, 41)
 MUTED = (90, 98, 107)
 ACCENT = (0, 82, 147)
-LOGO_BOX = (55.0, 18.0)
-SIGNATURE_BOX = (50.0, 16.0)
+LOGO_BOX = (55.0, 16.0)
+SIGNATURE_BOX = (45.0, 14.0)
 
 
 def centre_details() -> dict[str, object]:
@@ -58,12 +58,12 @@ class _Letter(FPDF):
         self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(True, margin=18)
-        self.set_margins(22, 18, 22)
+        self.set_margins(22, 15, 22)
 
     def text_block(
         self,
         text: str,
-        size: float = 10.5,
+        size: float = 10,
         *,
         bold: bool = False,
         color=INK,
@@ -130,11 +130,11 @@ def _render(pdf: _Letter, request: VisaLetterRequest) -> None:
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(0.5)
     pdf.line(pdf.l_margin, below, pdf.w - pdf.r_margin, below)
-    pdf.set_y(below + 6)
+    pdf.set_y(below + 4)
 
     # Date, reference and the consulate addressed.
     pdf.text_block(_("Date: %(date)s", date=long_date(request.issued_on)), gap=0.5, align=Align.R)
-    pdf.text_block(_("Reference: %(reference)s", reference=request.reference), gap=6, align=Align.R)
+    pdf.text_block(_("Reference: %(reference)s", reference=request.reference), gap=4, align=Align.R)
     if venue is not None and venue.country:
         addressee = _(
             "To the visa section of the Embassy or Consulate of %(country)s",
@@ -144,10 +144,10 @@ def _render(pdf: _Letter, request: VisaLetterRequest) -> None:
         addressee = _("To the visa section of the Embassy or Consulate")
     pdf.text_block(addressee, gap=0.5)
     pdf.text_block(
-        f"{request.consulate_city}, {country_name(request.consulate_country, locale)}", gap=7
+        f"{request.consulate_city}, {country_name(request.consulate_country, locale)}", gap=5
     )
     pdf.text_block(
-        _("Invitation letter for %(name)s", name=request.holder_name), 12, bold=True, gap=5
+        _("Invitation letter for %(name)s", name=request.holder_name), 12, bold=True, gap=4
     )
     pdf.text_block(_("Dear Sir or Madam,"), gap=3)
 
@@ -192,19 +192,22 @@ def _render(pdf: _Letter, request: VisaLetterRequest) -> None:
         if city:
             place.append(city)
         rows.append((_("Venue"), "\n".join(place)))
-    label_width = 52.0
+    label_width = 58.0
     for label, value in rows:
         if not value:
             continue
         y = pdf.get_y()
         pdf.set_font(FONT, "", 10)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(label_width, 5, _nfc(str(label)), new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.multi_cell(
+            label_width - 3, 5, _nfc(str(label)), align=Align.L, new_x=XPos.RIGHT, new_y=YPos.NEXT
+        )
+        label_bottom = pdf.get_y()
         pdf.set_xy(pdf.l_margin + label_width, y)
         pdf.set_font(FONT, "B", 10)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 5, _nfc(str(value)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(1)
+        pdf.multi_cell(0, 5, _nfc(str(value)), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(max(pdf.get_y(), label_bottom) + 1)
     pdf.ln(3)
 
     pdf.text_block(cost_paragraph(registration, str(centre["name"])), gap=4)
@@ -237,7 +240,7 @@ def _render(pdf: _Letter, request: VisaLetterRequest) -> None:
         pdf.text_block(design.signatory_name, bold=True, gap=0.5)
         if design.signatory_title:
             pdf.text_block(design.signatory_title, color=MUTED, gap=0.5)
-    pdf.text_block(str(centre["name"]), color=MUTED, gap=6)
+    pdf.text_block(str(centre["name"]), color=MUTED, gap=4)
 
     # How to check it.
     code = format_code(request.code or "")
