@@ -68,7 +68,6 @@ def my_request(registration_id: int) -> ResponseReturnValue:
     if not services.applies_to(course):
         abort(404)
     current = services.request_of(registration)
-    locale = registration.language
     form = VisaRequestForm(
         locale=str(_ui_locale()),
         default_language=services.default_language(registration),
@@ -109,7 +108,6 @@ def my_request(registration_id: int) -> ResponseReturnValue:
         refusal=refusal,
         withdraw_form=WithdrawForm(),
         country_name=lambda code: country_name(code, _ui_locale()),
-        letter_locale=locale,
     )
 
 

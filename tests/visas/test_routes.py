@@ -378,3 +378,25 @@ def test_my_courses_offers_no_letter_once_the_course_has_started(client, tesfaye
     html = client.get("/my/courses").get_data(as_text=True)
     assert html.count("Ask for an invitation letter") == 1
     assert page_url(tesfaye) in html
+
+
+def test_an_organiser_revokes_a_letter_with_a_reason_beside_the_field(
+    client, organiser, two_requests
+):
+    first = two_requests[0]
+    services.issue(first, actor=organiser)
+    db.session.commit()
+    login(client, organiser)
+    response = client.post(f"{TAB}/{first.id}/revoke", data={"reason": ""})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    errors = html[html.index('id="reason-errors"') :]
+    assert errors.index("Give the reason for revoking this letter.") < 60
+    db.session.expire_all()
+    assert not first.is_revoked
+    response = client.post(f"{TAB}/{first.id}/revoke", data={"reason": "Seat given up"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"The letter {first.reference} is revoked." in page
+    assert "Seat given up" in page and "Olga Organiser" in page
+    db.session.expire_all()
+    assert first.revoked_by_id == organiser.id
