@@ -26,8 +26,10 @@ def retention_days() -> int:
 def erase_due(now: datetime) -> int:
     """Blank the passport details of the courses whose retention is over; how many requests."""
     days = retention_days()
-    # Courses that ended at least `days` days ago anywhere on Earth (zones differ by up to 26
-    # hours: one more day of margin); each one's own venue day decides below.
+    # A pre-filter only (each course's own venue day decides below): a course is due at the
+    # venue's midnight starting day end + days + 1, which is at least 10:00 UTC on day
+    # end + days (UTC+14 at most), so its start, on or before its end, is on or before
+    # today (UTC) - days.
     latest_start = now.date() - timedelta(days=days)
     candidates = db.session.scalars(
         sa.select(Course)
