@@ -99,6 +99,10 @@ def my_request(registration_id: int) -> ResponseReturnValue:
     elif request.method == "POST" and refusal is not None:
         flash(str(refusal), "error")
         return redirect(url_for("visas.my_request", registration_id=registration.id))
+    elif request.method == "POST":
+        if "csrf_token" in form.errors:
+            abort(400)
+        _rule_errors_too(form, course)
     return render_template(
         "visas/my_request.html",
         registration=registration,
@@ -109,6 +113,18 @@ def my_request(registration_id: int) -> ResponseReturnValue:
         withdraw_form=WithdrawForm(),
         country_name=lambda code: country_name(code, _ui_locale()),
     )
+
+
+def _rule_errors_too(form: VisaRequestForm, course: Course) -> None:
+    """A form refused for one field also shows what the rules say of the others (a date of
+    birth in the future beside a passport number too short), so all is corrected at once."""
+    try:
+        services.clean_details(form.to_details(), course, today=now_utc().date())
+    except FieldErrors as refused:
+        for name, messages in refused.errors.items():
+            target = form._fields.get(name) if name else None
+            if target is not None and not target.errors:
+                target.errors = list(messages)
 
 
 def _ui_locale() -> str:

@@ -81,6 +81,26 @@ def test_a_date_of_birth_in_the_future_says_so_beside_the_field(client, tesfaye)
     assert requests() == []
 
 
+def test_every_rule_speaks_at_once_even_when_one_field_fails_the_form(client, course, tesfaye):
+    login(client, tesfaye.user)
+    response = ask(
+        client,
+        tesfaye,
+        passport_number="AB/12",
+        birth_date="2099-01-01",
+        passport_expires_on=course.start_date.isoformat(),
+    )
+    html = response.get_data(as_text=True)
+    for field, message in (
+        ("passport_number", "A passport number has 5 to 20 letters and digits (no other signs)."),
+        ("birth_date", "A date of birth is in the past."),
+        ("passport_expires_on", "Your passport expires before the end of the course"),
+    ):
+        errors = html[html.index(f'id="{field}-errors"') :]
+        assert errors.index(message) < 60, field
+    assert requests() == []
+
+
 def test_the_participant_corrects_then_withdraws(client, tesfaye):
     login(client, tesfaye.user)
     ask(client, tesfaye)
