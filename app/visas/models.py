@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, now_utc, str_enum
@@ -39,11 +39,13 @@ class VisaRequestStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        # With a context: a letter's state agrees with "letter" (in French and Spanish,
+        # feminine), not with a certificate's.
         return {
-            VisaRequestStatus.REQUESTED: _l("Requested"),
-            VisaRequestStatus.ISSUED: _l("Issued"),
-            VisaRequestStatus.DECLINED: _l("Declined"),
-            VisaRequestStatus.WITHDRAWN: _l("Withdrawn"),
+            VisaRequestStatus.REQUESTED: pgettext("visa letter", "Requested"),
+            VisaRequestStatus.ISSUED: pgettext("visa letter", "Issued"),
+            VisaRequestStatus.DECLINED: pgettext("visa letter", "Declined"),
+            VisaRequestStatus.WITHDRAWN: pgettext("visa letter", "Withdrawn"),
         }[self]
 
 

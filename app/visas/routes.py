@@ -221,7 +221,7 @@ def index(slug: str) -> ResponseReturnValue:
         course=course,
         letters=services.course_requests(course, status),
         counts=services.counts(course),
-        filters=services.FILTERS,
+        filters=services.filter_labels(),
         status=status,
         issue_all_form=IssueAllForm(),
         country_name=lambda code: country_name(code, _ui_locale()),

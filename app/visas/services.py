@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy.orm import joinedload
 
 from app.certificates.services import format_code, new_code, normalise_code
@@ -314,13 +315,14 @@ BLANK_PASSPORT: dict[str, Any] = {
 # --- the organisers' side --------------------------------------------------------------------
 
 
-FILTERS: dict[str, Any] = {
-    "all": _l("All"),
-    Status.REQUESTED.value: _l("Pending"),
-    Status.ISSUED.value: _l("Issued"),
-    Status.DECLINED.value: _l("Declined"),
-    Status.WITHDRAWN.value: _l("Withdrawn"),
-}
+FILTERS = ("all", *(status.value for status in Status))
+
+
+def filter_labels() -> dict[str, str]:
+    """The organisers' list's filters, by the word of the query string."""
+    return {"all": pgettext("visa letters", "All")} | {
+        status.value: status.label for status in Status
+    }
 
 
 def course_requests(course: Course, status: str = "all") -> list[VisaLetterRequest]:

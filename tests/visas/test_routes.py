@@ -199,7 +199,7 @@ def test_the_tab_lists_the_requests_with_counts_and_filters(
     login(client, organiser)
     html = client.get(TAB).get_data(as_text=True)
     assert f'<a href="{TAB}" aria-current="page">Visa letters</a>' in html or "Visa letters" in html
-    assert "Pending (2)" in html and "Issued (0)" in html and "All (2)" in html
+    assert "Requested (2)" in html and "Issued (0)" in html and "All (2)" in html
     assert "Lucía Pérez" in html and "Tesfaye Bekele" in html
     assert "Issue all pending" in html
     # The list shows no passport numbers; the request's own page does.
