@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -345,7 +345,11 @@ def issue_all(slug: str) -> ResponseReturnValue:
     db.session.commit()
     if issued:
         flash(
-            _("%(count)d letters issued; each participant is told by mail.", count=len(issued)),
+            ngettext(
+                "%(num)d letter issued; the participant is told by mail.",
+                "%(num)d letters issued; each participant is told by mail.",
+                len(issued),
+            ),
             "success",
         )
     else:

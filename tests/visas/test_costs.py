@@ -125,3 +125,10 @@ def test_the_letter_prints_the_fellowship(tesfaye, lucia, fees, organiser):
     reader = PdfReader(io.BytesIO(render_letter_pdf(letter)))
     flat = " ".join(spaced(" ".join(page.extract_text() for page in reader.pages)).split())
     assert "Une bourse de SDC couvre 1 000,00 € de ce montant ; le solde de 2 600,50 €" in flat
+
+
+def test_an_employer_without_a_name_is_the_participant_s_employer(tesfaye):
+    tesfaye.organisation = ""
+    assert paragraph(tesfaye).endswith("are paid by the participant's employer.")
+    tesfaye.funding = None
+    assert paragraph(tesfaye).endswith("are paid by the participant.")

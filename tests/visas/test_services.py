@@ -508,3 +508,51 @@ def test_a_letter_is_found_by_its_code_as_typed(tesfaye, organiser):
     assert services.verification_url(letter) == (
         f"http://atelier.test/letters/{services.format_code(letter.code)}"
     )
+
+
+def _decided_behind_the_session_s_back(letter, status: str) -> None:
+    db.session.commit()
+    db.session.execute(
+        db.text("UPDATE visa_letter_request SET status = :status WHERE id = :id"),
+        {"status": status, "id": letter.id},
+    )
+
+
+def test_a_correction_after_the_organisers_decided_is_refused(tesfaye):
+    letter = services.request_letter(tesfaye, details(), actor=tesfaye.user, now=BEFORE)
+    _decided_behind_the_session_s_back(letter, "declined")
+    assert letter.status == Status.REQUESTED  # what this session read
+    with pytest.raises(services.NotAllowed) as caught:
+        services.request_letter(
+            tesfaye, details(passport_number="ZZ99999"), actor=tesfaye.user, now=BEFORE
+        )
+    assert str(caught.value.message) == "The organisers decided this request a moment ago."
+    assert letter.status == Status.DECLINED and letter.passport_number == "EP1234567"
+
+
+def test_a_withdrawal_after_the_organisers_decided_is_refused(tesfaye):
+    letter = services.request_letter(tesfaye, details(), actor=tesfaye.user, now=BEFORE)
+    _decided_behind_the_session_s_back(letter, "issued")
+    with pytest.raises(services.NotAllowed) as caught:
+        services.withdraw(letter, actor=tesfaye.user, now=BEFORE)
+    assert str(caught.value.message) == "The organisers decided this request a moment ago."
+    assert letter.status == Status.ISSUED and letter.passport_number == "EP1234567"
+
+
+def test_the_list_sorts_names_whatever_their_case(course, tesfaye, lucia):
+    lower = make_registration(course, make_user(name="ana souza"))
+    lower.certificate_name = "ana souza"
+    for registration in (tesfaye, lucia, lower):
+        services.request_letter(registration, details(), actor=registration.user, now=BEFORE)
+    names = [r.registration.certificate_name for r in services.course_requests(course)]
+    assert names == ["ana souza", "Lucía Pérez", "Tesfaye Bekele"]
+
+
+def test_a_revocation_reason_has_at_most_500_characters(tesfaye, organiser):
+    letter = services.request_letter(tesfaye, details(), actor=tesfaye.user, now=BEFORE)
+    services.issue(letter, actor=organiser, now=BEFORE)
+    with pytest.raises(FieldErrors) as caught:
+        services.revoke(letter, "x" * 501, actor=organiser, now=BEFORE)
+    assert messages(caught.value) == {"reason": ["At most 500 characters."]}
+    services.revoke(letter, "x" * 500, actor=organiser, now=BEFORE)
+    assert letter.revocation_reason == "x" * 500
