@@ -420,3 +420,19 @@ def test_an_organiser_revokes_a_letter_with_a_reason_beside_the_field(
     assert "Seat given up" in page and "Olga Organiser" in page
     db.session.expire_all()
     assert first.revoked_by_id == organiser.id
+
+
+def test_the_organisers_see_when_a_registration_is_no_longer_confirmed(
+    client, organiser, two_requests
+):
+    from app.registration.models import RegistrationStatus
+
+    first = two_requests[0]
+    services.issue(first, actor=organiser)
+    first.registration.status = RegistrationStatus.CANCELLED
+    db.session.commit()
+    login(client, organiser)
+    listed = text_of(client.get(TAB).get_data(as_text=True))
+    assert listed.count("The registration is no longer confirmed (Cancelled).") == 1
+    shown = text_of(client.get(f"{TAB}/{first.id}").get_data(as_text=True))
+    assert "Revoke the letter if it should no longer be used." in shown
