@@ -23,7 +23,8 @@ from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
 from app.materials.services import MaterialData, add_material
 from app.storage.services import store_upload
-from app.visas.services import LetterDetails, request_letter
+from app.visas.details import LetterDetails
+from app.visas.services import request_letter
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
 from tests.storage.conftest import uploads  # noqa: F401 - the walk's upload folder

@@ -41,6 +41,7 @@ from app.schedule.models import SessionKind
 from app.schedule.services import propose_timetable
 from app.venues.services import seed_turin_venue
 from app.visas import services as visa_services
+from app.visas.details import LetterDetails
 
 DEMO_ACCOUNTS = [
     # email, name, role, language, password (demo only: printed by the command, shown in README)
@@ -533,7 +534,7 @@ def _visa_letters(course: Course, organiser: User, *, now: datetime) -> None:
             continue
         letter = visa_services.request_letter(
             registration,
-            visa_services.LetterDetails(
+            LetterDetails(
                 passport_name=name,
                 passport_number=number,
                 nationality=registration.nationality or country,

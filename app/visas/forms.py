@@ -11,13 +11,13 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.core.forms import PlainText, SensibleDate, one_line_break
 from app.registration.forms import country_choices
+from app.visas.details import LetterDetails, passport_number_problem
 from app.visas.models import (
     CONSULATE_CITY_MAX,
     PASSPORT_NAME_MAX,
     REASON_MAX_LENGTH,
     VisaLetterRequest,
 )
-from app.visas.services import LetterDetails, passport_number_problem
 
 LANGUAGE_CHOICES = [SelectChoice("en", _l("English")), SelectChoice("fr", _l("French"))]
 # Room for spaces and dashes typed inside a number; the rule counts letters and digits only.

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.registration.forms import country_name
 from app.registration.models import Registration
 from app.visas import services
+from app.visas.details import clean_details
 from app.visas.forms import (
     DeclineForm,
     IssueAllForm,
@@ -119,7 +120,7 @@ def _rule_errors_too(form: VisaRequestForm, course: Course) -> None:
     """A form refused for one field also shows what the rules say of the others (a date of
     birth in the future beside a passport number too short), so all is corrected at once."""
     try:
-        services.clean_details(form.to_details(), course, today=now_utc().date())
+        clean_details(form.to_details(), course, today=now_utc().date())
     except FieldErrors as refused:
         for name, messages in refused.errors.items():
             target = form._fields.get(name) if name else None

@@ -53,8 +53,9 @@ from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
 from app.storage.services import store_upload
-from app.visas.services import LetterDetails, request_letter
+from app.visas.details import LetterDetails
 from app.visas.services import issue as issue_letter
+from app.visas.services import request_letter
 from tests.conftest import login
 from tests.factories import make_course, make_module, make_registration, make_user, make_venue
 from tests.programmes.factories import make_programme

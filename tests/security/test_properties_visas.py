@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from app.accounts.models import Role
 from app.extensions import db
+from app.visas import details as rules
 from app.visas import services
 from app.visas.models import VisaLetterRequest
 from tests.factories import make_course, make_registration, make_user, make_venue
@@ -97,8 +98,8 @@ def test_request(client_for, data):
     assert letter.registration_id == ana.id and letter.status.value == "requested"
     assert_plain(letter.passport_name)
     assert letter.passport_name == " ".join(data["passport_name"].split())
-    assert letter.passport_number == services.normalise_passport_number(data["passport_number"])
-    assert services.PASSPORT_NUMBER.fullmatch(letter.passport_number)
+    assert letter.passport_number == rules.normalise_passport_number(data["passport_number"])
+    assert rules.PASSPORT_NUMBER.fullmatch(letter.passport_number)
     assert letter.birth_date == date.fromisoformat(data["birth_date"])
     assert letter.birth_date < datetime.now(UTC).date()
     if data.get("passport_expires_on"):
@@ -119,7 +120,7 @@ def pending_letter():
     course, organiser, ana = upcoming()
     letter = services.request_letter(
         ana,
-        services.LetterDetails(
+        rules.LetterDetails(
             passport_name="Ana Souza Lima",
             passport_number="FZ1234567",
             nationality="BR",

@@ -17,6 +17,7 @@ from app.courses.models import Course, CourseTeamMember, TeamRole
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.registration.models import Registration
+from app.visas import details as rules
 from app.visas import services
 from app.visas.models import VisaLetterRequest
 from tests.factories import make_course, make_registration, make_user, make_venue
@@ -36,7 +37,7 @@ START = next_monday(datetime.now(UTC).date() + timedelta(days=90))
 BEFORE = local_to_utc(START - timedelta(days=40), time(10, 0), "Europe/Rome")
 
 
-def details(**overrides: object) -> services.LetterDetails:
+def details(**overrides: object) -> rules.LetterDetails:
     values: dict[str, object] = {
         "passport_name": "Tesfaye Bekele Alemu",
         "passport_number": "ep 1234567",
@@ -48,7 +49,7 @@ def details(**overrides: object) -> services.LetterDetails:
         "language": "en",
     }
     values.update(overrides)
-    return services.LetterDetails(**values)  # type: ignore[arg-type]
+    return rules.LetterDetails(**values)  # type: ignore[arg-type]
 
 
 def form_data(**overrides: str) -> dict[str, str]:

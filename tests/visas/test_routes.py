@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from app.courses.navigation import management_tabs
 from app.extensions import db
 from app.mail.services import deliver_outbox
-from app.visas import services
+from app.visas import details, services
 from app.visas.models import VisaRequestStatus as Status
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
@@ -122,7 +122,7 @@ def test_the_participant_corrects_then_withdraws(client, tesfaye):
 
 def test_someone_else_s_request_page_does_not_exist(client, course, tesfaye, facilitator):
     services.request_letter(
-        tesfaye, services.LetterDetails(**form_data_as_details()), actor=tesfaye.user
+        tesfaye, details.LetterDetails(**form_data_as_details()), actor=tesfaye.user
     )
     db.session.commit()
     other = make_registration(course, make_user(name="Tesfaye Bekele Alemu"))
