@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from app.core.forms import PlainText, SensibleDate, one_line_break
@@ -33,9 +41,12 @@ class IssueForm(FlaskForm):
     kind = RadioField(
         _l("Document"),
         choices=[
-            (DocumentKind.INVOICE.value, _l("Invoice")),
-            (DocumentKind.PROFORMA.value, _l("Pro-forma invoice (a request for payment)")),
+            SelectChoice(DocumentKind.INVOICE.value, _l("Invoice")),
+            SelectChoice(
+                DocumentKind.PROFORMA.value, _l("Pro-forma invoice (a request for payment)")
+            ),
         ],
+        invalid_choice_message=_l("Choose the document."),
         default=DocumentKind.INVOICE.value,
         validators=[InputRequired(message=_l("Choose the document."))],
     )
@@ -47,8 +58,9 @@ class IssueForm(FlaskForm):
     )
     payer_kind = SelectField(
         _l("Who pays"),
-        choices=[(kind.value, label) for kind, label in PAYER_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in PAYER_LABELS.items()],
         validators=[InputRequired(message=_l("Choose who pays."))],
+        invalid_choice_message=_l("Choose who pays from the list."),
     )
     billing_name = StringField(
         _l("Addressed to"),
@@ -111,8 +123,9 @@ class PaymentForm(FlaskForm):
     )
     method = SelectField(
         _l("Method"),
-        choices=[(method.value, method.label) for method in PaymentMethod],
+        choices=[SelectChoice(method.value, method.label) for method in PaymentMethod],
         validators=[InputRequired(message=_l("Choose how it was paid."))],
+        invalid_choice_message=_l("Choose how it was paid from the list."),
     )
     reference = StringField(
         _l("Reference"),

@@ -131,10 +131,9 @@ class Invoice(db.Model):
     series: Mapped[str] = mapped_column(sa.String(30))
     year: Mapped[int]
     number: Mapped[int]
-    # A credit note: the invoice it cancels (one credit note per invoice).
-    credits_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("invoice.id", ondelete="RESTRICT"), unique=True
-    )
+    # A credit note: the invoice it cancels (one credit note per invoice). NO ACTION, checked
+    # at the end of a statement: emptying the table in one statement is possible.
+    credits_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), unique=True)
     reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
     issued_on: Mapped[date]  # the venue's date
     due_on: Mapped[date | None]

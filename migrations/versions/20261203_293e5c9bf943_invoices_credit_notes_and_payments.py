@@ -54,7 +54,7 @@ def upgrade():
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('number > 0', name=op.f('ck_invoice_number_positive')),
-    sa.ForeignKeyConstraint(['credits_id'], ['invoice.id'], name=op.f('fk_invoice_credits_id_invoice'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['credits_id'], ['invoice.id'], name=op.f('fk_invoice_credits_id_invoice')),
     sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_invoice_issued_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_invoice_registration_id_registration'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice')),
