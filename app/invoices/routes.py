@@ -321,7 +321,8 @@ def _download(content: bytes, filename: str, mimetype: str) -> Response:
     return response
 
 
-@bp.get("/courses/<slug>/invoices.<any(csv, xlsx):fmt>")
+@bp.get("/courses/<slug>/invoices.csv", defaults={"fmt": "csv"})
+@bp.get("/courses/<slug>/invoices.xlsx", defaults={"fmt": "xlsx"})
 @login_required
 def export_invoices(slug: str, fmt: str) -> ResponseReturnValue:
     course = get_managed_course_or_403(slug)
@@ -332,7 +333,8 @@ def export_invoices(slug: str, fmt: str) -> ResponseReturnValue:
     return _download(exports.to_xlsx(table, _("Invoices")), name, XLSX)
 
 
-@bp.get("/courses/<slug>/payments.<any(csv, xlsx):fmt>")
+@bp.get("/courses/<slug>/payments.csv", defaults={"fmt": "csv"})
+@bp.get("/courses/<slug>/payments.xlsx", defaults={"fmt": "xlsx"})
 @login_required
 def export_payments(slug: str, fmt: str) -> ResponseReturnValue:
     course = get_managed_course_or_403(slug)
