@@ -23,18 +23,13 @@ from app.invoices.models import (
     BILLING_NAME_MAX,
     BILLING_REFERENCE_MAX,
     BILLING_TAX_ID_MAX,
+    PAYER_LABELS,
     PAYMENT_REFERENCE_MAX,
     REASON_MAX,
     DocumentKind,
     PaymentMethod,
 )
 from app.invoices.services import Billing
-
-PAYER_LABELS = {
-    PayerKind.PARTICIPANT: _l("The participant"),
-    PayerKind.EMPLOYER: _l("Their employer"),
-    PayerKind.SPONSOR: _l("A sponsor"),
-}
 
 
 class IssueForm(FlaskForm):

@@ -100,6 +100,14 @@ class PaymentMethod(enum.StrEnum):
         }[self]
 
 
+# Who pays, as the organisers read it (PayerKind's own labels are the applicant's: "Myself").
+PAYER_LABELS = {
+    PayerKind.PARTICIPANT: _l("The participant"),
+    PayerKind.EMPLOYER: _l("Their employer"),
+    PayerKind.SPONSOR: _l("A sponsor"),
+}
+
+
 class InvoiceCounter(db.Model):
     """The last number taken in a series for a year. Numbers are taken under a lock on this row,
     in the transaction that inserts the document, so a rolled-back issue takes none."""
@@ -165,6 +173,10 @@ class Invoice(db.Model):
     credit_note: Mapped[Invoice | None] = relationship(
         foreign_keys=[credits_id], back_populates="credits", uselist=False
     )
+
+    @property
+    def payer_label(self) -> str:
+        return str(PAYER_LABELS[self.payer_kind])
 
     @property
     def number_text(self) -> str:
