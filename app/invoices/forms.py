@@ -17,6 +17,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from app.core.forms import PlainText, SensibleDate, one_line_break
 from app.finance.models import PayerKind
+from app.invoices.billing import Billing
 from app.invoices.models import (
     BILLING_ADDRESS_MAX,
     BILLING_EMAIL_MAX,
@@ -29,7 +30,6 @@ from app.invoices.models import (
     DocumentKind,
     PaymentMethod,
 )
-from app.invoices.services import Billing
 
 
 class IssueForm(FlaskForm):

@@ -6,6 +6,8 @@ A participant downloads their own documents only: anyone else's, or an unknown n
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.core.rules import FieldErrors
+from app.core.timeutil import local_date
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.db import now_utc
@@ -131,7 +134,7 @@ def _issue_form(registration: Registration, account: services.Account) -> IssueF
     if request.method == "POST":
         return IssueForm()
     billing = services.default_billing(registration)
-    form = IssueForm(
+    return IssueForm(
         data={
             "kind": request.args.get("kind", DocumentKind.INVOICE.value),
             "amount": str(account.to_invoice),
@@ -143,7 +146,6 @@ def _issue_form(registration: Registration, account: services.Account) -> IssueF
             "billing_reference": billing.reference,
         }
     )
-    return form
 
 
 def _show_errors(form, refused: FieldErrors) -> None:
@@ -213,9 +215,7 @@ def _show(course: Course, document: Invoice, **forms) -> str:
     )
 
 
-def _today(course: Course):
-    from app.core.timeutil import local_date
-
+def _today(course: Course) -> date:
     return local_date(now_utc(), course.timezone)
 
 
