@@ -292,3 +292,28 @@ def test_adding_a_payment_is_no_change_to_the_invoice(invoice, organiser):
     )
     db.session.flush()
     assert invoice.paid == 1
+
+
+def test_after_a_late_cancellation_the_invoice_is_replaced_by_one_for_the_share(
+    bruno, invoice, organiser
+):
+    from tests.invoices.conftest import cancel_at
+
+    pay(invoice, organiser, "500.00")
+    # Ten days before the start: half the fees are due; the full invoice asks too much.
+    cancel_at(bruno, datetime(2027, 11, 12, 9, 0, tzinfo=UTC))
+    account = services.account(bruno)
+    assert (account.balance.due, account.to_invoice) == (Decimal("1800.25"), 0)
+    when = datetime(2027, 11, 13, 9, 0, tzinfo=UTC)
+    services.cancel(invoice, "The participant cancelled", actor=organiser, now=when)
+    share = issue(bruno, organiser, "1300.25", now=when)
+    assert [(line.kind, line.detail, line.amount) for line in share.lines] == [
+        (LineKind.CANCELLATION, "50", Decimal("1800.25")),
+        (LineKind.INVOICED, "", Decimal("-500.00")),
+    ]
+    account = services.account(bruno)
+    assert (account.to_invoice, account.still_due, account.paid) == (
+        0,
+        Decimal("1300.25"),
+        Decimal("500.00"),
+    )
