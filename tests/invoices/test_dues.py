@@ -8,7 +8,10 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from app.accounts.models import User
+from app.courses.models import Course
 from app.extensions import db
 from app.finance import fees as fee_rules
 from app.finance.services import NO_FEES, balance
@@ -115,3 +118,43 @@ def test_my_courses_reads_money_in_the_same_queries_for_one_course_or_four(clien
         course_with_invoice(n)
     db.session.commit()
     assert count() == one == 6  # fees, fellowships, rules, documents, payments, credit notes
+
+
+def test_the_invoices_tab_makes_the_same_queries_for_one_participant_or_four(
+    client, course, organiser
+):
+    from tests.courses.test_query_counts import count_queries
+
+    def participant_with_invoice(n):
+        nonlocal course, organiser
+        registration = make_registration(course, make_user(name=f"Participant {n}"))
+        invoice = issue(registration, organiser, "1000")
+        services.record_payment(
+            invoice,
+            amount=Decimal("10"),
+            paid_on=NOW.date(),
+            method=PaymentMethod.CASH,
+            actor=organiser,
+            now=NOW,
+        )
+        late = make_registration(course, make_user(name=f"Late {n}"))
+        cancel_at(late, datetime(2027, 11, 19, 9, 0, tzinfo=UTC))
+
+    def count() -> int:
+        url = "/courses/governing-2027/invoices"
+        client.get(url)
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    participant_with_invoice(0)
+    db.session.commit()
+    login(client, organiser)
+    slug, organiser_id = course.slug, organiser.id
+    one = count()
+    course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    organiser = db.session.get(User, organiser_id)
+    for n in range(1, 4):
+        participant_with_invoice(n)
+    db.session.commit()
+    assert count() == one
