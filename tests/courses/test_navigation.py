@@ -45,7 +45,10 @@ def test_organisers_see_every_tab_in_four_groups(app):
                 "ratings",
             ],
         ),
-        ("Participants", ["selection", "participants", "messages", "announcements", "alumni"]),
+        (
+            "Participants",
+            ["selection", "participants", "invoices", "messages", "announcements", "alumni"],
+        ),
         ("On site", ["attendance", "checkin", "certificates"]),
         ("Online phase", ["handins", "materials", "discussions", "progress", "results"]),
     ]
