@@ -24,6 +24,7 @@ from app.demo.online import seed_online_phase
 from app.extensions import db
 from app.followup.models import ActivityKind, Submission, SubmissionVersion
 from app.followup.services import ActivityData, create_activity
+from app.invoices.demo import seed_invoices
 from app.modules.models import Module
 from app.modules.services import seed_modules
 from app.registration import services as registration_services
@@ -105,6 +106,8 @@ def seed_demo(today: date) -> DemoReport:
         _visa_letters(upcoming, organiser, now=now)
         report.created.append(f"course {upcoming.slug} with its first applicants")
     report.upcoming_slug = upcoming.slug
+    if seed_invoices(upcoming, organiser, now=local_to_utc(today, time(12, 0), upcoming.timezone)):
+        report.created.append(f"invoices and a payment on {upcoming.slug}")
     db.session.flush()
     return report
 

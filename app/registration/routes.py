@@ -42,6 +42,7 @@ from app.evaluation import services as evaluation_services
 from app.extensions import db, limiter
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
+from app.invoices import dues as invoice_dues
 from app.progress.services import Checklist, checklist
 from app.registration import services
 from app.registration.forms import (
@@ -354,6 +355,11 @@ def my_courses() -> str:
         if not r.course.is_online and r.course.status == CourseStatus.PUBLISHED
     )
     evaluations = evaluation_services.participant_states(registrations)
+    my_accounts = {
+        registration_id: account
+        for registration_id, account in invoice_dues.accounts(registrations).items()
+        if account.balance.due > 0 or account.documents
+    }
     for item in items:
         item.evaluation = evaluations.get(item.registration.id)
     # Courses the user helps run (facilitators have no other way in to the desk).
@@ -375,6 +381,7 @@ def my_courses() -> str:
         checkin_codes=checkin_codes,
         format_code=checkin_services.format_code,
         qr_svg_data_uri=qr_svg_data_uri,
+        my_accounts=my_accounts,
         visa_letters=visa_services.requests_by_registration([r.id for r in registrations]),
         visa_open={
             r.id for r in registrations if visa_services.request_refusal(r, now=now_utc()) is None

@@ -5,7 +5,7 @@ retention period after the course is over), and a counter per year for the lette
 numbers (VISA-2027-0001). New tables only; downgrade drops them (with every request).
 
 Revision ID: 6534d6678e8b
-Revises: 9c3e5f88a48b
+Revises: 293e5c9bf943
 Create Date: 2026-12-03 12:30:42.930050
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6534d6678e8b'
-down_revision = '9c3e5f88a48b'
+down_revision = '293e5c9bf943'
 branch_labels = None
 depends_on = None
 

@@ -47,7 +47,15 @@ def test_organisers_see_every_tab_in_four_groups(app):
         ),
         (
             "Participants",
-            ["selection", "participants", "messages", "announcements", "alumni", "visas"],
+            [
+                "selection",
+                "participants",
+                "invoices",
+                "messages",
+                "announcements",
+                "alumni",
+                "visas",
+            ],
         ),
         ("On site", ["attendance", "checkin", "certificates"]),
         ("Online phase", ["handins", "materials", "discussions", "progress", "results"]),

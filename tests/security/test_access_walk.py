@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,9 +44,12 @@ from app.evaluation.questionnaire import create_evaluation
 from app.extensions import db
 from app.feeds.models import FeedKind
 from app.feeds.services import create_feed_token
+from app.finance.fees import set_fees
 from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
+from app.invoices import services as invoice_services
+from app.invoices.models import DocumentKind
 from app.materials.services import MaterialData, add_material
 from app.messages.services import Version
 from app.messages.services import compose as compose_message
@@ -288,6 +292,16 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "materials.manage": TEAM,
     "materials.move": TEAM,
     # The organisers' own mail (app/messages/routes.py).
+    # Money: the course's organisers; a participant's own documents, to nobody else.
+    "invoices.cancel": MANAGERS,
+    "invoices.export_invoices": MANAGERS,
+    "invoices.export_payments": MANAGERS,
+    "invoices.index": MANAGERS,
+    "invoices.issue": MANAGERS,
+    "invoices.my_pdf": OWNER,
+    "invoices.pdf": MANAGERS,
+    "invoices.record_payment": MANAGERS,
+    "invoices.show": MANAGERS,
     "messages.cancel": MANAGERS,
     "messages.compose": MANAGERS,
     "messages.index": MANAGERS,
@@ -539,6 +553,21 @@ def build_world() -> World:
     announcement = post_announcement(
         course, title="Room change", body="Wednesday in room B.", actor=organiser
     )
+    # Fees, and an invoice for part of them: more is left to invoice, and to pay on it.
+    set_fees(
+        course,
+        currency="EUR",
+        tuition=Decimal("2450"),
+        subsistence=Decimal("1150.50"),
+        actor=organiser,
+    )
+    invoice = invoice_services.issue(
+        registration,
+        kind=DocumentKind.INVOICE,
+        amount=Decimal("1000.00"),
+        billing=invoice_services.default_billing(registration),
+        actor=organiser,
+    )
     # A message waiting for its time, so that cancelling it would change something.
     message = compose_message(
         course,
@@ -589,6 +618,8 @@ def build_world() -> World:
             "announcement_id": announcement.id,
             "certificate_id": certificate.id,
             "message_id": message.id,
+            "invoice_id": invoice.id,
+            "fmt": "csv",
             "visa_request_id": letter.id,
         },
         overrides={
@@ -682,6 +713,18 @@ def build_world() -> World:
             "ratings.rate": {f"session-{sessions[1].id}-score": "4"},
             "ratings.settings": {"is_enabled": "y", "submit": "Save"},
             "registration.needs": {"diet": "Vegetarian", "accessibility": "Step-free access"},
+            "invoices.issue": {
+                "kind": "invoice",
+                "amount": "100.00",
+                "payer_kind": "employer",
+                "billing_name": "Municipality of Recife",
+            },
+            "invoices.record_payment": {
+                "amount": "10.00",
+                "paid_on": now_utc().date().isoformat(),
+                "method": "bank_transfer",
+            },
+            "invoices.cancel": {"reason": "Addressed to the wrong payer"},
             "visas.my_request": {
                 "passport_name": "Ana Participant",
                 "passport_number": "AP1234567",

@@ -96,6 +96,24 @@ def mail_to(address: str) -> list[OutboxMessage]:
     )
 
 
+CENTRE = {
+    "CENTRE_NAME": "Atelier Training Centre",
+    "CENTRE_ADDRESS": "1 Example Street\n00000 Example City",
+    "CENTRE_EMAIL": "courses@example.org",
+    "CENTRE_PHONE": "",
+    "CENTRE_WEBSITE": "https://www.example.org",
+}
+
+
+@pytest.fixture(autouse=True)
+def centre(app) -> Iterator[dict[str, str]]:
+    """The centre's details on the letterhead (the defaults are neutral placeholders)."""
+    saved = {key: app.config[key] for key in CENTRE}
+    app.config.update(CENTRE)
+    yield CENTRE
+    app.config.update(saved)
+
+
 @pytest.fixture
 def organiser():
     return make_user(Role.ORGANISER, name="Olga Organiser")
