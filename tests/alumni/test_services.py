@@ -15,7 +15,7 @@ from flask_login import AnonymousUserMixin
 from app.accounts.models import User
 from app.alumni import services
 from app.alumni.models import AlumniInvitation
-from app.courses.models import Course, CourseStatus
+from app.courses.models import Course, CourseStatus, CourseTranslation
 from app.extensions import db
 from app.registration import services as registration_services
 from app.registration.models import Gender, OrganisationType, RegistrationStatus
@@ -465,3 +465,27 @@ def test_two_organisers_sending_at_once_invite_each_person_once(app, alumni: Alu
     db.session.expire_all()
     assert len(invitations()) == 2
     assert len(outbox()) == 2
+
+
+def test_the_invitation_names_both_courses_in_the_reader_s_language(alumni: Alumni):
+    cast = alumni.cast
+    alumni.past.translations.append(
+        CourseTranslation(locale="fr", title="Gestion de la migration au niveau local (2017)")
+    )
+    alumni.edition.translations.append(
+        CourseTranslation(locale="fr", title="Gestion de la migration au niveau local (2018)")
+    )
+    alumni.consent(cast.ana, cast.tesfaye)
+    services.invite(alumni.past, alumni.edition, actor=cast.organiser, now=NOW)
+    db.session.commit()
+    bodies = {
+        m.recipient: email.message_from_bytes(m.raw, policy=policy.default)
+        .get_body(preferencelist=("plain",))
+        .get_content()
+        for m in outbox()
+    }
+    french = bodies["ana.souza@example.org"]
+    assert "Gestion de la migration au niveau local (2017)" in french
+    assert "Gestion de la migration au niveau local (2018)" in french
+    english = bodies[cast.tesfaye.email]
+    assert "(2017)" not in english and "(2018)" not in english
