@@ -91,6 +91,7 @@ def _import_models() -> None:
     from app.storage import models as _storage  # noqa: F401
     from app.storage import services as _storage_services  # noqa: F401
     from app.venues import models as _venues  # noqa: F401
+    from app.visas import models as _visas  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.schedule.routes import bp as schedule_bp
     from app.selection.routes import bp as selection_bp
     from app.venues.routes import bp as venues_bp
+    from app.visas.routes import bp as visas_bp
 
     for bp in (
         core_bp,
@@ -148,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
         announcements_bp,
         alumni_bp,
         messages_bp,
+        visas_bp,
         invoices_bp,
     ):
         app.register_blueprint(bp)

@@ -83,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
     "CENTRE_BANK_DETAILS": "",
     "INVOICE_PREFIX": "INV",
     "INVOICE_DUE_DAYS": 30,
+    # Days after a course's last day (at the venue) after which `flask tick` erases the passport
+    # details of its visa letter requests; the issued letters stay verifiable.
+    "VISA_DATA_RETENTION_DAYS": 90,
 }
 
 # Secret keys that tutorials and templates hand out: never good enough in production.
@@ -115,6 +118,12 @@ ENVIRONMENT: dict[str, type] = {
     "UPLOAD_FOLDER": str,
     "MAX_CONTENT_LENGTH": int,
     "APPLICATION_DOCUMENTS_MAX_BYTES": int,
+    "CENTRE_NAME": str,
+    "CENTRE_ADDRESS": str,
+    "CENTRE_EMAIL": str,
+    "CENTRE_PHONE": str,
+    "CENTRE_WEBSITE": str,
+    "VISA_DATA_RETENTION_DAYS": int,
 }
 
 

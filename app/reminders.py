@@ -13,7 +13,9 @@ One run (``run_tick``):
 3. queues the notices of timetable changes that have settled (:mod:`app.feeds.notices`), one
    per confirmed participant, and marks the changes notified; then the organisers' messages
    whose scheduled time has come (:mod:`app.messages.services`, each taken by one run only);
-4. delivers the outbox.
+4. erases the passport details of visa letter requests whose course ended more than
+   ``VISA_DATA_RETENTION_DAYS`` ago (:mod:`app.visas.retention`);
+5. delivers the outbox.
 
 Steps 1 to 3 are committed before delivery: the ``*_reminder_sent_at`` and ``notified_at``
 stamps are written in the same transaction as the messages they stand for, so a reminder or a
@@ -47,6 +49,7 @@ from app.messages.services import send_due as send_scheduled_messages
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.notifications import notify
 from app.registration.services import course_start_utc, expire_offers
+from app.visas.retention import erase_due as erase_visa_passport_data
 
 # The start reminder goes out once the course starts within this time.
 START_REMINDER_BEFORE = timedelta(days=7)
@@ -62,6 +65,7 @@ class TickReport:
     endorsement_expiries: int = 0
     discussion_digests: int = 0
     scheduled_messages: int = 0
+    visa_passports_erased: int = 0
     evaluations: EvaluationCounts = field(default_factory=EvaluationCounts)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -94,6 +98,12 @@ class TickReport:
                 "Organisers' scheduled messages sent: %(count)d.", count=self.scheduled_messages
             )
             text = f"{text} {messages}"
+        if self.visa_passports_erased:
+            erased = _(
+                "Passport details erased from visa letter requests: %(count)d.",
+                count=self.visa_passports_erased,
+            )
+            text = f"{text} {erased}"
         counts = self.evaluations
         if counts.created or counts.opened or counts.reminders or counts.closed:
             evaluations = _(
@@ -200,6 +210,8 @@ def run_tick(now: datetime | None = None) -> TickReport:
     report.change_notices = send_change_notices(now)
     db.session.commit()
     report.scheduled_messages = send_scheduled_messages(now)
+    db.session.commit()
+    report.visa_passports_erased = erase_visa_passport_data(now)
     db.session.commit()
     report.delivery = deliver_outbox()
     return report

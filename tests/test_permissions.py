@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -22,6 +23,8 @@ from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
 from app.materials.services import MaterialData, add_material
 from app.storage.services import store_upload
+from app.visas.details import LetterDetails
+from app.visas.services import request_letter
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
 from tests.storage.conftest import uploads  # noqa: F401 - the walk's upload folder
@@ -190,8 +193,23 @@ def walk_values(course_and_people):
         actor=course.team[0].user,
         now=now_utc(),
     )
+    # A visa letter request with its passport details: its pages are the organisers' only.
+    letter = request_letter(
+        registration,
+        LetterDetails(
+            passport_name="Ana Souza",
+            passport_number="BR1234567",
+            nationality="BR",
+            birth_date=date(1985, 2, 3),
+            consulate_city="Brasília",
+            consulate_country="BR",
+        ),
+        actor=registration.user,
+        now=datetime.combine(course.start_date - timedelta(days=30), time(12), tzinfo=UTC),
+    )
     db.session.commit()
     return {
+        "visa_request_id": str(letter.id),
         "material_id": str(handbook.id),
         # The hand-in's file by its own id (not 1: PostgreSQL's ids go on across tests).
         "file_id": str(plan.id),
@@ -274,6 +292,28 @@ def test_unknown_course_is_404_not_500(app, client):
     login(client, admin)
     for method, path in management_urls(app, "no-such-course"):
         assert client.open(path, method=method).status_code == 404, f"{method} {path}"
+
+
+@pytest.mark.parametrize("who", ["facilitator", "reviewer", "organiser of another course"])
+def test_passport_details_are_for_the_course_s_organisers_only(
+    app, client, course_and_people, walk_values, who
+):
+    """Nothing the team without organisers opens shows a participant's passport number."""
+    course, people = course_and_people
+    login(client, people[who])
+    for _endpoint, method, path in management_rules(app, course.slug, walk_values):
+        if method != "GET":
+            continue
+        response = client.get(path)
+        assert b"BR1234567" not in response.get_data(), f"{who}: {path}"
+        response.close()
+    letter_pdf = f"/my/registrations/{walk_values['registration_id']}/visa-letter"
+    assert client.get(letter_pdf).status_code == 404
+    assert client.get(letter_pdf + ".pdf").status_code == 404
+    organiser = course.members(TeamRole.ORGANISER)[0]
+    login(client, organiser)
+    shown = client.get(f"/courses/{course.slug}/visa-letters/{walk_values['visa_request_id']}")
+    assert "BR1234567" in shown.get_data(as_text=True)
 
 
 def test_organiser_and_admin_can_open_the_edit_page(client, course_and_people):

@@ -22,6 +22,7 @@ class Tab:
     label: Any
     managers_only: bool = False
     for_events: bool = True
+    on_site_only: bool = False  # not for online courses, nor those without a venue
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def _groups(is_event: bool) -> tuple[TabGroup, ...]:
                 Tab("messages", "messages.index", _l("Messages"), True),
                 Tab("announcements", "announcements.manage", _l("Announcements"), True),
                 Tab("alumni", "alumni.invite", _l("Past participants"), True),
+                Tab("visas", "visas.index", _l("Visa letters"), True, on_site_only=True),
             ),
         ),
         TabGroup(
@@ -93,6 +95,8 @@ def management_tabs(user: Any, course: Course) -> list[TabGroup]:
 
     def shown(tab: Tab) -> bool:
         if is_event and not tab.for_events:
+            return False
+        if tab.on_site_only and (course.is_online or course.venue is None):
             return False
         if manages:
             return True

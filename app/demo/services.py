@@ -41,6 +41,8 @@ from app.registration.services import ApplicationData, registration_fields
 from app.schedule.models import SessionKind
 from app.schedule.services import propose_timetable
 from app.venues.services import seed_turin_venue
+from app.visas import services as visa_services
+from app.visas.details import LetterDetails
 
 DEMO_ACCOUNTS = [
     # email, name, role, language, password (demo only: printed by the command, shown in README)
@@ -99,7 +101,9 @@ def seed_demo(today: date) -> DemoReport:
     upcoming = _open_edition(governing, today)
     if upcoming is None:
         upcoming = _upcoming_edition(governing, organiser, today)
-        _first_applicants(upcoming, now=local_to_utc(today, time(12, 0), upcoming.timezone))
+        now = local_to_utc(today, time(12, 0), upcoming.timezone)
+        _first_applicants(upcoming, now=now)
+        _visa_letters(upcoming, organiser, now=now)
         report.created.append(f"course {upcoming.slug} with its first applicants")
     report.upcoming_slug = upcoming.slug
     if seed_invoices(upcoming, organiser, now=local_to_utc(today, time(12, 0), upcoming.timezone)):
@@ -515,3 +519,36 @@ def _first_applicants(course: Course, *, now: datetime) -> None:
         user, data = _person(index)
         if registration_services.find_registration(course, user) is None:
             registration_services.apply(course, user, data, now=now)
+
+
+# Invitation letters asked for by two confirmed participants of the open edition: Ana's issued
+# (the participant demo account downloads it), Wanjiru's waiting for the organisers.
+DEMO_VISA_LETTERS = (
+    ("participant@example.org", "ANA SOUZA", "FZ4827156", date(1986, 4, 12), "Brasília", "BR"),
+    ("wanjiru@example.org", "WANJIRU KAMAU", "AK0193847", date(1990, 9, 3), "Nairobi", "KE"),
+)
+
+
+def _visa_letters(course: Course, organiser: User, *, now: datetime) -> None:
+    for index, (email, name, number, born, city, country) in enumerate(DEMO_VISA_LETTERS):
+        user = find_user_by_email(email)
+        registration = registration_services.find_registration(course, user) if user else None
+        if registration is None or registration.status != RegistrationStatus.CONFIRMED:
+            continue
+        letter = visa_services.request_letter(
+            registration,
+            LetterDetails(
+                passport_name=name,
+                passport_number=number,
+                nationality=registration.nationality or country,
+                birth_date=born,
+                passport_expires_on=date(now.year + 6, 1, 31),
+                consulate_city=city,
+                consulate_country=country,
+                language=visa_services.default_language(registration),
+            ),
+            actor=user,
+            now=now,
+        )
+        if index == 0:
+            visa_services.issue(letter, actor=organiser, now=now)

@@ -58,6 +58,7 @@ from app.registration.forms import (
 from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
 from app.registration.services import RegistrationClosedReason
+from app.visas import services as visa_services
 
 bp = Blueprint("registration", __name__)
 
@@ -381,6 +382,10 @@ def my_courses() -> str:
         format_code=checkin_services.format_code,
         qr_svg_data_uri=qr_svg_data_uri,
         my_accounts=my_accounts,
+        visa_letters=visa_services.requests_by_registration([r.id for r in registrations]),
+        visa_open={
+            r.id for r in registrations if visa_services.request_refusal(r, now=now_utc()) is None
+        },
     )
     db.session.commit()
     return page

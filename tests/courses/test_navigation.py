@@ -47,11 +47,30 @@ def test_organisers_see_every_tab_in_four_groups(app):
         ),
         (
             "Participants",
-            ["selection", "participants", "invoices", "messages", "announcements", "alumni"],
+            [
+                "selection",
+                "participants",
+                "invoices",
+                "messages",
+                "announcements",
+                "alumni",
+                "visas",
+            ],
         ),
         ("On site", ["attendance", "checkin", "certificates"]),
         ("Online phase", ["handins", "materials", "discussions", "progress", "results"]),
     ]
+
+
+def test_an_online_course_has_no_visa_letters_tab(app):
+    course, _other, organiser, _facilitator, _reviewer = _setup()
+    course.is_online = True
+    keys = [tab.key for group in management_tabs(organiser, course) for tab in group.tabs]
+    assert "visas" not in keys and "alumni" in keys
+    course.is_online = False
+    course.venue = None
+    keys = [tab.key for group in management_tabs(organiser, course) for tab in group.tabs]
+    assert "visas" not in keys
 
 
 def test_facilitators_see_no_set_up_and_reviewers_only_selection(app):

@@ -17,7 +17,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,10 +57,29 @@ from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
 from app.storage.services import store_upload
+from app.visas.details import LetterDetails
+from app.visas.services import issue as issue_letter
+from app.visas.services import request_letter
 from tests.conftest import login
 from tests.factories import make_course, make_module, make_registration, make_user, make_venue
 from tests.programmes.factories import make_programme
 from tests.storage.samples import pdf
+
+VISA_DETAILS = LetterDetails(
+    passport_name="Ana Participant",
+    passport_number="AP1234567",
+    nationality="BR",
+    birth_date=date(1985, 2, 3),
+    consulate_city="Brasília",
+    consulate_country="BR",
+    language="en",
+)
+
+
+def date_utc(day: date, days: int):
+    """Noon UTC ``days`` days from ``day``."""
+    return datetime.combine(day + timedelta(days=days), time(12, 0), tzinfo=UTC)
+
 
 # --- What an answer may be ---------------------------------------------------------------------
 
@@ -334,6 +353,20 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "venues.edit": ADMINS,
     "venues.index": ADMINS,
     "venues.new": ADMINS,
+    # Invitation letters for visas (app/visas/routes.py): the participant's own request (the
+    # walk's course is over: a new request is refused with a message, the issued letter cannot
+    # be withdrawn), the letter's PDF for them and the organisers, the organisers' tab (passport
+    # details: never facilitators or reviewers), and the public verification page.
+    "visas.decline": MANAGERS,
+    "visas.download": OWNER_AND_MANAGERS,
+    "visas.index": MANAGERS,
+    "visas.issue": MANAGERS,
+    "visas.issue_all": MANAGERS,
+    "visas.my_request": OWNER,
+    "visas.revoke": MANAGERS,
+    "visas.show": MANAGERS,
+    "visas.verify": EVERYONE,  # the code is the secret
+    "visas.withdraw": OWNER,
 }
 
 SKIPPED = {"static"}
@@ -544,6 +577,15 @@ def build_world() -> World:
         now=now_utc(),
         send_at=now_utc() + timedelta(days=30),
     )
+    # Invitation letters: the participant's, issued; another confirmed participant's, pending.
+    letter = request_letter(
+        registration, VISA_DETAILS, actor=participant, now=date_utc(course.start_date, -30)
+    )
+    issue_letter(letter, actor=organiser, now=date_utc(course.start_date, -20))
+    vera = make_registration(course, make_user(name="Vera Visa"))
+    pending_letter = request_letter(
+        vera, VISA_DETAILS, actor=vera.user, now=date_utc(course.start_date, -30)
+    )
     db.session.commit()
 
     return World(
@@ -578,6 +620,7 @@ def build_world() -> World:
             "message_id": message.id,
             "invoice_id": invoice.id,
             "fmt": "csv",
+            "visa_request_id": letter.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -591,6 +634,9 @@ def build_world() -> World:
             "discussions.unsubscribe": {"token": unsubscribe_token(participant, course)},
             "evaluation": {"question_id": evaluation_question.id},
             "followup.handin_file": {"file_id": plan.id},
+            "visas.verify": {"code": format_code(letter.code)},
+            "visas.issue": {"visa_request_id": pending_letter.id},
+            "visas.decline": {"visa_request_id": pending_letter.id},
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
@@ -679,6 +725,17 @@ def build_world() -> World:
                 "method": "bank_transfer",
             },
             "invoices.cancel": {"reason": "Addressed to the wrong payer"},
+            "visas.my_request": {
+                "passport_name": "Ana Participant",
+                "passport_number": "AP1234567",
+                "nationality": "BR",
+                "birth_date": "1985-02-03",
+                "consulate_city": "Brasília",
+                "consulate_country": "BR",
+                "language": "en",
+            },
+            "visas.decline": {"reason": "The passport number is incomplete."},
+            "visas.revoke": {"reason": "Issued by mistake."},
         },
     )
 
@@ -833,8 +890,12 @@ def test_a_draft_course_does_not_exist_outside_its_team(app, monkeypatch, role):
             walker.check(rule, method, path, allowed)
     at_its_address = {rule.endpoint for rule in course_rules(app, world)}
     for rule in walked_rules(app):
-        # A certificate it issued still proves what it proves: its code is the secret.
-        if rule.endpoint in at_its_address or rule.endpoint == "certificates.verify":
+        # A certificate or a visa letter it issued still proves what it proves: its code is
+        # the secret.
+        if rule.endpoint in at_its_address or rule.endpoint in (
+            "certificates.verify",
+            "visas.verify",
+        ):
             continue
         # The endorser's link of an application to it: no longer needed, and says no more.
         if rule.endpoint == "endorsement.respond":
@@ -870,6 +931,7 @@ def test_this_course_s_things_are_not_found_at_another_course_s_address(app, mon
             "material_id",
             "announcement_id",
             "certificate_id",
+            "visa_request_id",
         }
         if not rule.arguments & named:
             continue
