@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.evaluation.results_routes import bp as results_bp
     from app.evaluation.routes import bp as evaluation_bp
     from app.feeds.routes import bp as feeds_bp
+    from app.finance.routes import bp as finance_bp
     from app.followup import handin_routes as _handin_routes  # noqa: F401 - on followup_bp
     from app.followup.routes import bp as followup_bp
     from app.materials.routes import bp as materials_bp
@@ -146,5 +147,6 @@ def _register_blueprints(app: Flask) -> None:
         announcements_bp,
         alumni_bp,
         messages_bp,
+        finance_bp,
     ):
         app.register_blueprint(bp)

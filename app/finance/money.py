@@ -6,8 +6,10 @@ from the CLDR data Babel carries (two decimals for EUR, none for JPY).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from typing import Any
 
 from babel import Locale, numbers
 from flask_babel import get_locale
@@ -45,23 +47,45 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-decimals(currency)), rounding=ROUND_HALF_UP)
 
 
+# Spaces (plain, no-break, narrow no-break) and apostrophes group thousands: "1 250", "1'250".
+_GROUPING = str.maketrans("", "", " \u00a0\u202f'\u2019")
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def parse_amount(
     text: str | None, currency: str, *, field: str, allow_zero: bool = True
 ) -> Decimal:
-    """The amount typed in ``text`` (a dot or a comma before the decimals; spaces and
-    apostrophes between thousands are ignored), or FieldErrors for ``field`` saying why not."""
-    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
+    """The amount typed in ``text``, or FieldErrors for ``field`` saying why not.
+
+    A dot or a comma marks the decimals; with both ("1,250.50", "1.250,50") the last one does,
+    and one of them repeated ("1,250,000") groups thousands. More decimals than the currency
+    has are refused even when they are zeros ("1,250" is not silently €1.25)."""
+    cleaned = (text or "").strip().translate(_GROUPING)
     if not cleaned:
         raise FieldErrors.single(_l("Enter an amount."), field)
-    if "," in cleaned and "." not in cleaned:
+    commas, dots = cleaned.count(","), cleaned.count(".")
+    if commas and dots:
+        mark, group = (",", ".") if cleaned.rfind(",") > cleaned.rfind(".") else (".", ",")
+        cleaned = cleaned.replace(group, "").replace(mark, ".")
+    elif commas > 1 or dots > 1:
+        cleaned = cleaned.replace(",", "").replace(".", "")
+    else:
         cleaned = cleaned.replace(",", ".")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise FieldErrors.single(_l("Enter an amount such as 1250.00."), field) from None
-    if not amount.is_finite():
+    if not _PLAIN_NUMBER.fullmatch(cleaned):
         raise FieldErrors.single(_l("Enter an amount such as 1250.00."), field)
+    amount = Decimal(cleaned)
+    if len(cleaned.partition(".")[2]) > decimals(currency):
+        raise FieldErrors.single(_precision_message(currency), field)
     return check_amount(amount, currency, field=field, allow_zero=allow_zero)
+
+
+def _precision_message(currency: str) -> Any:
+    places = decimals(currency)
+    if places == 0:
+        return _l("%(currency)s amounts have no decimals.", currency=currency)
+    return _l(
+        "%(currency)s amounts have at most %(places)d decimals.", currency=currency, places=places
+    )
 
 
 def check_amount(amount: Decimal, currency: str, *, field: str, allow_zero: bool = True) -> Decimal:
@@ -74,17 +98,8 @@ def check_amount(amount: Decimal, currency: str, *, field: str, allow_zero: bool
             _l("The amount is too large: at most %(max)s.", max=format_money(MAX_AMOUNT, currency)),
             field,
         )
-    places = decimals(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        if places == 0:
-            message = _l("%(currency)s amounts have no decimals.", currency=currency)
-        else:
-            message = _l(
-                "%(currency)s amounts have at most %(places)d decimals.",
-                currency=currency,
-                places=places,
-            )
-        raise FieldErrors.single(message, field)
+    if amount != quantize(amount, currency):
+        raise FieldErrors.single(_precision_message(currency), field)
     return quantize(amount, currency)
 
 

@@ -7,23 +7,31 @@ payments (app.invoices) build on ``balance``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
+from app.accounts.models import User
+from app.core.rules import FieldErrors
 from app.courses.models import Course
 from app.db import now_utc
 from app.extensions import db
-from app.finance.fees import cancellation_percent, cancellation_rules, fees_of
+from app.finance.fees import cancellation_rules, fees_of, percent_due
 from app.finance.fellowships import covered, fellowship_of, funds
 from app.finance.models import (
     CancellationRule,
     CourseFees,
+    Fellowship,
     FellowshipFund,
     FellowshipKind,
     FinanceRequest,
+    PayerKind,
 )
 from app.finance.money import quantize
 from app.registration.models import Registration, RegistrationEvent, RegistrationStatus
@@ -53,6 +61,10 @@ class Balance:
         return self.total > 0
 
 
+# Applications still open or confirmed: their billing details may change.
+OPEN_STATUSES = frozenset(
+    {RegistrationStatus.SUBMITTED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED}
+)
 NO_FEES = Balance("", ZERO, ZERO, ZERO, None, None, None, ZERO)
 
 
@@ -61,14 +73,62 @@ def balance(registration: Registration) -> Balance:
     fees = fees_of(registration.course)
     if fees is None:
         return NO_FEES
-    fellowship = fellowship_of(registration)
+    return _balance(
+        registration,
+        fees,
+        fellowship_of(registration),
+        cancelled_after_confirmation(registration),
+        cancellation_rules(registration.course),
+    )
+
+
+def balances(course: Course, registrations: Sequence[Registration]) -> dict[int, Balance]:
+    """``balance`` of each of the course's ``registrations`` by id, in a few queries (the desk's
+    list); empty when the course has no fees."""
+    fees = fees_of(course)
+    if fees is None:
+        return {}
+    ids = [r.id for r in registrations]
+    awarded = {
+        f.registration_id: f
+        for f in db.session.scalars(
+            sa.select(Fellowship)
+            .where(Fellowship.registration_id.in_(ids))
+            .options(joinedload(Fellowship.fund))
+        )
+    }
+    cancelled: dict[int, datetime] = {}
+    for registration_id, when in db.session.execute(
+        _cancellations().where(RegistrationEvent.registration_id.in_(ids))
+    ):
+        cancelled[registration_id] = when
+    rules = cancellation_rules(course)
+    return {
+        r.id: _balance(
+            r,
+            fees,
+            awarded.get(r.id),
+            cancelled.get(r.id) if r.status == RegistrationStatus.CANCELLED else None,
+            rules,
+        )
+        for r in registrations
+    }
+
+
+def _balance(
+    registration: Registration,
+    fees: CourseFees,
+    fellowship: Fellowship | None,
+    cancelled_at: datetime | None,
+    rules: list[CancellationRule],
+) -> Balance:
     cover = covered(fellowship, fees.total) if fellowship else ZERO
     after_fellowship = fees.total - cover
     percent: int | None = None
     if registration.status == RegistrationStatus.CONFIRMED:
         due = after_fellowship
-    elif (cancelled_at := cancelled_after_confirmation(registration)) is not None:
-        percent = cancellation_percent(registration.course, cancelled_at)
+    elif cancelled_at is not None:
+        percent = percent_due(registration.course, rules, cancelled_at)
         due = quantize(after_fellowship * percent / HUNDRED, fees.currency)
     else:
         due = ZERO
@@ -84,21 +144,29 @@ def balance(registration: Registration) -> Balance:
     )
 
 
-def cancelled_after_confirmation(registration: Registration) -> datetime | None:
-    """When a cancelled registration gave up a confirmed seat; None if it never held one
-    (a withdrawn application owes nothing)."""
-    if registration.status != RegistrationStatus.CANCELLED:
-        return None
-    return db.session.scalar(
-        sa.select(RegistrationEvent.created_at)
+def _cancellations() -> sa.Select:
+    """(registration id, when) of each giving up of a confirmed seat, oldest first."""
+    return (
+        sa.select(RegistrationEvent.registration_id, RegistrationEvent.created_at)
         .where(
-            RegistrationEvent.registration_id == registration.id,
             RegistrationEvent.to_status == RegistrationStatus.CANCELLED,
             RegistrationEvent.from_status == RegistrationStatus.CONFIRMED,
         )
-        .order_by(RegistrationEvent.id.desc())
-        .limit(1)
+        .order_by(RegistrationEvent.id)
     )
+
+
+def cancelled_after_confirmation(registration: Registration) -> datetime | None:
+    """When a cancelled registration gave up a confirmed seat (the last time); None if it
+    never held one (a withdrawn application owes nothing)."""
+    if registration.status != RegistrationStatus.CANCELLED:
+        return None
+    found = None
+    for _registration_id, when in db.session.execute(
+        _cancellations().where(RegistrationEvent.registration_id == registration.id)
+    ):
+        found = when
+    return found
 
 
 @dataclass(frozen=True)
@@ -115,15 +183,91 @@ def cancellation_charge(
     None when nothing would be due."""
     if registration.status != RegistrationStatus.CONFIRMED:
         return None
-    current = balance(registration)
+    return _charge(
+        registration,
+        balance(registration),
+        cancellation_rules(registration.course),
+        when or now_utc(),
+    )
+
+
+def _charge(
+    registration: Registration,
+    current: Balance,
+    rules: Sequence[CancellationRule],
+    when: datetime,
+) -> CancellationCharge | None:
     if not current.due:
         return None
-    percent = cancellation_percent(registration.course, when or now_utc())
+    percent = percent_due(registration.course, rules, when)
     if not percent:
         return None
     return CancellationCharge(
         percent, quantize(current.due * percent / HUNDRED, current.currency), current.currency
     )
+
+
+@dataclass(frozen=True)
+class MyFinance:
+    """A registration's money on "My courses"."""
+
+    balance: Balance
+    # What cancelling now would cost (a confirmed participant), else None.
+    charge: CancellationCharge | None
+    can_edit_billing: bool
+
+
+def for_my_courses(registrations: Sequence[Registration], *, now: datetime) -> dict[int, MyFinance]:
+    """``MyFinance`` of each registration to a course with fees, by id, in a few queries."""
+    course_ids = {r.course_id for r in registrations}
+    fees_by_course = {
+        f.course_id: f
+        for f in db.session.scalars(
+            sa.select(CourseFees).where(CourseFees.course_id.in_(course_ids))
+        )
+    }
+    charged = [r for r in registrations if r.course_id in fees_by_course]
+    if not charged:
+        return {}
+    rules: dict[int, list[CancellationRule]] = {}
+    for rule in db.session.scalars(
+        sa.select(CancellationRule)
+        .where(CancellationRule.course_id.in_(fees_by_course))
+        .order_by(CancellationRule.days_before.desc())
+    ):
+        rules.setdefault(rule.course_id, []).append(rule)
+    ids = [r.id for r in charged]
+    awarded = {
+        f.registration_id: f
+        for f in db.session.scalars(
+            sa.select(Fellowship)
+            .where(Fellowship.registration_id.in_(ids))
+            .options(joinedload(Fellowship.fund))
+        )
+    }
+    cancelled: dict[int, datetime] = {
+        registration_id: when
+        for registration_id, when in db.session.execute(
+            _cancellations().where(RegistrationEvent.registration_id.in_(ids))
+        )
+    }
+    found = {}
+    for r in charged:
+        course_rules = rules.get(r.course_id, [])
+        owed = _balance(
+            r,
+            fees_by_course[r.course_id],
+            awarded.get(r.id),
+            cancelled.get(r.id) if r.status == RegistrationStatus.CANCELLED else None,
+            course_rules,
+        )
+        confirmed = r.status == RegistrationStatus.CONFIRMED
+        found[r.id] = MyFinance(
+            balance=owed,
+            charge=_charge(r, owed, course_rules, now) if confirmed else None,
+            can_edit_billing=r.status in OPEN_STATUSES,
+        )
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -164,3 +308,130 @@ def copy_finance(course: Course, new: Course) -> None:
             )
         )
     db.session.flush()
+
+
+JUSTIFICATION_MAX = 2000
+BILLING_LIMITS = {
+    "billing_name": 200,
+    "billing_address": 1000,
+    "billing_email": 254,
+    "billing_tax_id": 50,
+    "billing_reference": 100,
+}
+# Who is invoiced must be named, with an address, unless it is the participant.
+_NEEDED_FOR_OTHERS = {
+    "billing_name": _l("Name the organisation that pays."),
+    "billing_address": _l("Enter the address for the invoice."),
+}
+
+
+@dataclass(frozen=True)
+class BillingDetails:
+    payer_kind: PayerKind
+    billing_name: str = ""
+    billing_address: str = ""
+    billing_email: str = ""
+    billing_tax_id: str = ""
+    billing_reference: str = ""
+
+
+def _check_billing(details: BillingDetails) -> dict[str, str]:
+    """The details cleaned (spaces trimmed, lines of the address kept), or FieldErrors."""
+    values = {
+        name: (getattr(details, name) or "").strip().replace("\r\n", "\n")
+        for name in BILLING_LIMITS
+    }
+    errors: dict[str | None, list] = {}
+    for name, limit in BILLING_LIMITS.items():
+        if len(values[name]) > limit:
+            errors[name] = [_l("Use at most %(max)d characters.", max=limit)]
+    if details.payer_kind != PayerKind.PARTICIPANT:
+        for name, message in _NEEDED_FOR_OTHERS.items():
+            if not values[name]:
+                errors.setdefault(name, [message])
+    email = values["billing_email"]
+    if email and "billing_email" not in errors and not _is_email(email):
+        errors["billing_email"] = [_l("Enter a valid email address, such as name@example.org.")]
+    if errors:
+        raise FieldErrors(errors)
+    return values
+
+
+def _is_email(text: str) -> bool:
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def save_request(
+    registration: Registration,
+    *,
+    wants_fellowship: bool,
+    justification: str,
+    billing: BillingDetails,
+    actor: User,
+) -> FinanceRequest:
+    """Keep what the application asked for: a fellowship (with why: required, at most
+    JUSTIFICATION_MAX characters) and who is invoiced for the rest."""
+    justification = (justification or "").strip().replace("\r\n", "\n") if wants_fellowship else ""
+    errors: dict[str | None, list] = {}
+    if wants_fellowship and not justification:
+        errors["justification"] = [_l("Tell us why you need a fellowship.")]
+    if len(justification) > JUSTIFICATION_MAX:
+        errors["justification"] = [_l("Use at most %(max)d characters.", max=JUSTIFICATION_MAX)]
+    try:
+        values = _check_billing(billing)
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise FieldErrors(errors)
+    request = request_of(registration)
+    if request is None:
+        request = FinanceRequest(registration_id=registration.id)
+        db.session.add(request)
+    request.wants_fellowship = wants_fellowship
+    request.justification = justification
+    request.payer_kind = billing.payer_kind
+    for name, value in values.items():
+        setattr(request, name, value)
+    db.session.flush()
+    return request
+
+
+class BillingLocked(Exception):
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def update_request(
+    registration: Registration, billing: BillingDetails, *, actor: User
+) -> FinanceRequest:
+    """The participant corrects who is invoiced (from "My courses"); recorded in the history.
+    Not for a cancelled or refused application. (Once invoiced, app.invoices refuses it.)"""
+    if registration.status not in OPEN_STATUSES:
+        raise BillingLocked(_l("The billing details of a closed application cannot change."))
+    if fees_of(registration.course) is None:
+        raise BillingLocked(_l("The course has no fees: there is nothing to invoice."))
+    values = _check_billing(billing)
+    request = request_of(registration)
+    if request is None:
+        request = FinanceRequest(registration_id=registration.id)
+        db.session.add(request)
+    request.payer_kind = billing.payer_kind
+    for name, value in values.items():
+        setattr(request, name, value)
+    db.session.add(
+        RegistrationEvent(
+            registration_id=registration.id,
+            actor_id=actor.id,
+            action="billing_updated",
+            from_status=registration.status,
+            to_status=registration.status,
+            note=f"{billing.payer_kind.value}: {values['billing_name']}"[:500],
+        )
+    )
+    db.session.flush()
+    return request
