@@ -23,15 +23,14 @@ MAX_AMOUNT = Decimal("1000000")
 
 @cache
 def currency_codes() -> tuple[str, ...]:
-    """ISO 4217 codes of the currencies legal tender somewhere today (CLDR): not the historical
-    and fund codes Babel also lists (ZWD, XAU…), and none with three decimals (amounts are kept
-    to the cent)."""
+    """ISO 4217 codes of the currencies legal tender somewhere today (CLDR), the CFA francs
+    (XOF, XAF) and the East Caribbean dollar among them: not the historical, fund and metal
+    codes Babel also knows (ZWD, CHE, XAU…), and none with three decimals (KWD: amounts are
+    kept to the cent)."""
     codes = set()
     for territory in Locale("en").territories:
         codes.update(numbers.get_territory_currencies(territory, tender=True))
-    return tuple(
-        sorted(c for c in codes if not c.startswith("X") and numbers.get_currency_precision(c) <= 2)
-    )
+    return tuple(sorted(c for c in codes if numbers.get_currency_precision(c) <= 2))
 
 
 def is_currency(code: str | None) -> bool:
@@ -66,9 +65,12 @@ def parse_amount(
     commas, dots = cleaned.count(","), cleaned.count(".")
     if commas and dots:
         mark, group = (",", ".") if cleaned.rfind(",") > cleaned.rfind(".") else (".", ",")
-        cleaned = cleaned.replace(group, "").replace(mark, ".")
-    elif commas > 1 or dots > 1:
-        cleaned = cleaned.replace(",", "").replace(".", "")
+        whole, _mark, fraction = cleaned.rpartition(mark)
+        cleaned = f"{_ungrouped(whole, group)}.{fraction}"
+    elif commas > 1:
+        cleaned = _ungrouped(cleaned, ",")
+    elif dots > 1:
+        cleaned = _ungrouped(cleaned, ".")
     else:
         cleaned = cleaned.replace(",", ".")
     if not _PLAIN_NUMBER.fullmatch(cleaned):
@@ -77,6 +79,14 @@ def parse_amount(
     if len(cleaned.partition(".")[2]) > decimals(currency):
         raise FieldErrors.single(_precision_message(currency), field)
     return check_amount(amount, currency, field=field, allow_zero=allow_zero)
+
+
+def _ungrouped(number: str, group: str) -> str:
+    """``number`` without its thousands separators if they group by three ("1,250,000"); else
+    unchanged, for the caller to refuse ("1,2,3")."""
+    if re.fullmatch(rf"-?[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})+", number):
+        return number.replace(group, "")
+    return number
 
 
 def _precision_message(currency: str) -> Any:
