@@ -51,7 +51,7 @@ def course(organiser: User, colleague: User) -> Course:
     from app.courses.models import CourseTeamMember, TeamRole
 
     course.team.append(CourseTeamMember(user=colleague, role=TeamRole.ORGANISER))
-    db.session.flush()
+    db.session.commit()  # a route's rollback must not take the set-up with it
     return course
 
 
@@ -62,7 +62,7 @@ def upcoming(organiser: User) -> Course:
     course = turin_course(organiser, start=(now + timedelta(days=60)).date(), slug="governing-next")
     course.registration_opens_at = now - timedelta(days=1)
     course.registration_closes_at = now + timedelta(days=30)
-    db.session.flush()
+    db.session.commit()
     return course
 
 
@@ -90,6 +90,7 @@ def neighbour(organiser: User) -> Course:
         amount=D("500"),
         actor=organiser,
     )
+    db.session.commit()
     return other
 
 

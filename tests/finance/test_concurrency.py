@@ -104,7 +104,11 @@ def test_two_organisers_award_the_last_full_fellowship_at_once(
 def test_many_awards_at_once_stop_at_the_budget(app, course, organiser, colleague):
     # 2,000 each against 7,000: three fit, to the cent of what is left.
     fund = fellowships.save_fund(
-        course, funder="SDC", full_count=None, partial_count=None, budget=D("7000"),
+        course,
+        funder="SDC",
+        full_count=None,
+        partial_count=None,
+        budget=D("7000"),
         actor=organiser,
     )
     people = [make_registration(course, make_user(name=f"Ana Souza {n}")) for n in range(6)]
