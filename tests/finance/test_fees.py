@@ -319,3 +319,14 @@ def test_the_policy_reads_as_sentences_with_its_dates(app, course, organiser):
         ]
         fee_rules.set_cancellation_policy(course, [], actor=organiser)
         assert fee_rules.policy_sentences(course) == []
+
+
+def test_the_policy_reads_in_french(app, course):
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert fee_rules.policy_sentences(course) == [
+            "Jusqu'au 20 octobre 2017, annuler ne coûte rien.",
+            "À partir de 30 jours avant le début (21 octobre 2017), 50 % des frais sont dus en "
+            "cas d'annulation.",
+            "À partir de 7 jours avant le début (13 novembre 2017), 100 % des frais sont dus en "
+            "cas d'annulation.",
+        ]
