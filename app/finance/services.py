@@ -280,9 +280,9 @@ def request_of(registration: Registration) -> FinanceRequest | None:
     )
 
 
-def copy_finance(course: Course, new: Course) -> None:
+def copy_finance(course: Course, new: Course, *, actor: User | None = None) -> None:
     """A new edition keeps the fees, the cancellation policy and the funders' allocations
-    (not the awards)."""
+    (not the awards); its fees are set by ``actor``, who made the edition."""
     fees = fees_of(course)
     if fees is not None:
         db.session.add(
@@ -291,6 +291,7 @@ def copy_finance(course: Course, new: Course) -> None:
                 currency=fees.currency,
                 tuition=fees.tuition,
                 subsistence=fees.subsistence,
+                updated_by_id=actor.id if actor else None,
             )
         )
     for rule in cancellation_rules(course):

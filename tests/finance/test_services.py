@@ -417,14 +417,17 @@ def test_billing_details_of_a_closed_application_or_a_free_course_stay(course, o
 # New editions
 
 
-def test_a_new_edition_keeps_fees_policy_and_allocations_not_awards(course, sdc, organiser):
+def test_a_new_edition_keeps_fees_policy_and_allocations_not_awards(
+    course, sdc, organiser, colleague
+):
     fellowships.save_fund(
         course, funder="IOM", full_count=None, partial_count=2, budget=D("5000"), actor=organiser
     )
     fellowships.award(person(course, "Ana Souza"), sdc, FULL, actor=organiser)
-    new = copy_as_new_edition(course, date(2018, 11, 19), slug="governing-2018", actor=organiser)
+    new = copy_as_new_edition(course, date(2018, 11, 19), slug="governing-2018", actor=colleague)
     fees = fee_rules.fees_of(new)
     assert (fees.currency, fees.tuition, fees.subsistence) == ("EUR", D("2450.00"), D("1150.50"))
+    assert fees.updated_by_id == colleague.id
     assert [(r.days_before, r.percent) for r in fee_rules.cancellation_rules(new)] == [
         (30, 50),
         (7, 100),
