@@ -24,7 +24,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.forms import PlainText
 from app.core.rules import FieldErrors
@@ -32,7 +32,12 @@ from app.finance.fees import MAX_DAYS_BEFORE
 from app.finance.fellowships import MAX_COUNT
 from app.finance.models import FUNDER_MAX_LENGTH, FellowshipKind, PayerKind
 from app.finance.money import currency_codes, currency_name, decimals
-from app.finance.services import BILLING_LIMITS, JUSTIFICATION_MAX, BillingDetails
+from app.finance.services import (
+    BILLING_LIMITS,
+    JUSTIFICATION_MAX,
+    NEEDED_FOR_OTHERS,
+    BillingDetails,
+)
 from app.registration.models import Funding
 
 AMOUNT_MAX_LENGTH = 20
@@ -265,6 +270,19 @@ class BillingFields:
         description=_l("Optional: printed on the invoice."),
     )
 
+    def _needed_for_others(self, field: Any) -> None:
+        """The invoice's name and address, when someone else than the participant pays (the
+        same rule as app.finance.services, shown with the form's other messages at once)."""
+        payer = self.payer_kind.data  # type: ignore[attr-defined]
+        if payer and payer != PayerKind.PARTICIPANT.value and not (field.data or "").strip():
+            raise ValidationError(NEEDED_FOR_OTHERS[field.name])
+
+    def validate_billing_name(self, field: StringField) -> None:
+        self._needed_for_others(field)
+
+    def validate_billing_address(self, field: TextAreaField) -> None:
+        self._needed_for_others(field)
+
     def billing_details(self) -> BillingDetails:
         return BillingDetails(
             payer_kind=PayerKind(self.payer_kind.data),  # type: ignore[attr-defined]
@@ -300,6 +318,10 @@ class FinanceFields(BillingFields):
         ),
         render_kw={"rows": 4, "maxlength": JUSTIFICATION_MAX},
     )
+
+    def validate_justification(self, field: TextAreaField) -> None:
+        if self.wants_fellowship.data and not (field.data or "").strip():
+            raise ValidationError(_l("Tell us why you need a fellowship."))
 
     def validate(self, extra_validators: Any = None) -> bool:
         funding = getattr(self, "funding", None)

@@ -320,7 +320,7 @@ BILLING_LIMITS = {
     "billing_reference": 100,
 }
 # Who is invoiced must be named, with an address, unless it is the participant.
-_NEEDED_FOR_OTHERS = {
+NEEDED_FOR_OTHERS = {
     "billing_name": _l("Name the organisation that pays."),
     "billing_address": _l("Enter the address for the invoice."),
 }
@@ -347,7 +347,7 @@ def _check_billing(details: BillingDetails) -> dict[str, str]:
         if len(values[name]) > limit:
             errors[name] = [_l("Use at most %(max)d characters.", max=limit)]
     if details.payer_kind != PayerKind.PARTICIPANT:
-        for name, message in _NEEDED_FOR_OTHERS.items():
+        for name, message in NEEDED_FOR_OTHERS.items():
             if not values[name]:
                 errors.setdefault(name, [message])
     email = values["billing_email"]

@@ -729,3 +729,18 @@ def test_before_cancelling_the_participant_sees_what_it_costs(
         "If you cancel today, 100 % of the fees is due: €3,600.50.",
     } - {sentence}
     assert not any(other in html for other in others)
+
+
+def test_the_money_answers_are_checked_with_the_rest_of_the_form(client, upcoming):
+    user = make_user(name="Ana Souza", email="ana@example.org")
+    db.session.commit()
+    login(client, user)
+    response = client.post(
+        apply_url(upcoming),
+        data=finance_data(justification=" ", billing_address="", job_title=""),
+    )
+    html = html_lib.unescape(response.get_data(as_text=True))
+    assert "Enter your job title." in html
+    assert "Tell us why you need a fellowship." in html
+    assert "Enter the address for the invoice." in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
