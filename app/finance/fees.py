@@ -37,7 +37,7 @@ def set_fees(
 ) -> CourseFees | None:
     """Set the course's fees; both zero removes them (the course is free). The currency cannot
     change once a fellowship is awarded, as their amounts are in it."""
-    currency = (currency or "").strip().upper()
+    currency = currency.strip().upper()
     if not is_currency(currency):
         raise FieldErrors.single(_l("Choose a currency."), "currency")
     errors: dict[str | None, list] = {}

@@ -71,14 +71,13 @@ def save_fund(
         if fees is None:
             raise FieldErrors.single(_l("Set the course's fees before a budget."), "budget")
         budget = check_amount(budget, fees.currency, field="budget")
-    clash = db.session.scalar(
-        sa.select(FellowshipFund.id).where(
-            FellowshipFund.course_id == course.id,
-            sa.func.lower(FellowshipFund.funder) == funder.lower(),
-            FellowshipFund.id != (fund.id if fund else -1),
-        )
+    same_name = sa.select(FellowshipFund.id).where(
+        FellowshipFund.course_id == course.id,
+        sa.func.lower(FellowshipFund.funder) == funder.lower(),
     )
-    if clash is not None:
+    if fund is not None:
+        same_name = same_name.where(FellowshipFund.id != fund.id)
+    if db.session.scalar(same_name) is not None:
         raise FieldErrors.single(_l("This funder already has an allocation."), "funder")
     if fund is not None:
         used = usage(fund)
@@ -151,8 +150,9 @@ def usage(
 
 
 def covered(fellowship: Fellowship, total: Decimal) -> Decimal:
-    if fellowship.kind == FellowshipKind.FULL or fellowship.amount is None:
+    if fellowship.kind == FellowshipKind.FULL:
         return total
+    assert fellowship.amount is not None  # a partial fellowship has its amount
     return min(fellowship.amount, total)
 
 
@@ -299,7 +299,7 @@ def _record(registration: Registration, action: str, actor: User, note: str) -> 
             action=action,
             from_status=registration.status,
             to_status=registration.status,
-            note=note[:500],
+            note=note,  # at most 200 + 40 characters: the funder's name is limited
         )
     )
 

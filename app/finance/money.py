@@ -64,7 +64,8 @@ def parse_amount(
         raise FieldErrors.single(_l("Enter an amount."), field)
     commas, dots = cleaned.count(","), cleaned.count(".")
     if commas and dots:
-        mark, group = (",", ".") if cleaned.rfind(",") > cleaned.rfind(".") else (".", ",")
+        mark = cleaned[max(cleaned.rfind(","), cleaned.rfind("."))]
+        group = "." if mark == "," else ","
         whole, _mark, fraction = cleaned.rpartition(mark)
         cleaned = f"{_ungrouped(whole, group)}.{fraction}"
     elif commas > 1:
@@ -116,9 +117,9 @@ def check_amount(amount: Decimal, currency: str, *, field: str, allow_zero: bool
 def format_money(amount: Decimal, currency: str, locale: str | None = None) -> str:
     """``1 250,00 €`` in French, ``€1,250.00`` in English: the reader's way of writing it."""
     return numbers.format_currency(
-        amount, currency, locale=locale or str(get_locale() or "en"), currency_digits=True
+        amount, currency, locale=locale or str(get_locale()), currency_digits=True
     )
 
 
 def currency_name(code: str, locale: str | None = None) -> str:
-    return numbers.get_currency_name(code, locale=locale or str(get_locale() or "en"))
+    return numbers.get_currency_name(code, locale=locale or str(get_locale()))

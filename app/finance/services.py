@@ -280,7 +280,7 @@ def request_of(registration: Registration) -> FinanceRequest | None:
     )
 
 
-def copy_finance(course: Course, new: Course, *, actor: User | None = None) -> None:
+def copy_finance(course: Course, new: Course, *, actor: User) -> None:
     """A new edition keeps the fees, the cancellation policy and the funders' allocations
     (not the awards); its fees are set by ``actor``, who made the edition."""
     fees = fees_of(course)
@@ -291,7 +291,7 @@ def copy_finance(course: Course, new: Course, *, actor: User | None = None) -> N
                 currency=fees.currency,
                 tuition=fees.tuition,
                 subsistence=fees.subsistence,
-                updated_by_id=actor.id if actor else None,
+                updated_by_id=actor.id,
             )
         )
     for rule in cancellation_rules(course):
@@ -431,7 +431,7 @@ def update_request(
             action="billing_updated",
             from_status=registration.status,
             to_status=registration.status,
-            note=f"{billing.payer_kind.value}: {values['billing_name']}"[:500],
+            note=f"{billing.payer_kind.value}: {values['billing_name']}",
         )
     )
     db.session.flush()

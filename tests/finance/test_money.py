@@ -37,6 +37,7 @@ def refusal(call, *args, **kwargs) -> tuple[str | None, list[str]]:
         ("2450.5", "EUR", "2450.50"),
         ("2450,50", "EUR", "2450.50"),
         (" 2 450,50 ", "EUR", "2450.50"),
+        ("\t2450.50\n", "EUR", "2450.50"),
         (f"2{NNBSP}450,50", "EUR", "2450.50"),  # as French is written (Babel's narrow space)
         (f"2{NBSP}450,50", "EUR", "2450.50"),
         ("2'450.50", "CHF", "2450.50"),

@@ -73,6 +73,7 @@ def test_without_fees_nobody_owes_anything(organiser):
     free = make_course(slug="webinar")
     ana = person(free, "Ana Souza")
     assert services.balance(ana) == services.NO_FEES
+    assert services.Balance("", 0, 0, 0, None, None, None, 0) == services.NO_FEES
     assert (services.NO_FEES.has_fees, services.NO_FEES.due, services.NO_FEES.total) == (
         False,
         0,
