@@ -41,11 +41,15 @@ def test_organisers_see_every_tab_in_four_groups(app):
                 "followup",
                 "team",
                 "questions",
+                "fees",
                 "evaluation",
                 "ratings",
             ],
         ),
-        ("Participants", ["selection", "participants", "messages", "announcements", "alumni"]),
+        (
+            "Participants",
+            ["selection", "participants", "fellowships", "messages", "announcements", "alumni"],
+        ),
         ("On site", ["attendance", "checkin", "certificates"]),
         ("Online phase", ["handins", "materials", "discussions", "progress", "results"]),
     ]
