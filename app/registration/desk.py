@@ -40,6 +40,8 @@ from app.courses.permissions import (
 from app.endorsement import services as endorsement
 from app.endorsement.forms import WaiveForm
 from app.extensions import db
+from app.finance import fellowships as finance_fellowships
+from app.finance import services as finance_services
 from app.finance.desk import finance_panel
 from app.messages import services as message_services
 from app.registration import exports, services
@@ -275,6 +277,8 @@ def index(slug: str) -> str:
         filter_args=filter_query(filters, form),
         statuses=list(RegistrationStatus),
         has_documents=documents.asks_documents(course),
+        balances=finance_services.balances(course, registrations),
+        fund_lines=finance_fellowships.summaries(course),
     )
 
 

@@ -744,3 +744,25 @@ def test_the_money_answers_are_checked_with_the_rest_of_the_form(client, upcomin
     assert "Tell us why you need a fellowship." in html
     assert "Enter the address for the invoice." in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+
+def test_the_desk_list_shows_what_each_owes(client, course, neighbour, organiser, sdc):
+    ana = make_registration(course, make_user(name="Ana Souza"))
+    make_registration(course, make_user(name="Ana Sousa"), status=S.SUBMITTED)
+    fellowships.award(ana, sdc, FellowshipKind.PARTIAL, amount=D("600"), actor=organiser)
+    db.session.commit()
+    login(client, organiser)
+    compact = " ".join(page(client, f"/courses/{course.slug}/participants").split())
+    assert '<th scope="col" class="num">Owes after the fellowship</th>' in compact
+    assert (
+        '<td class="num">€3,000.50<br><span class="meta">Partial fellowship</span></td>' in compact
+    )
+    assert '<td class="num">€0.00</td>' in compact  # the applicant owes nothing yet
+    assert (
+        "<strong>SDC</strong>: 0 full and 1 partial awarded, €600.00 · left: 2 full 0 partial "
+        "€8,400.00</li>"
+    ) in compact
+    free = make_course(slug="webinar", organisers=(organiser,))
+    make_registration(free, make_user(name="Bruno"))
+    db.session.commit()
+    assert "Owes after the fellowship" not in page(client, f"/courses/{free.slug}/participants")
