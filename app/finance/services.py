@@ -265,7 +265,7 @@ def for_my_courses(registrations: Sequence[Registration], *, now: datetime) -> d
         found[r.id] = MyFinance(
             balance=owed,
             charge=_charge(r, owed, course_rules, now) if confirmed else None,
-            can_edit_billing=r.status in OPEN_STATUSES,
+            can_edit_billing=r.status in OPEN_STATUSES or owed.due > 0,
         )
     return found
 
@@ -411,8 +411,9 @@ def update_request(
     registration: Registration, billing: BillingDetails, *, actor: User
 ) -> FinanceRequest:
     """The participant corrects who is invoiced (from "My courses"); recorded in the history.
-    Not for a cancelled or refused application. (Once invoiced, app.invoices refuses it.)"""
-    if registration.status not in OPEN_STATUSES:
+    Not for a cancelled or refused application, unless a late cancellation still owes the
+    policy's share. (Once invoiced, app.invoices refuses it.)"""
+    if registration.status not in OPEN_STATUSES and not balance(registration).due:
         raise BillingLocked(_l("The billing details of a closed application cannot change."))
     if fees_of(registration.course) is None:
         raise BillingLocked(_l("The course has no fees: there is nothing to invoice."))

@@ -407,6 +407,15 @@ def test_billing_details_of_a_closed_application_or_a_free_course_stay(course, o
     with pytest.raises(services.BillingLocked) as caught:
         services.update_request(free, billing(), actor=free.user)
     assert str(caught.value) == "The course has no fees: there is nothing to invoice."
+    # Cancelled a week before the start: all of it is due, and invoiced to someone.
+    late = person(course, "Ana Sousa")
+    cancel_at(late, SEVEN_DAYS)
+    assert services.update_request(late, billing(), actor=late.user).billing_name == (
+        "Municipality of Belo Horizonte"
+    )
+    assert services.for_my_courses([late], now=SEVEN_DAYS)[late.id].can_edit_billing is True
+    db.session.delete(services.request_of(late))
+    db.session.execute(sa.delete(RegistrationEvent))
     ana = person(course, "Ana Souza")
     with pytest.raises(FieldErrors):
         services.update_request(ana, billing(billing_name=""), actor=ana.user)
