@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.evaluation.results_routes import bp as results_bp
     from app.evaluation.routes import bp as evaluation_bp
     from app.feeds.routes import bp as feeds_bp
+    from app.finance import fellowship_routes as _fellowship_routes  # noqa: F401 - on finance_bp
     from app.finance.routes import bp as finance_bp
     from app.followup import handin_routes as _handin_routes  # noqa: F401 - on followup_bp
     from app.followup.routes import bp as followup_bp

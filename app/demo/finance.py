@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.courses.models import Course
 from app.extensions import db
 from app.finance import fees as fee_rules
-from app.finance import fellowships, services
+from app.finance import fellowships, requests, services
 from app.finance.models import FellowshipKind, PayerKind
 from app.registration.models import Registration
 
@@ -91,16 +91,16 @@ def seed_applicant_requests(course: Course, organiser: User) -> None:
         return
     for n, registration in enumerate(people):
         wants = n < len(JUSTIFICATIONS)
-        billing = services.BillingDetails(PayerKind.PARTICIPANT)
+        billing = requests.BillingDetails(PayerKind.PARTICIPANT)
         if n == 2:
-            billing = services.BillingDetails(
+            billing = requests.BillingDetails(
                 PayerKind.EMPLOYER,
                 billing_name=registration.organisation or "Municipality",
                 billing_address="Town hall, main square\n1000 City",
                 billing_email="finance@example.org",
                 billing_reference="PO 2027/014",
             )
-        services.save_request(
+        requests.save_request(
             registration,
             wants_fellowship=wants,
             justification=JUSTIFICATIONS[n] if wants else "",

@@ -29,7 +29,7 @@ def finance_panel(course: Course, registration: Registration) -> FinancePanel | 
     fees = fee_rules.fees_of(course)
     if fees is None:
         return None
-    from app.finance.routes import award_form_for
+    from app.finance.fellowship_routes import award_form_for
 
     funds = fellowships.funds(course)
     form = None

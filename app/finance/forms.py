@@ -32,7 +32,7 @@ from app.finance.fees import MAX_DAYS_BEFORE
 from app.finance.fellowships import MAX_COUNT
 from app.finance.models import FUNDER_MAX_LENGTH, FellowshipKind, PayerKind
 from app.finance.money import currency_codes, currency_name, decimals
-from app.finance.services import (
+from app.finance.requests import (
     BILLING_LIMITS,
     JUSTIFICATION_MAX,
     NEEDED_FOR_OTHERS,

@@ -42,6 +42,7 @@ from app.evaluation import ratings as session_ratings
 from app.evaluation import services as evaluation_services
 from app.extensions import db, limiter
 from app.finance import fees as finance_fees
+from app.finance import requests as finance_requests
 from app.finance import services as finance
 from app.finance.forms import FinanceFields, add_field_errors, with_finance
 from app.followup.models import FollowupActivity
@@ -239,7 +240,7 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
             if isinstance(form, EndorserFields):
                 endorsement.request_endorsement(registration, form.endorser_data(), actor=user)
             if isinstance(form, FinanceFields):
-                finance.save_request(
+                finance_requests.save_request(
                     registration,
                     wants_fellowship=bool(form.wants_fellowship.data),
                     justification=form.justification.data or "",

@@ -16,7 +16,7 @@ from app.courses.models import CoursePartner, Organisation, PartnerRole
 from app.db import now_utc
 from app.extensions import db
 from app.finance import fees as fee_rules
-from app.finance import fellowships, services
+from app.finance import fellowships, requests, services
 from app.finance.models import FellowshipKind, FinanceRequest, PayerKind
 from app.registration.models import Registration, RegistrationEvent
 from app.registration.models import RegistrationStatus as S
@@ -360,19 +360,19 @@ def test_an_allocation_in_use_cannot_go_below_or_be_removed(client, course, orga
 
 def test_requests_are_listed_with_their_justification(client, course, organiser, sdc):
     asked = make_registration(course, make_user(name="Ana Souza"), status=S.SUBMITTED)
-    services.save_request(
+    requests.save_request(
         asked,
         wants_fellowship=True,
         justification="My municipality has no training budget this year.",
-        billing=services.BillingDetails(PayerKind.PARTICIPANT),
+        billing=requests.BillingDetails(PayerKind.PARTICIPANT),
         actor=asked.user,
     )
     silent = make_registration(course, make_user(name="Ana Sousa"))
-    services.save_request(
+    requests.save_request(
         silent,
         wants_fellowship=False,
         justification="",
-        billing=services.BillingDetails(PayerKind.PARTICIPANT),
+        billing=requests.BillingDetails(PayerKind.PARTICIPANT),
         actor=silent.user,
     )
     db.session.commit()
@@ -489,11 +489,11 @@ def test_awards_stay_within_the_course(client, course, neighbour, organiser, sdc
 
 def test_the_desk_shows_what_each_participant_owes(client, course, organiser, sdc):
     ana = make_registration(course, make_user(name="Ana Souza"))
-    services.save_request(
+    requests.save_request(
         ana,
         wants_fellowship=True,
         justification="No budget at my office.",
-        billing=services.BillingDetails(
+        billing=requests.BillingDetails(
             PayerKind.EMPLOYER, billing_name="City of Quito", billing_address="Av. 10 de Agosto"
         ),
         actor=ana.user,
