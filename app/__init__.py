@@ -79,6 +79,7 @@ def _import_models() -> None:
     from app.feeds import models as _feeds  # noqa: F401
     from app.finance import models as _finance  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
+    from app.invoices import models as _invoices  # noqa: F401
     from app.mail import models as _mail  # noqa: F401
     from app.materials import models as _materials  # noqa: F401
     from app.materials import services as _materials_services  # noqa: F401
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.finance.routes import bp as finance_bp
     from app.followup import handin_routes as _handin_routes  # noqa: F401 - on followup_bp
     from app.followup.routes import bp as followup_bp
+    from app.invoices.routes import bp as invoices_bp
     from app.materials.routes import bp as materials_bp
     from app.messages.routes import bp as messages_bp
     from app.modules.routes import bp as modules_bp
@@ -149,5 +151,6 @@ def _register_blueprints(app: Flask) -> None:
         alumni_bp,
         messages_bp,
         finance_bp,
+        invoices_bp,
     ):
         app.register_blueprint(bp)

@@ -68,6 +68,21 @@ DEFAULTS: dict[str, Any] = {
     # The most all the documents of one application may weigh together (each file question
     # has its own limit too, 10 MB unless the organisers set another).
     "APPLICATION_DOCUMENTS_MAX_BYTES": 25 * 1024 * 1024,
+    # The centre that runs the courses, printed on its documents (invoices, visa letters).
+    # Neutral placeholders: set the real ones in instance/config.py. CENTRE_ADDRESS is several
+    # lines (one per line of the postal address).
+    "CENTRE_NAME": "Training Centre",
+    "CENTRE_ADDRESS": "",
+    "CENTRE_EMAIL": "",
+    "CENTRE_PHONE": "",
+    "CENTRE_WEBSITE": "",
+    # Invoices only: the centre's tax (VAT) number, its bank details (several lines: bank, IBAN,
+    # BIC), the prefix of its invoice numbers (INV-2027-0001; pro-formas INV-PF-…, credit notes
+    # INV-CN-…; a new prefix starts new series) and the days an invoice gives to pay.
+    "CENTRE_TAX_ID": "",
+    "CENTRE_BANK_DETAILS": "",
+    "INVOICE_PREFIX": "INV",
+    "INVOICE_DUE_DAYS": 30,
 }
 
 # Secret keys that tutorials and templates hand out: never good enough in production.

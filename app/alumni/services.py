@@ -39,7 +39,7 @@ from app.db import now_utc
 from app.extensions import db
 from app.mail.services import queue_mail
 from app.registration.models import Registration, RegistrationStatus
-from app.registration.services import RegistrationClosedReason, closed_reason
+from app.registration.services import RegistrationClosedReason, closed_reason, lock_seats
 
 
 class AlumniError(FieldErrors):
@@ -181,6 +181,9 @@ def invite(
     ``target``: one mail each through the outbox, in their language, and one invitation kept
     each with who sent it and when."""
     now = now or now_utc()
+    # Two organisers sending at the same second: the second waits here, then finds everyone
+    # invited (the course row's lock, as for seats) instead of failing on the unique key.
+    lock_seats(target)
     check_may_invite(source, target, actor=actor, now=now)
     invitations = []
     apply_url = external_url("registration.apply", slug=target.slug)

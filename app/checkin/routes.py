@@ -131,8 +131,10 @@ def badges(slug: str) -> Response:
     if wanted:
         registrations = [r for r in registrations if r.id in wanted]
     codes = services.codes_for(registrations)
-    db.session.commit()
     content = render_badges(course, registrations, codes, BadgeLayout(form.layout.data))
+    # Committed after rendering: a commit expires the rows, and reading them again would cost
+    # a query per badge.
+    db.session.commit()
     response = Response(content, mimetype="application/pdf")
     filename = f"{course.slug}-badges.pdf"
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -31,12 +31,13 @@ PAST_AWARDS = (
     (7, FellowshipKind.PARTIAL, Decimal("1150.00")),
     (10, FellowshipKind.FULL, None),
 )
-JUSTIFICATIONS = (
-    "My municipality has no training budget this year; I coordinate the services for "
+# The applicants (by order of application) who ask for a fellowship, and why.
+ASKING = {
+    1: "My municipality has no training budget this year; I coordinate the services for "
     "newcomers and would share the course with my team.",
-    "Our small organisation works with returning migrants on a project grant that does not "
-    "cover training abroad.",
-)
+    3: "Our small organisation works with returning migrants on a project grant that does "
+    "not cover training abroad.",
+}
 
 
 def seed_fees(course: Course, organiser: User) -> None:
@@ -84,13 +85,14 @@ def seed_past_awards(course: Course, organiser: User) -> None:
 
 
 def seed_applicant_requests(course: Course, organiser: User) -> None:
-    """The open edition's applicants: two ask for a fellowship, one is paid for by their
-    employer; the donor awards one full and one partial fellowship."""
+    """The open edition's applicants: the second and the fourth ask for a fellowship, the third
+    is paid for by their employer; the donor awards the fourth a full fellowship and the second
+    a partial one (the first pays herself and is invoiced: app.invoices.demo)."""
     people = _registrations(course)
     if not people or services.request_of(people[0]) is not None:
         return
     for n, registration in enumerate(people):
-        wants = n < len(JUSTIFICATIONS)
+        asking = n in ASKING
         billing = requests.BillingDetails(PayerKind.PARTICIPANT)
         if n == 2:
             billing = requests.BillingDetails(
@@ -102,13 +104,14 @@ def seed_applicant_requests(course: Course, organiser: User) -> None:
             )
         requests.save_request(
             registration,
-            wants_fellowship=wants,
-            justification=JUSTIFICATIONS[n] if wants else "",
+            wants_fellowship=asking,
+            justification=ASKING[n] if asking else "",
             billing=billing,
             actor=registration.user,
         )
     donor, _centre = _funds(course)
-    fellowships.award(people[0], donor, FellowshipKind.FULL, actor=organiser)
+    if len(people) > 3:
+        fellowships.award(people[3], donor, FellowshipKind.FULL, actor=organiser)
     if len(people) > 1:
         fellowships.award(
             people[1], donor, FellowshipKind.PARTIAL, amount=Decimal("1800.00"), actor=organiser

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.finance import fees as finance
 from app.followup.models import ActivityKind, Submission, SubmissionVersion
 from app.followup.services import ActivityData, create_activity
+from app.invoices.demo import seed_invoices
 from app.modules.models import Module
 from app.modules.services import seed_modules
 from app.registration import services as registration_services
@@ -110,6 +111,8 @@ def seed_demo(today: date) -> DemoReport:
         demo_finance.seed_fees(upcoming, organiser)
     demo_finance.seed_applicant_requests(upcoming, organiser)
     report.upcoming_slug = upcoming.slug
+    if seed_invoices(upcoming, organiser, now=local_to_utc(today, time(12, 0), upcoming.timezone)):
+        report.created.append(f"invoices and a payment on {upcoming.slug}")
     db.session.flush()
     return report
 

@@ -49,7 +49,8 @@ def save_fund(
     fund: FellowshipFund | None = None,
     actor: User,
 ) -> FellowshipFund:
-    """Create or change a funder's allocation. It cannot drop below what is already awarded."""
+    """Create or change a funder's allocation. It cannot drop below what is already awarded.
+    A limit left None is no limit of that kind (the centre's own fellowships may have none)."""
     funder = " ".join((funder or "").split())
     if not funder:
         raise FieldErrors.single(_l("Name the funder."), "funder")
@@ -60,10 +61,6 @@ def save_fund(
             raise FieldErrors.single(
                 _l("A number of fellowships is between 0 and %(max)d.", max=MAX_COUNT), field
             )
-    if full_count is None and partial_count is None and budget is None:
-        raise FieldErrors.single(
-            _l("Give a number of full or partial fellowships, or a budget."), None
-        )
     if fund is not None and fund.course_id != course.id:
         raise FellowshipUnavailable(_l("This funder does not fund this course."))
     fees = fees_of(course)

@@ -7,7 +7,7 @@ payments (app.invoices) build on ``balance``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -213,54 +213,29 @@ class MyFinance:
     can_edit_billing: bool
 
 
-def for_my_courses(registrations: Sequence[Registration], *, now: datetime) -> dict[int, MyFinance]:
-    """``MyFinance`` of each registration to a course with fees, by id, in a few queries."""
-    course_ids = {r.course_id for r in registrations}
-    fees_by_course = {
-        f.course_id: f
-        for f in db.session.scalars(
-            sa.select(CourseFees).where(CourseFees.course_id.in_(course_ids))
-        )
-    }
-    charged = [r for r in registrations if r.course_id in fees_by_course]
+def for_my_courses(
+    registrations: Sequence[Registration], balances: Mapping[int, Balance], *, now: datetime
+) -> dict[int, MyFinance]:
+    """``MyFinance`` of each registration to a course with fees, by id. ``balances``: what each
+    owes, as ``balance`` has it, read in a batch by the caller (app.invoices.dues reads them for
+    the page's invoices too); only the cancellation rules are read here, in one query."""
+    charged = [r for r in registrations if r.id in balances and balances[r.id].has_fees]
     if not charged:
         return {}
     rules: dict[int, list[CancellationRule]] = {}
     for rule in db.session.scalars(
         sa.select(CancellationRule)
-        .where(CancellationRule.course_id.in_(fees_by_course))
+        .where(CancellationRule.course_id.in_({r.course_id for r in charged}))
         .order_by(CancellationRule.days_before.desc())
     ):
         rules.setdefault(rule.course_id, []).append(rule)
-    ids = [r.id for r in charged]
-    awarded = {
-        f.registration_id: f
-        for f in db.session.scalars(
-            sa.select(Fellowship)
-            .where(Fellowship.registration_id.in_(ids))
-            .options(joinedload(Fellowship.fund))
-        )
-    }
-    cancelled: dict[int, datetime] = {
-        registration_id: when
-        for registration_id, when in db.session.execute(
-            _cancellations().where(RegistrationEvent.registration_id.in_(ids))
-        )
-    }
     found = {}
     for r in charged:
-        course_rules = rules.get(r.course_id, [])
-        owed = _balance(
-            r,
-            fees_by_course[r.course_id],
-            awarded.get(r.id),
-            cancelled.get(r.id) if r.status == RegistrationStatus.CANCELLED else None,
-            course_rules,
-        )
+        owed = balances[r.id]
         confirmed = r.status == RegistrationStatus.CONFIRMED
         found[r.id] = MyFinance(
             balance=owed,
-            charge=_charge(r, owed, course_rules, now) if confirmed else None,
+            charge=_charge(r, owed, rules.get(r.course_id, []), now) if confirmed else None,
             can_edit_billing=r.status in OPEN_STATUSES or owed.due > 0,
         )
     return found

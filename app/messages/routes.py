@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.timeutil import display_timezone
 from app.courses.models import Course
@@ -20,7 +21,7 @@ from app.db import now_utc
 from app.extensions import db
 from app.messages import placeholders, services
 from app.messages.forms import CancelForm, ComposeForm, compose_form
-from app.messages.models import CourseMessage, MessageStatus
+from app.messages.models import CourseMessage, CourseMessageRecipient, MessageStatus
 from app.progress import services as progress
 from app.registration import exports
 from app.registration.desk import filter_form_for, filter_query
@@ -36,7 +37,18 @@ def _helpers() -> dict[str, object]:
 
 
 def _get_message_or_404(course: Course, message_id: int) -> CourseMessage:
-    message = db.session.get(CourseMessage, message_id)
+    # The page lists every recipient with their registration and outbox copy: load them
+    # together, or each row costs two queries more.
+    message = db.session.get(
+        CourseMessage,
+        message_id,
+        options=[
+            selectinload(CourseMessage.recipients).options(
+                joinedload(CourseMessageRecipient.registration),
+                joinedload(CourseMessageRecipient.outbox),
+            )
+        ],
+    )
     if message is None or message.course_id != course.id:
         abort(404)
     return message

@@ -47,6 +47,7 @@ from app.finance import services as finance
 from app.finance.forms import FinanceFields, add_field_errors, with_finance
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
+from app.invoices import dues as invoice_dues
 from app.progress.services import Checklist, checklist
 from app.registration import services
 from app.registration.forms import (
@@ -372,6 +373,12 @@ def my_courses() -> str:
         if not r.course.is_online and r.course.status == CourseStatus.PUBLISHED
     )
     evaluations = evaluation_services.participant_states(registrations)
+    accounts = invoice_dues.accounts(registrations)
+    my_accounts = {
+        registration_id: account
+        for registration_id, account in accounts.items()
+        if account.balance.due > 0 or account.documents
+    }
     for item in items:
         item.evaluation = evaluations.get(item.registration.id)
     # Courses the user helps run (facilitators have no other way in to the desk).
@@ -391,9 +398,12 @@ def my_courses() -> str:
         rating_course_ids=rating,
         can_name_endorser=endorsement.can_name_endorser,
         checkin_codes=checkin_codes,
-        finances=finance.for_my_courses(registrations, now=now_utc()),
+        finances=finance.for_my_courses(
+            registrations, {rid: a.balance for rid, a in accounts.items()}, now=now_utc()
+        ),
         format_code=checkin_services.format_code,
         qr_svg_data_uri=qr_svg_data_uri,
+        my_accounts=my_accounts,
     )
     db.session.commit()
     return page

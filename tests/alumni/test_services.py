@@ -4,6 +4,7 @@ invitations kept with who and when, and the prefilled application."""
 from __future__ import annotations
 
 import email
+import threading
 from datetime import date
 from email import policy
 
@@ -11,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
+from app.accounts.models import User
 from app.alumni import services
 from app.alumni.models import AlumniInvitation
-from app.courses.models import CourseStatus
+from app.courses.models import Course, CourseStatus, CourseTranslation
 from app.extensions import db
 from app.registration import services as registration_services
 from app.registration.models import Gender, OrganisationType, RegistrationStatus
@@ -423,3 +425,67 @@ def test_two_applications_of_the_same_instant_the_later_one_prefills(alumni: Alu
     second.created_at = first.created_at = at(2018, 2, 1)
     db.session.commit()
     assert services.previous_application(cast.ana) == second
+
+
+def _invite_in_own_worker(app, ids, barrier, outcomes):
+    source_id, target_id, actor_id = ids
+    with app.app_context():
+        try:
+            source, target = db.session.get(Course, source_id), db.session.get(Course, target_id)
+            actor = db.session.get(User, actor_id)
+            db.session.commit()
+            barrier.wait(timeout=30)
+            sent = services.invite(source, target, actor=actor, now=NOW)
+            db.session.commit()
+            outcomes.append(len(sent))
+        except Exception as exc:  # recorded and asserted on below
+            db.session.rollback()
+            outcomes.append(f"error: {type(exc).__name__}: {exc}")
+        finally:
+            db.session.remove()
+
+
+def test_two_organisers_sending_at_once_invite_each_person_once(app, alumni: Alumni):
+    cast = alumni.cast
+    alumni.consent(cast.ana, cast.lucia)
+    ids = [
+        (alumni.past.id, alumni.edition.id, who.id) for who in (cast.organiser, cast.co_organiser)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+    threads = [
+        threading.Thread(target=_invite_in_own_worker, args=(app, i, barrier, outcomes))
+        for i in ids
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes, key=str) == [0, 2], outcomes
+    db.session.expire_all()
+    assert len(invitations()) == 2
+    assert len(outbox()) == 2
+
+
+def test_the_invitation_names_both_courses_in_the_reader_s_language(alumni: Alumni):
+    cast = alumni.cast
+    alumni.past.translations.append(
+        CourseTranslation(locale="fr", title="Gestion de la migration au niveau local (2017)")
+    )
+    alumni.edition.translations.append(
+        CourseTranslation(locale="fr", title="Gestion de la migration au niveau local (2018)")
+    )
+    alumni.consent(cast.ana, cast.tesfaye)
+    services.invite(alumni.past, alumni.edition, actor=cast.organiser, now=NOW)
+    db.session.commit()
+    bodies = {
+        m.recipient: email.message_from_bytes(m.raw, policy=policy.default)
+        .get_body(preferencelist=("plain",))
+        .get_content()
+        for m in outbox()
+    }
+    french = bodies["ana.souza@example.org"]
+    assert "Gestion de la migration au niveau local (2017)" in french
+    assert "Gestion de la migration au niveau local (2018)" in french
+    english = bodies[cast.tesfaye.email]
+    assert "(2017)" not in english and "(2018)" not in english

@@ -31,6 +31,16 @@ def test_four_of_five_days_and_the_required_assignment_done_is_eligible(eligible
     assert result.reasons == [] and result.missing_activities == []
 
 
+def test_an_evaluation_still_to_answer_says_where_to_answer_it(eligible):
+    # The caller that loaded it for many registrations says the evaluation is missing.
+    result = services.certificate_eligibility(eligible, evaluation_missing=True)
+    assert not result and result.evaluation_missing
+    assert reasons(result) == [
+        "Evaluation not completed yet: answer the end-of-course evaluation (linked "
+        "from “My courses”) while it is open."
+    ]
+
+
 def test_three_days_is_not_enough(course, participant, required_assignment, organiser):
     registration = make_registration(course, participant)
     attend(registration, 3)

@@ -48,7 +48,15 @@ def test_organisers_see_every_tab_in_four_groups(app):
         ),
         (
             "Participants",
-            ["selection", "participants", "fellowships", "messages", "announcements", "alumni"],
+            [
+                "selection",
+                "participants",
+                "fellowships",
+                "invoices",
+                "messages",
+                "announcements",
+                "alumni",
+            ],
         ),
         ("On site", ["attendance", "checkin", "certificates"]),
         ("Online phase", ["handins", "materials", "discussions", "progress", "results"]),

@@ -119,8 +119,9 @@ def test_an_applicant_asks_for_a_fellowship_and_is_awarded_a_partial_one(new_pag
     phone.goto("/my/courses")
     check_a11y(phone)
     card = phone.locator(".course-card", has_text=TITLE)
-    card.locator("summary", has_text="Fees: you owe €1,800.25").click()
+    card.locator("summary", has_text="Your fees, fellowship and billing details").click()
     expect(card.locator(".my-fees")).to_contain_text("Swiss Development Cooperation")
+    expect(card.locator(".my-fees")).to_contain_text("€1,800.25")
     card.locator("summary", has_text="Cancel my registration").click()
     expect(card.locator(".cancel-charge")).to_have_text(
         "If you cancel today, 50 % of the fees is due: €900.13."

@@ -94,7 +94,6 @@ def test_an_allocation_is_kept_as_given(course, neighbour, organiser):
         ({"full": 1001}, {"full_count": ["A number of fellowships is between 0 and 1000."]}),
         ({"partial": -1}, {"partial_count": ["A number of fellowships is between 0 and 1000."]}),
         ({"partial": 1001}, {"partial_count": ["A number of fellowships is between 0 and 1000."]}),
-        ({"full": None}, {None: ["Give a number of full or partial fellowships, or a budget."]}),
         ({"budget": "-1"}, {"budget": ["The amount cannot be negative."]}),
         ({"budget": "100.001"}, {"budget": ["EUR amounts have at most 2 decimals."]}),
         ({"funder": "sdc"}, {"funder": ["This funder already has an allocation."]}),
@@ -459,3 +458,17 @@ def test_usage_at_other_fees_and_without_one_award(course, organiser):
         course, currency="EUR", tuition=D("600"), subsistence=D("0"), actor=organiser
     )
     assert fellowships.usage(sdc).amount == D("1200.00")
+
+
+def test_an_allocation_without_limits_awards_freely(course, organiser):
+    centre = save(course, organiser, "ITC-ILO")
+    assert (centre.full_count, centre.partial_count, centre.budget) == (None, None, None)
+    for name in ("Ana Souza", "Ana Sousa", "Anna Souza"):
+        fellowships.award(person(course, name), centre, FULL, actor=organiser)
+    [line] = fellowships.summaries(course)
+    assert (line.used.full, line.full_left, line.partial_left, line.budget_left) == (
+        3,
+        None,
+        None,
+        None,
+    )

@@ -15,7 +15,7 @@ from app.registration.models import RegistrationEvent
 from app.registration.models import RegistrationStatus as S
 from tests.factories import make_course, make_registration, make_user
 from tests.finance.test_balance import cancel_at
-from tests.finance.test_services import SEVEN_DAYS
+from tests.finance.test_services import SEVEN_DAYS, my_finance
 
 
 def person(course, name, status=S.CONFIRMED):
@@ -216,7 +216,7 @@ def test_billing_details_of_a_closed_application_or_a_free_course_stay(course, o
     assert requests.update_request(late, billing(), actor=late.user).billing_name == (
         "Municipality of Belo Horizonte"
     )
-    assert services.for_my_courses([late], now=SEVEN_DAYS)[late.id].can_edit_billing is True
+    assert my_finance([late], now=SEVEN_DAYS)[late.id].can_edit_billing is True
     db.session.delete(services.request_of(late))
     db.session.execute(sa.delete(RegistrationEvent))
     ana = person(course, "Ana Souza")

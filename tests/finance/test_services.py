@@ -27,6 +27,13 @@ THIRTY_DAYS = datetime(2017, 10, 20, 22, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 
+def my_finance(registrations, *, now):
+    """What "My courses" shows of money, the balances read one by one."""
+    return services.for_my_courses(
+        registrations, {r.id: services.balance(r) for r in registrations}, now=now
+    )
+
+
 def person(course, name, status=S.CONFIRMED):
     return make_registration(course, make_user(name=name), status=status)
 
@@ -77,7 +84,7 @@ def test_without_fees_nobody_owes_anything(organiser):
     )
     assert services.balances(free, [ana]) == {}
     assert services.cancellation_charge(ana, SEVEN_DAYS) is None
-    assert services.for_my_courses([ana], now=SEVEN_DAYS) == {}
+    assert my_finance([ana], now=SEVEN_DAYS) == {}
 
 
 @pytest.mark.parametrize("status", [S.SUBMITTED, S.WAITLISTED, S.REJECTED])
@@ -158,7 +165,7 @@ def test_balances_of_a_list_match_one_by_one(course, neighbour, sdc, organiser):
 def test_what_cancelling_would_cost_either_side_of_midnight(course, when, expected):
     ana = person(course, "Ana Souza")
     assert services.cancellation_charge(ana, when) == expected
-    assert services.for_my_courses([ana], now=when)[ana.id].charge == expected
+    assert my_finance([ana], now=when)[ana.id].charge == expected
 
 
 def test_cancelling_costs_nothing_to_whom_owes_nothing(course, sdc, organiser):
@@ -198,7 +205,7 @@ def test_my_courses_money_per_registration(course, neighbour, sdc, organiser):
         gone.course, currency="EUR", tuition=D("10"), subsistence=D("0"), actor=organiser
     )
     fellowships.award(here, sdc, PARTIAL, amount=D("600.50"), actor=organiser)
-    found = services.for_my_courses([here, there, nothing, gone], now=SEVEN_DAYS)
+    found = my_finance([here, there, nothing, gone], now=SEVEN_DAYS)
     assert set(found) == {here.id, there.id, gone.id}
     assert found[here.id] == services.MyFinance(
         balance=services.balance(here),

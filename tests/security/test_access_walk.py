@@ -44,12 +44,14 @@ from app.evaluation.questionnaire import create_evaluation
 from app.extensions import db
 from app.feeds.models import FeedKind
 from app.feeds.services import create_feed_token
-from app.finance import fees as finance_fees
 from app.finance import fellowships as finance_fellowships
+from app.finance.fees import set_fees
 from app.finance.models import FellowshipKind
 from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
+from app.invoices import services as invoice_services
+from app.invoices.models import DocumentKind
 from app.materials.services import MaterialData, add_material
 from app.messages.services import Version
 from app.messages.services import compose as compose_message
@@ -283,6 +285,16 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "materials.manage": TEAM,
     "materials.move": TEAM,
     # The organisers' own mail (app/messages/routes.py).
+    # Money: the course's organisers; a participant's own documents, to nobody else.
+    "invoices.cancel": MANAGERS,
+    "invoices.export_invoices": MANAGERS,
+    "invoices.export_payments": MANAGERS,
+    "invoices.index": MANAGERS,
+    "invoices.issue": MANAGERS,
+    "invoices.my_pdf": OWNER,
+    "invoices.pdf": MANAGERS,
+    "invoices.record_payment": MANAGERS,
+    "invoices.show": MANAGERS,
     "messages.cancel": MANAGERS,
     "messages.compose": MANAGERS,
     "messages.index": MANAGERS,
@@ -520,20 +532,28 @@ def build_world() -> World:
     announcement = post_announcement(
         course, title="Room change", body="Wednesday in room B.", actor=organiser
     )
-    # Fees, a funder and the participant's fellowship, so that each finance route changes
-    # something.
-    finance_fees.set_fees(
+    # Fees, and an invoice for part of them: more is left to invoice, and to pay on it.
+    set_fees(
         course,
         currency="EUR",
         tuition=Decimal("2450"),
-        subsistence=Decimal("1150"),
+        subsistence=Decimal("1150.50"),
         actor=organiser,
     )
+    # A funder and the participant's partial fellowship, so that each finance route changes
+    # something.
     fund = finance_fellowships.save_fund(
         course, funder="SDC", full_count=3, partial_count=3, budget=None, actor=organiser
     )
     finance_fellowships.award(
         registration, fund, FellowshipKind.PARTIAL, amount=Decimal("900"), actor=organiser
+    )
+    invoice = invoice_services.issue(
+        registration,
+        kind=DocumentKind.INVOICE,
+        amount=Decimal("1000.00"),
+        billing=invoice_services.default_billing(registration),
+        actor=organiser,
     )
     # A message waiting for its time, so that cancelling it would change something.
     message = compose_message(
@@ -577,6 +597,8 @@ def build_world() -> World:
             "certificate_id": certificate.id,
             "message_id": message.id,
             "fund_id": fund.id,
+            "invoice_id": invoice.id,
+            "fmt": "csv",
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -675,6 +697,18 @@ def build_world() -> World:
                 f"r{registration.id}-kind": "full",
             },
             "finance.billing": {"payer_kind": "participant", "billing_email": "ana@example.org"},
+            "invoices.issue": {
+                "kind": "invoice",
+                "amount": "100.00",
+                "payer_kind": "employer",
+                "billing_name": "Municipality of Recife",
+            },
+            "invoices.record_payment": {
+                "amount": "10.00",
+                "paid_on": now_utc().date().isoformat(),
+                "method": "bank_transfer",
+            },
+            "invoices.cancel": {"reason": "Addressed to the wrong payer"},
         },
     )
 

@@ -1,0 +1,1 @@
+"""Invoices, pro-formas, credit notes and payments (issue 14)."""

@@ -1,0 +1,165 @@
+"""CSV and XLSX of a course's documents and of its payments, for the accounts department.
+
+Amounts are written as plain decimals with a dot (1250.00; a credit note's negative), never
+formatted for a language, so the accounts' software reads them; text cells that a spreadsheet
+would run as a formula are quoted as in the participants' export.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from app.core.timeutil import to_local
+from app.courses.models import Course
+from app.invoices.models import DocumentKind, Invoice
+from app.registration.exports import safe_cell
+
+Cell = str | int | Decimal | date | datetime | None
+
+
+def documents_table(course: Course, documents: list[Invoice]) -> tuple[list[str], list[list]]:
+    header = [
+        _("Number"),
+        _("Document"),
+        _("Cancels"),
+        _("Date"),
+        _("Due by"),
+        _("Participant"),
+        _("Addressed to"),
+        _("Postal address"),
+        _("Email for the invoice"),
+        _("Tax number (VAT)"),
+        _("Payer's reference (purchase order)"),
+        _("Currency"),
+        _("Total"),
+        _("Paid"),
+        _("Still to pay"),
+        _("State"),
+        _("Reason"),
+        _("Issued by"),
+        _("Issued at"),
+    ]
+    rows: list[list[Cell]] = []
+    for d in documents:
+        is_invoice = d.kind == DocumentKind.INVOICE
+        rows.append(
+            [
+                d.number_text,
+                str(d.kind.label),
+                d.credits.number_text if d.credits is not None else "",
+                d.issued_on,
+                d.due_on if d.kind != DocumentKind.CREDIT_NOTE else None,
+                d.participant_name,
+                d.billing_name,
+                d.billing_address.replace("\n", ", "),
+                d.billing_email,
+                d.billing_tax_id,
+                d.billing_reference,
+                d.currency,
+                d.total,
+                d.paid if is_invoice else None,
+                d.outstanding if is_invoice else None,
+                str(d.state.label),
+                d.reason,
+                d.issued_by.name if d.issued_by else "",
+                to_local(d.issued_at, course.timezone).replace(tzinfo=None),
+            ]
+        )
+    return header, rows
+
+
+def payments_table(course: Course, documents: list[Invoice]) -> tuple[list[str], list[list]]:
+    header = [
+        _("Invoice"),
+        _("Participant"),
+        _("Addressed to"),
+        _("Date received"),
+        _("Currency"),
+        _("Amount received"),
+        _("Method"),
+        _("Reference"),
+        _("Recorded by"),
+        _("Recorded at"),
+    ]
+    rows: list[list[Cell]] = []
+    for d in documents:
+        for p in d.payments:
+            rows.append(
+                [
+                    d.number_text,
+                    d.participant_name,
+                    d.billing_name,
+                    p.paid_on,
+                    d.currency,
+                    p.amount,
+                    str(p.method.label),
+                    p.reference,
+                    p.recorded_by.name if p.recorded_by else "",
+                    to_local(p.recorded_at, course.timezone).replace(tzinfo=None),
+                ]
+            )
+    rows.sort(key=lambda row: (row[3], row[0]))
+    return header, rows
+
+
+def _as_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal | int):
+        return str(value)
+    return safe_cell(value)
+
+
+def to_csv(table: tuple[list[str], list[list]]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel reads accents right; CRLF line ends."""
+    header, rows = table
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(label) for label in header])
+    for row in rows:
+        writer.writerow([_as_text(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: tuple[list[str], list[list]], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    header, rows = table
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    bold = Font(bold=True)
+    for column, label in enumerate(header, start=1):
+        cell = sheet.cell(row=1, column=column, value=safe_cell(label))
+        cell.font = bold
+    for row_index, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_index, column=column)
+            if isinstance(value, str):
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
+                cell.data_type = "s"
+            elif isinstance(value, Decimal):
+                cell.value = value
+                cell.number_format = "0.00"
+            else:
+                cell.value = value
+                if isinstance(value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(value, date):
+                    cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
