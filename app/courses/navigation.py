@@ -57,7 +57,7 @@ def _groups(is_event: bool) -> tuple[TabGroup, ...]:
                 Tab("selection", "selection.index", _l("Selection")),
                 Tab("participants", "desk.index", _l("Participants")),
                 Tab("fellowships", "finance.fellowships_page", _l("Fellowships"), True, False),
-                Tab("invoices", "invoices.index", _l("Invoices"), True),
+                Tab("invoices", "invoices.index", _l("Invoices"), True, False),
                 Tab("messages", "messages.index", _l("Messages"), True),
                 Tab("announcements", "announcements.manage", _l("Announcements"), True),
                 Tab("alumni", "alumni.invite", _l("Past participants"), True),

@@ -58,6 +58,7 @@ def test_events_have_no_modules_follow_up_certificates_or_fees_tabs(client):
         "Selection",
         "Participants",
         "Fellowships",
+        "Invoices",
         "Messages",
         "Announcements",
         "Past participants",
