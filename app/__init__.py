@@ -109,6 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.evaluation.results_routes import bp as results_bp
     from app.evaluation.routes import bp as evaluation_bp
     from app.feeds.routes import bp as feeds_bp
+    from app.finance import fellowship_routes as _fellowship_routes  # noqa: F401 - on finance_bp
+    from app.finance.routes import bp as finance_bp
     from app.followup import handin_routes as _handin_routes  # noqa: F401 - on followup_bp
     from app.followup.routes import bp as followup_bp
     from app.invoices.routes import bp as invoices_bp
@@ -151,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
         alumni_bp,
         messages_bp,
         visas_bp,
+        finance_bp,
         invoices_bp,
     ):
         app.register_blueprint(bp)

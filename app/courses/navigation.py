@@ -47,6 +47,7 @@ def _groups(is_event: bool) -> tuple[TabGroup, ...]:
                 Tab("followup", "followup.manage", _l("Follow-up phase"), True, False),
                 Tab("team", "courses.team", _l("Team"), True),
                 Tab("questions", "applications.index", _l("Questions"), True),
+                Tab("fees", "finance.fees", _l("Fees"), True, False),
                 Tab("evaluation", "evaluation.manage", _l("Evaluation"), True, False),
                 Tab("ratings", "ratings.settings", _l("Session ratings"), True, False),
             ),
@@ -56,7 +57,8 @@ def _groups(is_event: bool) -> tuple[TabGroup, ...]:
             (
                 Tab("selection", "selection.index", _l("Selection")),
                 Tab("participants", "desk.index", _l("Participants")),
-                Tab("invoices", "invoices.index", _l("Invoices"), True),
+                Tab("fellowships", "finance.fellowships_page", _l("Fellowships"), True, False),
+                Tab("invoices", "invoices.index", _l("Invoices"), True, False),
                 Tab("messages", "messages.index", _l("Messages"), True),
                 Tab("announcements", "announcements.manage", _l("Announcements"), True),
                 Tab("alumni", "alumni.invite", _l("Past participants"), True),

@@ -507,7 +507,7 @@ def copy_as_new_edition(
     db.session.flush()
     from app.finance.services import copy_finance
 
-    copy_finance(course, new)
+    copy_finance(course, new, actor=actor)
     return new
 
 

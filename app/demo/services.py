@@ -19,9 +19,11 @@ from app.core.timeutil import local_to_utc
 from app.courses import services as courses
 from app.courses.models import Course, CourseStatus, PartnerRole
 from app.db import now_utc
+from app.demo import finance as demo_finance
 from app.demo.events import seed_events
 from app.demo.online import seed_online_phase
 from app.extensions import db
+from app.finance import fees as finance
 from app.followup.models import ActivityKind, Submission, SubmissionVersion
 from app.followup.services import ActivityData, create_activity
 from app.invoices.demo import seed_invoices
@@ -95,6 +97,10 @@ def seed_demo(today: date) -> DemoReport:
         _past_participants(governing, organiser)
         seed_online_phase(governing, organiser)
         report.created.append(f"course {GOVERNING_SLUG} with its participants")
+    if finance.fees_of(governing) is None:
+        demo_finance.seed_fees(governing, organiser)
+        demo_finance.seed_past_awards(governing, organiser)
+        report.created.append(f"fees and fellowships of {GOVERNING_SLUG}")
 
     report.created.extend(seed_events(organiser, [mainstreaming, governing]))
 
@@ -105,6 +111,9 @@ def seed_demo(today: date) -> DemoReport:
         _first_applicants(upcoming, now=now)
         _visa_letters(upcoming, organiser, now=now)
         report.created.append(f"course {upcoming.slug} with its first applicants")
+    if finance.fees_of(upcoming) is None:
+        demo_finance.seed_fees(upcoming, organiser)
+    demo_finance.seed_applicant_requests(upcoming, organiser)
     report.upcoming_slug = upcoming.slug
     if seed_invoices(upcoming, organiser, now=local_to_utc(today, time(12, 0), upcoming.timezone)):
         report.created.append(f"invoices and a payment on {upcoming.slug}")

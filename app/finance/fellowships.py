@@ -49,7 +49,8 @@ def save_fund(
     fund: FellowshipFund | None = None,
     actor: User,
 ) -> FellowshipFund:
-    """Create or change a funder's allocation. It cannot drop below what is already awarded."""
+    """Create or change a funder's allocation. It cannot drop below what is already awarded.
+    A limit left None is no limit of that kind (the centre's own fellowships may have none)."""
     funder = " ".join((funder or "").split())
     if not funder:
         raise FieldErrors.single(_l("Name the funder."), "funder")
@@ -60,19 +61,20 @@ def save_fund(
             raise FieldErrors.single(
                 _l("A number of fellowships is between 0 and %(max)d.", max=MAX_COUNT), field
             )
+    if fund is not None and fund.course_id != course.id:
+        raise FellowshipUnavailable(_l("This funder does not fund this course."))
     fees = fees_of(course)
     if budget is not None:
         if fees is None:
             raise FieldErrors.single(_l("Set the course's fees before a budget."), "budget")
         budget = check_amount(budget, fees.currency, field="budget")
-    clash = db.session.scalar(
-        sa.select(FellowshipFund.id).where(
-            FellowshipFund.course_id == course.id,
-            sa.func.lower(FellowshipFund.funder) == funder.lower(),
-            FellowshipFund.id != (fund.id if fund else -1),
-        )
+    same_name = sa.select(FellowshipFund.id).where(
+        FellowshipFund.course_id == course.id,
+        sa.func.lower(FellowshipFund.funder) == funder.lower(),
     )
-    if clash is not None:
+    if fund is not None:
+        same_name = same_name.where(FellowshipFund.id != fund.id)
+    if db.session.scalar(same_name) is not None:
         raise FieldErrors.single(_l("This funder already has an allocation."), "funder")
     if fund is not None:
         used = usage(fund)
@@ -124,14 +126,19 @@ class FundUsage:
         return self.full + self.partial
 
 
-def usage(fund: FellowshipFund, *, excluding: Fellowship | None = None) -> FundUsage:
+def usage(
+    fund: FellowshipFund, *, excluding: Fellowship | None = None, total: Decimal | None = None
+) -> FundUsage:
+    """What the fund's awards take: their numbers, and what they cover at the course's fees (or
+    at ``total``, fees an organiser is about to set)."""
     awards = [
         f
         for f in db.session.scalars(sa.select(Fellowship).where(Fellowship.fund_id == fund.id))
         if excluding is None or f.id != excluding.id
     ]
-    fees = fees_of(fund.course)
-    total = fees.total if fees else ZERO
+    if total is None:
+        fees = fees_of(fund.course)
+        total = fees.total if fees else ZERO
     return FundUsage(
         full=sum(1 for f in awards if f.kind == FellowshipKind.FULL),
         partial=sum(1 for f in awards if f.kind == FellowshipKind.PARTIAL),
@@ -140,8 +147,9 @@ def usage(fund: FellowshipFund, *, excluding: Fellowship | None = None) -> FundU
 
 
 def covered(fellowship: Fellowship, total: Decimal) -> Decimal:
-    if fellowship.kind == FellowshipKind.FULL or fellowship.amount is None:
+    if fellowship.kind == FellowshipKind.FULL:
         return total
+    assert fellowship.amount is not None  # a partial fellowship has its amount
     return min(fellowship.amount, total)
 
 
@@ -211,21 +219,28 @@ def award(
     limit = fund.full_count if kind == FellowshipKind.FULL else fund.partial_count
     taken = used.full if kind == FellowshipKind.FULL else used.partial
     if limit is not None and taken >= limit:
-        raise FellowshipUnavailable(
-            _l(
-                "%(funder)s has no %(kind)s left (%(limit)d awarded).",
+        if kind == FellowshipKind.FULL:
+            message = _l(
+                "%(funder)s has no full fellowship left: all %(limit)d are awarded.",
                 funder=fund.funder,
-                kind=kind.label.lower(),
                 limit=limit,
             )
-        )
+        else:
+            message = _l(
+                "%(funder)s has no partial fellowship left: all %(limit)d are awarded.",
+                funder=fund.funder,
+                limit=limit,
+            )
+        raise FellowshipUnavailable(message)
     covers = fees.total if amount is None else amount
     if fund.budget is not None and used.amount + covers > fund.budget:
         raise FellowshipUnavailable(
             _l(
-                "%(funder)s's budget has %(left)s left, not enough for this fellowship.",
+                "The budget of %(funder)s has %(left)s left, not enough for this fellowship "
+                "(%(cost)s).",
                 funder=fund.funder,
-                left=format_money(max(fund.budget - used.amount, ZERO), fees.currency),
+                left=format_money(fund.budget - used.amount, fees.currency),
+                cost=format_money(covers, fees.currency),
             )
         )
     now = now_utc()
@@ -260,12 +275,8 @@ def withdraw(registration: Registration, *, actor: User) -> None:
     if fellowship is None:
         raise FellowshipUnavailable(_l("This participant has no fellowship."))
     fees = fees_of(registration.course)
-    _record(
-        registration,
-        "fellowship_withdrawn",
-        actor,
-        describe(fellowship, fees.currency if fees else "EUR"),
-    )
+    assert fees is not None  # fees cannot be removed while a fellowship is awarded
+    _record(registration, "fellowship_withdrawn", actor, describe(fellowship, fees.currency))
     db.session.delete(fellowship)
     db.session.flush()
 
@@ -285,6 +296,53 @@ def _record(registration: Registration, action: str, actor: User, note: str) -> 
             action=action,
             from_status=registration.status,
             to_status=registration.status,
-            note=note[:500],
+            note=note,  # at most 200 + 40 characters: the funder's name is limited
         )
+    )
+
+
+@dataclass(frozen=True)
+class FundSummary:
+    """One funder's line on the fellowships page: what it gives, what is awarded, what is left
+    (None where the allocation sets no limit of that kind)."""
+
+    fund: FellowshipFund
+    used: FundUsage
+    full_left: int | None
+    partial_left: int | None
+    budget_left: Decimal | None
+
+
+def _left(limit: int | None, taken: int) -> int | None:
+    return None if limit is None else limit - taken
+
+
+def summaries(course: Course) -> list[FundSummary]:
+    lines = []
+    for fund in funds(course):
+        used = usage(fund)
+        lines.append(
+            FundSummary(
+                fund=fund,
+                used=used,
+                full_left=_left(fund.full_count, used.full),
+                partial_left=_left(fund.partial_count, used.partial),
+                budget_left=None if fund.budget is None else fund.budget - used.amount,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class FundTotals:
+    full: int
+    partial: int
+    amount: Decimal
+
+
+def totals(lines: list[FundSummary]) -> FundTotals:
+    return FundTotals(
+        full=sum(line.used.full for line in lines),
+        partial=sum(line.used.partial for line in lines),
+        amount=sum((line.used.amount for line in lines), ZERO),
     )

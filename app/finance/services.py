@@ -7,20 +7,24 @@ payments (app.invoices) build on ``balance``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
+from app.accounts.models import User
 from app.courses.models import Course
 from app.db import now_utc
 from app.extensions import db
-from app.finance.fees import cancellation_percent, cancellation_rules, fees_of
+from app.finance.fees import cancellation_rules, fees_of, percent_due
 from app.finance.fellowships import covered, fellowship_of, funds
 from app.finance.models import (
     CancellationRule,
     CourseFees,
+    Fellowship,
     FellowshipFund,
     FellowshipKind,
     FinanceRequest,
@@ -53,6 +57,10 @@ class Balance:
         return self.total > 0
 
 
+# Applications still open or confirmed: their billing details may change.
+OPEN_STATUSES = frozenset(
+    {RegistrationStatus.SUBMITTED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED}
+)
 NO_FEES = Balance("", ZERO, ZERO, ZERO, None, None, None, ZERO)
 
 
@@ -61,14 +69,62 @@ def balance(registration: Registration) -> Balance:
     fees = fees_of(registration.course)
     if fees is None:
         return NO_FEES
-    fellowship = fellowship_of(registration)
+    return _balance(
+        registration,
+        fees,
+        fellowship_of(registration),
+        cancelled_after_confirmation(registration),
+        cancellation_rules(registration.course),
+    )
+
+
+def balances(course: Course, registrations: Sequence[Registration]) -> dict[int, Balance]:
+    """``balance`` of each of the course's ``registrations`` by id, in a few queries (the desk's
+    list); empty when the course has no fees."""
+    fees = fees_of(course)
+    if fees is None:
+        return {}
+    ids = [r.id for r in registrations]
+    awarded = {
+        f.registration_id: f
+        for f in db.session.scalars(
+            sa.select(Fellowship)
+            .where(Fellowship.registration_id.in_(ids))
+            .options(joinedload(Fellowship.fund))
+        )
+    }
+    cancelled: dict[int, datetime] = {}
+    for registration_id, when in db.session.execute(
+        _cancellations().where(RegistrationEvent.registration_id.in_(ids))
+    ):
+        cancelled[registration_id] = when
+    rules = cancellation_rules(course)
+    return {
+        r.id: _balance(
+            r,
+            fees,
+            awarded.get(r.id),
+            cancelled.get(r.id) if r.status == RegistrationStatus.CANCELLED else None,
+            rules,
+        )
+        for r in registrations
+    }
+
+
+def _balance(
+    registration: Registration,
+    fees: CourseFees,
+    fellowship: Fellowship | None,
+    cancelled_at: datetime | None,
+    rules: list[CancellationRule],
+) -> Balance:
     cover = covered(fellowship, fees.total) if fellowship else ZERO
     after_fellowship = fees.total - cover
     percent: int | None = None
     if registration.status == RegistrationStatus.CONFIRMED:
         due = after_fellowship
-    elif (cancelled_at := cancelled_after_confirmation(registration)) is not None:
-        percent = cancellation_percent(registration.course, cancelled_at)
+    elif cancelled_at is not None:
+        percent = percent_due(registration.course, rules, cancelled_at)
         due = quantize(after_fellowship * percent / HUNDRED, fees.currency)
     else:
         due = ZERO
@@ -84,21 +140,29 @@ def balance(registration: Registration) -> Balance:
     )
 
 
-def cancelled_after_confirmation(registration: Registration) -> datetime | None:
-    """When a cancelled registration gave up a confirmed seat; None if it never held one
-    (a withdrawn application owes nothing)."""
-    if registration.status != RegistrationStatus.CANCELLED:
-        return None
-    return db.session.scalar(
-        sa.select(RegistrationEvent.created_at)
+def _cancellations() -> sa.Select:
+    """(registration id, when) of each giving up of a confirmed seat, oldest first."""
+    return (
+        sa.select(RegistrationEvent.registration_id, RegistrationEvent.created_at)
         .where(
-            RegistrationEvent.registration_id == registration.id,
             RegistrationEvent.to_status == RegistrationStatus.CANCELLED,
             RegistrationEvent.from_status == RegistrationStatus.CONFIRMED,
         )
-        .order_by(RegistrationEvent.id.desc())
-        .limit(1)
+        .order_by(RegistrationEvent.id)
     )
+
+
+def cancelled_after_confirmation(registration: Registration) -> datetime | None:
+    """When a cancelled registration gave up a confirmed seat (the last time); None if it
+    never held one (a withdrawn application owes nothing)."""
+    if registration.status != RegistrationStatus.CANCELLED:
+        return None
+    found = None
+    for _registration_id, when in db.session.execute(
+        _cancellations().where(RegistrationEvent.registration_id == registration.id)
+    ):
+        found = when
+    return found
 
 
 @dataclass(frozen=True)
@@ -115,15 +179,66 @@ def cancellation_charge(
     None when nothing would be due."""
     if registration.status != RegistrationStatus.CONFIRMED:
         return None
-    current = balance(registration)
+    return _charge(
+        registration,
+        balance(registration),
+        cancellation_rules(registration.course),
+        when or now_utc(),
+    )
+
+
+def _charge(
+    registration: Registration,
+    current: Balance,
+    rules: Sequence[CancellationRule],
+    when: datetime,
+) -> CancellationCharge | None:
     if not current.due:
         return None
-    percent = cancellation_percent(registration.course, when or now_utc())
+    percent = percent_due(registration.course, rules, when)
     if not percent:
         return None
     return CancellationCharge(
         percent, quantize(current.due * percent / HUNDRED, current.currency), current.currency
     )
+
+
+@dataclass(frozen=True)
+class MyFinance:
+    """A registration's money on "My courses"."""
+
+    balance: Balance
+    # What cancelling now would cost (a confirmed participant), else None.
+    charge: CancellationCharge | None
+    can_edit_billing: bool
+
+
+def for_my_courses(
+    registrations: Sequence[Registration], balances: Mapping[int, Balance], *, now: datetime
+) -> dict[int, MyFinance]:
+    """``MyFinance`` of each registration to a course with fees, by id. ``balances``: what each
+    owes, as ``balance`` has it, read in a batch by the caller (app.invoices.dues reads them for
+    the page's invoices too); only the cancellation rules are read here, in one query."""
+    charged = [r for r in registrations if r.id in balances and balances[r.id].has_fees]
+    if not charged:
+        return {}
+    rules: dict[int, list[CancellationRule]] = {}
+    for rule in db.session.scalars(
+        sa.select(CancellationRule)
+        .where(CancellationRule.course_id.in_({r.course_id for r in charged}))
+        .order_by(CancellationRule.days_before.desc())
+    ):
+        rules.setdefault(rule.course_id, []).append(rule)
+    found = {}
+    for r in charged:
+        owed = balances[r.id]
+        confirmed = r.status == RegistrationStatus.CONFIRMED
+        found[r.id] = MyFinance(
+            balance=owed,
+            charge=_charge(r, owed, rules.get(r.course_id, []), now) if confirmed else None,
+            can_edit_billing=r.status in OPEN_STATUSES or owed.due > 0,
+        )
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -136,9 +251,9 @@ def request_of(registration: Registration) -> FinanceRequest | None:
     )
 
 
-def copy_finance(course: Course, new: Course) -> None:
+def copy_finance(course: Course, new: Course, *, actor: User) -> None:
     """A new edition keeps the fees, the cancellation policy and the funders' allocations
-    (not the awards)."""
+    (not the awards); its fees are set by ``actor``, who made the edition."""
     fees = fees_of(course)
     if fees is not None:
         db.session.add(
@@ -147,6 +262,7 @@ def copy_finance(course: Course, new: Course) -> None:
                 currency=fees.currency,
                 tuition=fees.tuition,
                 subsistence=fees.subsistence,
+                updated_by_id=actor.id,
             )
         )
     for rule in cancellation_rules(course):

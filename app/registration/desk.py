@@ -40,6 +40,9 @@ from app.courses.permissions import (
 from app.endorsement import services as endorsement
 from app.endorsement.forms import WaiveForm
 from app.extensions import db
+from app.finance import fellowships as finance_fellowships
+from app.finance import services as finance_services
+from app.finance.desk import finance_panel
 from app.messages import services as message_services
 from app.registration import exports, services
 from app.registration.attendance import (
@@ -237,6 +240,10 @@ EVENT_LABELS = {
     "endorsed": _l("Endorsed by the employer"),
     "endorsement_declined": _l("Endorsement declined"),
     "endorsement_waived": _l("Endorsement waived"),
+    "fellowship_awarded": _l("Fellowship awarded"),
+    "fellowship_changed": _l("Fellowship changed"),
+    "fellowship_withdrawn": _l("Fellowship withdrawn"),
+    "billing_updated": _l("Billing details changed"),
 }
 
 
@@ -270,6 +277,8 @@ def index(slug: str) -> str:
         filter_args=filter_query(filters, form),
         statuses=list(RegistrationStatus),
         has_documents=documents.asks_documents(course),
+        balances=finance_services.balances(course, registrations),
+        fund_lines=finance_fellowships.summaries(course),
     )
 
 
@@ -304,6 +313,7 @@ def show(slug: str, registration_id: int) -> str:
         endorsement=endorsement.endorsement_of(registration),
         waive_form=WaiveForm(),
         messages=message_services.received(registration),
+        finance=finance_panel(course, registration),
     )
 
 

@@ -32,6 +32,7 @@ from app.applications.exports import ShownAnswer, answers_by_registration, shown
 from app.applications.models import ApplicationQuestion
 from app.checkin import services as checkin_services
 from app.checkin.qr import qr_svg_data_uri
+from app.core.rules import FieldErrors
 from app.courses.models import Course, CourseStatus, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
@@ -40,6 +41,10 @@ from app.endorsement.forms import EndorserFields, with_endorser
 from app.evaluation import ratings as session_ratings
 from app.evaluation import services as evaluation_services
 from app.extensions import db, limiter
+from app.finance import fees as finance_fees
+from app.finance import requests as finance_requests
+from app.finance import services as finance
+from app.finance.forms import FinanceFields, add_field_errors, with_finance
 from app.followup.models import FollowupActivity
 from app.followup.services import PhaseState, activities_in_order, phase_state, venue_today
 from app.invoices import dues as invoice_dues
@@ -175,6 +180,8 @@ def _registration_form(
         if endorsement.is_required(course):
             own = frozenset() if anonymous else frozenset({current_user.email.lower()})
             form_class = with_endorser(form_class, own)
+        if finance_fees.fees_of(course) is not None:
+            form_class = with_finance(form_class)
     form: ApplicationForm | RsvpForm = with_questions(form_class, questions, _locale())(
         locale=_locale()
     )
@@ -234,6 +241,18 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
             )
             if isinstance(form, EndorserFields):
                 endorsement.request_endorsement(registration, form.endorser_data(), actor=user)
+            if isinstance(form, FinanceFields):
+                finance_requests.save_request(
+                    registration,
+                    wants_fellowship=bool(form.wants_fellowship.data),
+                    justification=form.justification.data or "",
+                    billing=form.billing_details(),
+                    actor=user,
+                )
+        except FieldErrors as exc:
+            # The fellowship request or the billing details (app.finance.services).
+            db.session.rollback()
+            add_field_errors(form, exc)
         except InvalidAnswers as exc:
             # The questions changed between the form's check and ours.
             db.session.rollback()
@@ -355,9 +374,10 @@ def my_courses() -> str:
         if not r.course.is_online and r.course.status == CourseStatus.PUBLISHED
     )
     evaluations = evaluation_services.participant_states(registrations)
+    accounts = invoice_dues.accounts(registrations)
     my_accounts = {
         registration_id: account
-        for registration_id, account in invoice_dues.accounts(registrations).items()
+        for registration_id, account in accounts.items()
         if account.balance.due > 0 or account.documents
     }
     for item in items:
@@ -379,6 +399,9 @@ def my_courses() -> str:
         rating_course_ids=rating,
         can_name_endorser=endorsement.can_name_endorser,
         checkin_codes=checkin_codes,
+        finances=finance.for_my_courses(
+            registrations, {rid: a.balance for rid, a in accounts.items()}, now=now_utc()
+        ),
         format_code=checkin_services.format_code,
         qr_svg_data_uri=qr_svg_data_uri,
         my_accounts=my_accounts,

@@ -41,6 +41,7 @@ def test_organisers_see_every_tab_in_four_groups(app):
                 "followup",
                 "team",
                 "questions",
+                "fees",
                 "evaluation",
                 "ratings",
             ],
@@ -50,6 +51,7 @@ def test_organisers_see_every_tab_in_four_groups(app):
             [
                 "selection",
                 "participants",
+                "fellowships",
                 "invoices",
                 "messages",
                 "announcements",

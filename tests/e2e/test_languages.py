@@ -73,7 +73,10 @@ def test_the_interface_dates_and_mail_follow_the_chosen_language(page, database)
     page.select_option("select[name=organisation_type]", "national_government")
     page.fill("input[name=job_title]", "Migration officer")
     page.fill("textarea[name=motivation]", "We are writing a national strategy.")
-    page.select_option("select[name=funding]", "sponsored")
+    # The course has fees: who pays them (a sponsor, invoiced at its address).
+    page.check("input[name=payer_kind][value=sponsor]")
+    page.fill("input[name=billing_name]", "Organización Internacional para las Migraciones")
+    page.fill("textarea[name=billing_address]", "Bole Road\nAddis Abeba")
     page.check("input[name=consent_data]")
     page.locator("form.stacked [type=submit]").click()
 

@@ -48,7 +48,13 @@ def test_newcomer_applies_to_the_open_course_with_a_new_account_and_is_confirmed
     page.get_by_label("Type of organisation").select_option("local_government")
     page.get_by_label("Job title").fill("Head of the social development unit")
     page.get_by_label("Why do you want to take part?").fill("We are drafting a local plan.")
-    page.get_by_label("How will your participation be funded?").select_option("employer")
+    # The course has fees: a fellowship is asked for, and the employer pays the rest.
+    expect(page.locator(".fees-box")).to_contain_text("€3,600.00")
+    page.get_by_label("I request a fellowship").check()
+    page.get_by_label("Why do you need a fellowship?").fill("Our budget was cut this year.")
+    page.get_by_label("My employer").check()
+    page.get_by_label("Invoice to (organisation)").fill("Municipality of Tripoli")
+    page.get_by_label("Invoice address").fill("Town hall\nTripoli, Lebanon")
     page.get_by_label("I agree that my data are processed").check()
     page.get_by_role("button", name="Create my account and apply").click()
 

@@ -21,7 +21,7 @@ def _tabs(page: str) -> list[str]:
     return [part.split(">", 1)[1].split("<", 1)[0] for part in nav.split("<li><a ")[1:]]
 
 
-def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
+def test_events_have_no_modules_follow_up_certificates_or_fees_tabs(client):
     organiser = make_user(Role.ORGANISER)
     event = make_event(organisers=(organiser,))
     course = make_course(organisers=(organiser,))
@@ -52,10 +52,13 @@ def test_events_have_no_modules_follow_up_or_certificates_tabs(client):
         "Follow-up phase",
         "Team",
         "Questions",
+        "Fees",
         "Evaluation",
         "Session ratings",
         "Selection",
         "Participants",
+        "Fellowships",
+        "Invoices",
         "Messages",
         "Announcements",
         "Past participants",

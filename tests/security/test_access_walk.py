@@ -44,7 +44,9 @@ from app.evaluation.questionnaire import create_evaluation
 from app.extensions import db
 from app.feeds.models import FeedKind
 from app.feeds.services import create_feed_token
+from app.finance import fellowships as finance_fellowships
 from app.finance.fees import set_fees
+from app.finance.models import FellowshipKind
 from app.followup import submissions as work
 from app.followup.models import ActivityKind, SubmissionFile, SubmissionVersion
 from app.followup.services import ActivityData, apply_followup_defaults, create_activity
@@ -265,6 +267,16 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "evaluation.open_now": MANAGERS,
     "evaluation.settings": MANAGERS,
     "feeds.course": EVERYONE,
+    # Fees, the cancellation policy, funders and awards (app/finance/routes.py); the billing
+    # details are the participant's own.
+    "finance.award": MANAGERS,
+    "finance.billing": OWNER,
+    "finance.delete_fund": MANAGERS,
+    "finance.edit_fund": MANAGERS,
+    "finance.fees": MANAGERS,
+    "finance.fellowships_page": MANAGERS,
+    "finance.policy": MANAGERS,
+    "finance.withdraw": MANAGERS,
     "feeds.links": SIGNED_IN,
     "feeds.private": EVERYONE,  # the token is the secret
     "feeds.programme": EVERYONE,
@@ -561,6 +573,14 @@ def build_world() -> World:
         subsistence=Decimal("1150.50"),
         actor=organiser,
     )
+    # A funder and the participant's partial fellowship, so that each finance route changes
+    # something.
+    fund = finance_fellowships.save_fund(
+        course, funder="SDC", full_count=3, partial_count=3, budget=None, actor=organiser
+    )
+    finance_fellowships.award(
+        registration, fund, FellowshipKind.PARTIAL, amount=Decimal("900"), actor=organiser
+    )
     invoice = invoice_services.issue(
         registration,
         kind=DocumentKind.INVOICE,
@@ -618,6 +638,7 @@ def build_world() -> World:
             "announcement_id": announcement.id,
             "certificate_id": certificate.id,
             "message_id": message.id,
+            "fund_id": fund.id,
             "invoice_id": invoice.id,
             "fmt": "csv",
             "visa_request_id": letter.id,
@@ -713,6 +734,15 @@ def build_world() -> World:
             "ratings.rate": {f"session-{sessions[1].id}-score": "4"},
             "ratings.settings": {"is_enabled": "y", "submit": "Save"},
             "registration.needs": {"diet": "Vegetarian", "accessibility": "Step-free access"},
+            "finance.fees": {"currency": "EUR", "tuition": "2500", "subsistence": "1000"},
+            "finance.policy": {"rules-0-days_before": "30", "rules-0-percent": "50"},
+            "finance.fellowships_page": {"funder": "UNDP", "full_count": "2"},
+            "finance.edit_fund": {"funder": "SDC", "full_count": "5", "partial_count": "4"},
+            "finance.award": {
+                f"r{registration.id}-fund": str(fund.id),
+                f"r{registration.id}-kind": "full",
+            },
+            "finance.billing": {"payer_kind": "participant", "billing_email": "ana@example.org"},
             "invoices.issue": {
                 "kind": "invoice",
                 "amount": "100.00",
