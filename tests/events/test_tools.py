@@ -41,6 +41,8 @@ def test_events_have_no_modules_follow_up_certificates_or_fees_tabs(client):
         "Messages",
         "Announcements",
         "Past participants",
+        # An event at a venue may bring people from abroad: they may need a letter too.
+        "Visa letters",
         "Attendance",
         "Check-in",
         "Materials",
@@ -62,6 +64,7 @@ def test_events_have_no_modules_follow_up_certificates_or_fees_tabs(client):
         "Messages",
         "Announcements",
         "Past participants",
+        "Visa letters",
         "Attendance",
         "Check-in",
         "Certificates",
