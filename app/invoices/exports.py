@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from app.core.timeutil import to_local
 from app.courses.models import Course
 from app.invoices.models import DocumentKind, Invoice
-from app.registration.exports import safe_cell
+from app.registration.exports import safe_cell, table_to_xlsx
 
 Cell = str | int | Decimal | date | datetime | None
 
@@ -131,35 +131,5 @@ def to_csv(table: tuple[list[str], list[list]]) -> bytes:
 
 
 def to_xlsx(table: tuple[list[str], list[list]], title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
     header, rows = table
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    bold = Font(bold=True)
-    for column, label in enumerate(header, start=1):
-        cell = sheet.cell(row=1, column=column, value=safe_cell(label))
-        cell.font = bold
-    for row_index, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_index, column=column)
-            if isinstance(value, str):
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
-                cell.data_type = "s"
-            elif isinstance(value, Decimal):
-                cell.value = value
-                cell.number_format = "0.00"
-            else:
-                cell.value = value
-                if isinstance(value, datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm"
-                elif isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return table_to_xlsx(header, rows, title)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -251,6 +252,13 @@ def to_csv(course: Course, registrations: list[Registration]) -> bytes:
 def to_xlsx(course: Course, registrations: list[Registration]) -> bytes:
     """One sheet with a bold, frozen header row. Text cells are stored as text (never as
     formulas) and quoted like the CSV's, so both files read the same."""
+    header, rows = export_table(course, registrations)
+    return table_to_xlsx(header, rows, _("Participants"))
+
+
+def table_to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> bytes:
+    """Any export table as one sheet: a bold, frozen header row; text stored as text (never as
+    a formula) and quoted like the CSV's; amounts with two decimals; dates as dates."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
@@ -258,9 +266,8 @@ def to_xlsx(course: Course, registrations: list[Registration]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = _("Participants")[:31]
+    sheet.title = title[:31]
     bold = Font(bold=True)
-    header, rows = export_table(course, registrations)
     # The headers name the course's questions too, as organisers typed them: text, like the
     # cells below.
     for column_index, label in enumerate(header, start=1):
@@ -275,6 +282,9 @@ def to_xlsx(course: Course, registrations: list[Registration]) -> bytes:
                 # Control characters other than tab and line ends are not allowed in XLSX.
                 cell.value = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
                 cell.data_type = "s"
+            elif isinstance(value, Decimal):
+                cell.value = value
+                cell.number_format = "0.00"
             else:
                 cell.value = value
                 if isinstance(value, datetime):
