@@ -48,6 +48,12 @@ def _home() -> str:
     return url_for("courses.index")
 
 
+def _finish_login(user: User, *, remember: bool = False) -> None:
+    """Sign the user in on this browser: every way in (log-in, sign-up, a second factor) ends
+    here, so what a new session needs is done in one place."""
+    login_user(user, remember=remember)
+
+
 # --- Sign-up, log-in, log-out ------------------------------------------------------------------
 
 
@@ -74,7 +80,7 @@ def signup() -> Response | str:
             )
         else:
             db.session.commit()
-            login_user(user)
+            _finish_login(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")) or _home())
     return render_template("accounts/signup.html", form=form)
@@ -98,7 +104,7 @@ def login() -> Response | str:
             )
         else:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _finish_login(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next")) or _home())
     return render_template("accounts/login.html", form=form)

@@ -1,0 +1,71 @@
+"""Writing the audit log. Every area calls :func:`record` beside the change it audits, in the
+same transaction, so an event is stored exactly when its change is."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import has_request_context, request
+
+from app.audit.models import IP_MAX_LENGTH, AuditAction, AuditEvent
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+
+# Keys whose values must never reach the log, whatever a caller passes by mistake.
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "new_password",
+        "current_password",
+        "password_hash",
+        "token",
+        "secret",
+        "otp",
+        "recovery_code",
+    }
+)
+DETAIL_VALUE_MAX = 200
+
+
+class SecretInAuditLog(ValueError):
+    """A caller tried to log a secret: a programming error, refused loudly."""
+
+
+def client_ip() -> str | None:
+    """The client's address as the app sees it (behind proxies: see TRUSTED_PROXIES)."""
+    if not has_request_context():
+        return None
+    address = request.remote_addr
+    return address[:IP_MAX_LENGTH] if address else None
+
+
+def record(
+    action: AuditAction,
+    *,
+    actor: User | None,
+    subject: User | None = None,
+    ip: str | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """Add an audit event to the session (the caller commits with its change).
+
+    ``subject`` defaults to the actor: most events concern the actor's own account."""
+    secret = SECRET_KEYS.intersection(detail)
+    if secret:
+        raise SecretInAuditLog(", ".join(sorted(secret)))
+    clean = {
+        key: (value[:DETAIL_VALUE_MAX] if isinstance(value, str) else value)
+        for key, value in detail.items()
+    }
+    target = subject if subject is not None else actor
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        subject_id=target.id if target is not None else None,
+        ip=ip if ip is not None else client_ip(),
+        detail=clean,
+    )
+    db.session.add(event)
+    return event
