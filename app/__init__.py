@@ -68,8 +68,8 @@ def _import_models() -> None:
     from app.accounts import models as _accounts  # noqa: F401
     from app.alumni import models as _alumni  # noqa: F401
     from app.announcements import models as _announcements  # noqa: F401
-    from app.audit import models as _audit  # noqa: F401
     from app.applications import models as _applications  # noqa: F401
+    from app.audit import models as _audit  # noqa: F401
     from app.certificates import models as _certificates  # noqa: F401
     from app.checkin import models as _checkin  # noqa: F401
     from app.courses import models as _courses  # noqa: F401
