@@ -472,3 +472,43 @@ def test_an_allocation_without_limits_awards_freely(course, organiser):
         None,
         None,
     )
+
+
+def test_partial_fellowships_count_against_their_own_number(course, organiser):
+    sdc = save(course, organiser, full=3, partial=1)
+    fellowships.award(person(course, "Ana Souza"), sdc, PARTIAL, amount=D("10"), actor=organiser)
+    bruno = person(course, "Bruno Souza")
+    assert unavailable(fellowships.award, bruno, sdc, PARTIAL, amount=D("10"), actor=organiser) == (
+        "SDC has no partial fellowship left: all 1 are awarded."
+    )
+    # Full ones are counted apart: three are still there.
+    assert fellowships.award(bruno, sdc, FULL, actor=organiser).kind == FULL
+
+
+def test_changing_the_amount_of_the_last_partial_fellowship(course, organiser):
+    sdc = save(course, organiser, partial=1, budget="1000")
+    ana = person(course, "Ana Souza")
+    fellowships.award(ana, sdc, PARTIAL, amount=D("1000"), actor=organiser)
+    # Her own award is what the fund's number and budget already hold: it is not counted twice.
+    changed = fellowships.award(ana, sdc, PARTIAL, amount=D("900"), actor=organiser)
+    assert changed.amount == D("900.00")
+    assert fellowships.usage(sdc) == fellowships.FundUsage(0, 1, D("900.00"))
+
+
+def test_an_allocation_is_edited_under_its_own_name_not_another_funders(course, organiser):
+    sdc = save(course, organiser, full=1)
+    save(course, organiser, "UNDP", full=1)
+    kept = save(course, organiser, "SDC", full=4, fund=sdc)
+    assert (kept.id, kept.funder, kept.full_count) == (sdc.id, "SDC", 4)
+    assert refused(save, course, organiser, "UNDP", full=4, fund=sdc) == {
+        "funder": ["This funder already has an allocation."]
+    }
+    assert refused(save, course, organiser, None, full=1) == {"funder": ["Name the funder."]}
+
+
+def test_nothing_used_is_zero_to_the_cent(organiser):
+    free = make_course(slug="webinar")
+    fund = save(free, organiser, full=3)
+    # No fees: nothing awarded, and the amount is a sum in money, not the integer 0.
+    assert str(fellowships.usage(fund).amount) == "0.00"
+    assert str(fellowships.totals([]).amount) == "0.00"
