@@ -86,6 +86,7 @@ def _import_models() -> None:
     from app.materials import services as _materials_services  # noqa: F401
     from app.messages import models as _messages  # noqa: F401
     from app.modules import models as _modules  # noqa: F401
+    from app.privacy import models as _privacy  # noqa: F401
     from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
     from app.selection import models as _selection  # noqa: F401
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.announcements.routes import bp as announcements_bp
     from app.applications.routes import bp as applications_bp
     from app.certificates.routes import bp as certificates_bp
+    from app.privacy.routes import bp as privacy_bp
     from app.checkin.routes import bp as checkin_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
@@ -146,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         certificates_bp,
         progress_bp,
         evaluation_bp,
+        privacy_bp,
         feeds_bp,
         ratings_bp,
         results_bp,
