@@ -126,10 +126,11 @@ def apply_due(now: datetime | None = None) -> RetentionCounts:
     periods = [default_days(DOCUMENTS), default_days(SPECIAL_NEEDS), *own_days]
     shortest = min(days for days in periods if days is not None)
     # A pre-filter only (the venue's day decides below): a course is due no earlier than
-    # 10:00 UTC on its last day + days (UTC+14 at most).
-    latest_end = now.date() - timedelta(days=shortest)
+    # 10:00 UTC on its last day + days (UTC+14 at most), so its start, on or before its last
+    # day, is on or before today (UTC) - days.
+    latest_start = now.date() - timedelta(days=shortest)
     candidates = db.session.scalars(
-        sa.select(Course).where(Course.end_date <= latest_end).order_by(Course.id)
+        sa.select(Course).where(Course.start_date <= latest_start).order_by(Course.id)
     ).all()
     for course in candidates:
         course_plan = plan(course)

@@ -79,7 +79,9 @@ def make_person(
         diet=f"vegetarian-{tag}",
         accessibility=f"wheelchair-{tag}",
     )
-    make_registration(other, user, motivation=f"Other course motivation {tag}")
+    make_registration(
+        other, user, motivation=f"Other course motivation {tag}", diet=f"halal-{tag}"
+    )
     text_q = db.session.query(ApplicationQuestion).filter_by(course_id=course.id).first()
     if text_q is None:
         text_q = _question(course, QuestionKind.SHORT_TEXT, "Which city do you work for?")

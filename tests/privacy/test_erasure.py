@@ -61,6 +61,7 @@ def _personal_values(person: Person) -> list[str]:
         person.post_text,
         person.diet,
         f"wheelchair-{tag}",
+        f"halal-{tag}",
         f"Officer {tag}",
         f"fellowship {tag}",
         f"finance-{tag}@",
