@@ -102,7 +102,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.announcements.routes import bp as announcements_bp
     from app.applications.routes import bp as applications_bp
     from app.certificates.routes import bp as certificates_bp
-    from app.privacy.routes import bp as privacy_bp
     from app.checkin.routes import bp as checkin_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
@@ -120,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.materials.routes import bp as materials_bp
     from app.messages.routes import bp as messages_bp
     from app.modules.routes import bp as modules_bp
+    from app.privacy.routes import bp as privacy_bp
     from app.programmes.routes import bp as programmes_bp
     from app.progress.routes import bp as progress_bp
     from app.registration.desk import bp as desk_bp

@@ -34,7 +34,7 @@ from app.registration.models import Attendance, Registration
 from app.storage.services import store_upload
 from app.visas.models import VisaLetterRequest, VisaRequestStatus
 from tests.factories import make_course, make_registration, make_user
-from tests.storage.conftest import files_in, upload, uploads  # noqa: F401
+from tests.storage.conftest import files_in, upload, uploads
 
 PDF = b"%PDF-1.4\n%% the cv of "
 
@@ -79,9 +79,7 @@ def make_person(
         diet=f"vegetarian-{tag}",
         accessibility=f"wheelchair-{tag}",
     )
-    make_registration(
-        other, user, motivation=f"Other course motivation {tag}", diet=f"halal-{tag}"
-    )
+    make_registration(other, user, motivation=f"Other course motivation {tag}", diet=f"halal-{tag}")
     text_q = db.session.query(ApplicationQuestion).filter_by(course_id=course.id).first()
     if text_q is None:
         text_q = _question(course, QuestionKind.SHORT_TEXT, "Which city do you work for?")

@@ -166,9 +166,7 @@ def test_both_steps_are_audited_and_recorded(world: World) -> None:
     events = db.session.scalars(
         sa.select(AuditEvent)
         .where(
-            AuditEvent.action.in_(
-                [AuditAction.ERASURE_REQUESTED, AuditAction.ERASURE_CARRIED_OUT]
-            )
+            AuditEvent.action.in_([AuditAction.ERASURE_REQUESTED, AuditAction.ERASURE_CARRIED_OUT])
         )
         .order_by(AuditEvent.id)
     ).all()
@@ -188,9 +186,7 @@ def test_the_administrators_are_told_without_the_name(world: World) -> None:
     mail = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.recipient == "admin@example.org")
     ).one()
-    assert mail.subject == (
-        f"Erasure of personal data requested (account #{world.alves.user.id})"
-    )
+    assert mail.subject == (f"Erasure of personal data requested (account #{world.alves.user.id})")
     assert b"Alves" not in mail.raw
     assert b"/admin/privacy" in mail.raw
 
