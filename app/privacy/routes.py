@@ -107,7 +107,7 @@ def request_erasure() -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(
-                _("Your request is sent. An administrator will erase your data and tell you."),
+                _("Your request is sent. An administrator will erase your data."),
                 "success",
             )
         return redirect(url_for("privacy.account"))
