@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.forms import PlainText
+from app.core.forms import PlainText, one_line_break
 from app.privacy.models import NOTICE_MAX_LENGTH, RETENTION_DAYS_MAX
 
 
@@ -42,6 +42,8 @@ class NoticeForm(FlaskForm):
             Length(max=NOTICE_MAX_LENGTH),
             PlainText(multiline=True),
         ],
+        # Browsers send line breaks as CR LF: one kind of line break, before the checks.
+        filters=[one_line_break],
         description=_l("Plain text; leave a blank line between paragraphs."),
         render_kw={"rows": 16},
     )

@@ -105,10 +105,12 @@ def test_the_admin_publishes_through_the_page(client: FlaskClient) -> None:
     assert empty.status_code == 200
     assert "Write the notice." in empty.text
     assert db.session.scalars(sa.select(PrivacyNotice)).all() == []
-    done = client.post("/admin/privacy/notice", data={"body": "We keep your data."})
+    done = client.post("/admin/privacy/notice", data={"body": "We keep your data.\r\n\r\nAsk us."})
     assert done.status_code == 302
     assert "Version 1 of the privacy notice is published." in client.get(done.location).text
-    assert db.session.scalars(sa.select(PrivacyNotice.version)).all() == [1]
+    assert db.session.scalars(sa.select(PrivacyNotice.body)).all() == [
+        "We keep your data.\n\nAsk us."
+    ]
 
 
 def test_the_footer_and_forms_link_the_notice(client: FlaskClient) -> None:
