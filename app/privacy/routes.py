@@ -129,18 +129,24 @@ def request_erasure() -> ResponseReturnValue:
 @bp.get("/admin/privacy")
 @admin_required
 def admin_requests() -> ResponseReturnValue:
+    requests = erasure.pending_requests()
     return render_template(
         "privacy/admin_requests.html",
-        requests=erasure.pending_requests(),
-        form=CarryOutForm(),
+        requests=requests,
+        carry_out_forms={item.id: _carry_out_form(item.id) for item in requests},
     )
+
+
+def _carry_out_form(request_id: int) -> CarryOutForm:
+    # One form per row: the prefix keeps each box's id (and its label) its own.
+    return CarryOutForm(prefix=f"r{request_id}")
 
 
 @bp.post("/admin/privacy/requests/<int:request_id>/erase")
 @admin_required
 def carry_out(request_id: int) -> ResponseReturnValue:
     erasure_request = db.get_or_404(ErasureRequest, request_id)
-    form = CarryOutForm()
+    form = _carry_out_form(erasure_request.id)
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm the erasure."), "error")
         return redirect(url_for("privacy.admin_requests"))

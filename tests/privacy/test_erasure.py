@@ -242,7 +242,9 @@ def test_the_person_and_the_admin_through_the_pages(client: FlaskClient, world: 
     assert not_confirmed.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, world.alves.user.id).name == "Ana Alves"
-    done = client.post(f"/admin/privacy/requests/{request.id}/erase", data={"confirm": "y"})
+    done = client.post(
+        f"/admin/privacy/requests/{request.id}/erase", data={f"r{request.id}-confirm": "y"}
+    )
     assert done.status_code == 302
     db.session.expire_all()
     assert erasure.is_erased(db.session.get(User, world.alves.user.id))

@@ -781,7 +781,7 @@ def build_world() -> World:
             "visas.decline": {"reason": "The passport number is incomplete."},
             "visas.revoke": {"reason": "Issued by mistake."},
             "privacy.request_erasure": {"confirm": "y"},
-            "privacy.carry_out": {"confirm": "y"},
+            "privacy.carry_out": {f"r{erasure_request.id}-confirm": "y"},
             "privacy.admin_notice": {"body": "We keep your data while you take part."},
             "privacy.course_retention": {"document_days": "30", "special_needs_days": ""},
         },
