@@ -59,8 +59,8 @@ def settings_of(course: Course) -> CourseRetention | None:
     return db.session.get(CourseRetention, course.id)
 
 
-def days_for(course: Course, kind: str) -> int:
-    own = settings_of(course)
+def days_for(course: Course, kind: str, own: CourseRetention | None = None) -> int:
+    own = own if own is not None else settings_of(course)
     value = None
     if own is not None:
         value = own.document_days if kind == DOCUMENTS else own.special_needs_days
@@ -68,9 +68,9 @@ def days_for(course: Course, kind: str) -> int:
 
 
 def plan(course: Course) -> RetentionPlan:
-    own = settings_of(course)
-    document_days = days_for(course, DOCUMENTS)
-    special_days = days_for(course, SPECIAL_NEEDS)
+    own = settings_of(course)  # one query, whatever the page
+    document_days = days_for(course, DOCUMENTS, own)
+    special_days = days_for(course, SPECIAL_NEEDS, own)
     return RetentionPlan(
         document_days=document_days,
         special_needs_days=special_days,
