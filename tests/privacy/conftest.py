@@ -34,6 +34,7 @@ from app.registration.models import Attendance, Registration
 from app.storage.services import store_upload
 from app.visas.models import VisaLetterRequest, VisaRequestStatus
 from tests.factories import make_course, make_registration, make_user
+from tests.security.test_rate_limits import make_limited_app
 from tests.storage.conftest import files_in, upload, uploads
 
 PDF = b"%PDF-1.4\n%% the cv of "
@@ -267,4 +268,4 @@ def world() -> World:
     return World(course=course, other=other, alves=alves, alvarez=alvarez, admin=admin)
 
 
-__all__ = ["files_in", "uploads"]
+__all__ = ["files_in", "make_limited_app", "uploads"]
