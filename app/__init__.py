@@ -86,6 +86,7 @@ def _import_models() -> None:
     from app.materials import services as _materials_services  # noqa: F401
     from app.messages import models as _messages  # noqa: F401
     from app.modules import models as _modules  # noqa: F401
+    from app.privacy import models as _privacy  # noqa: F401
     from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
     from app.selection import models as _selection  # noqa: F401
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.materials.routes import bp as materials_bp
     from app.messages.routes import bp as messages_bp
     from app.modules.routes import bp as modules_bp
+    from app.privacy.routes import bp as privacy_bp
     from app.programmes.routes import bp as programmes_bp
     from app.progress.routes import bp as progress_bp
     from app.registration.desk import bp as desk_bp
@@ -146,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         certificates_bp,
         progress_bp,
         evaluation_bp,
+        privacy_bp,
         feeds_bp,
         ratings_bp,
         results_bp,

@@ -86,6 +86,13 @@ DEFAULTS: dict[str, Any] = {
     # Days after a course's last day (at the venue) after which `flask tick` erases the passport
     # details of its visa letter requests; the issued letters stay verifiable.
     "VISA_DATA_RETENTION_DAYS": 90,
+    # Days after a course's last day (at the venue) after which `flask tick` deletes the files
+    # sent with its applications, and the diet and accessibility needs of its participants.
+    # A course's organisers may set their own (app.privacy.retention).
+    "DOCUMENT_RETENTION_DAYS": 365,
+    "SPECIAL_NEEDS_RETENTION_DAYS": 30,
+    # Exports of one's own data per person (each builds a ZIP of all their files).
+    "PERSONAL_DATA_EXPORT_LIMIT": "3/hour;10/day",
 }
 
 # Secret keys that tutorials and templates hand out: never good enough in production.
@@ -124,6 +131,9 @@ ENVIRONMENT: dict[str, type] = {
     "CENTRE_PHONE": str,
     "CENTRE_WEBSITE": str,
     "VISA_DATA_RETENTION_DAYS": int,
+    "DOCUMENT_RETENTION_DAYS": int,
+    "SPECIAL_NEEDS_RETENTION_DAYS": int,
+    "PERSONAL_DATA_EXPORT_LIMIT": str,
 }
 
 

@@ -14,7 +14,9 @@ One run (``run_tick``):
    per confirmed participant, and marks the changes notified; then the organisers' messages
    whose scheduled time has come (:mod:`app.messages.services`, each taken by one run only);
 4. erases the passport details of visa letter requests whose course ended more than
-   ``VISA_DATA_RETENTION_DAYS`` ago (:mod:`app.visas.retention`);
+   ``VISA_DATA_RETENTION_DAYS`` ago (:mod:`app.visas.retention`), then deletes the application
+   documents and special needs of the courses whose retention period is over
+   (:mod:`app.privacy.retention`);
 5. delivers the outbox.
 
 Steps 1 to 3 are committed before delivery: the ``*_reminder_sent_at`` and ``notified_at``
@@ -46,6 +48,8 @@ from app.feeds.notices import send_change_notices
 from app.followup.services import phase_state, venue_today
 from app.mail.services import DeliveryReport, deliver_outbox
 from app.messages.services import send_due as send_scheduled_messages
+from app.privacy.retention import RetentionCounts
+from app.privacy.retention import apply_due as apply_retention
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.notifications import notify
 from app.registration.services import course_start_utc, expire_offers
@@ -66,6 +70,7 @@ class TickReport:
     discussion_digests: int = 0
     scheduled_messages: int = 0
     visa_passports_erased: int = 0
+    retention: RetentionCounts = field(default_factory=RetentionCounts)
     evaluations: EvaluationCounts = field(default_factory=EvaluationCounts)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -104,6 +109,14 @@ class TickReport:
                 count=self.visa_passports_erased,
             )
             text = f"{text} {erased}"
+        if self.retention.documents or self.retention.special_needs:
+            retention = _(
+                "Deleted after the retention period: %(documents)d application documents, "
+                "special needs of %(needs)d participants.",
+                documents=self.retention.documents,
+                needs=self.retention.special_needs,
+            )
+            text = f"{text} {retention}"
         counts = self.evaluations
         if counts.created or counts.opened or counts.reminders or counts.closed:
             evaluations = _(
@@ -212,6 +225,8 @@ def run_tick(now: datetime | None = None) -> TickReport:
     report.scheduled_messages = send_scheduled_messages(now)
     db.session.commit()
     report.visa_passports_erased = erase_visa_passport_data(now)
+    db.session.commit()
+    report.retention = apply_retention(now)
     db.session.commit()
     report.delivery = deliver_outbox()
     return report

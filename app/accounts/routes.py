@@ -29,6 +29,8 @@ from app.accounts.forms import (
 from app.accounts.models import Role, User
 from app.core.urls import other_query_args, safe_next
 from app.extensions import db, limiter
+from app.privacy.models import ConsentContext
+from app.privacy.notices import record_consent
 
 bp = Blueprint("accounts", __name__)
 
@@ -79,6 +81,7 @@ def signup() -> Response | str:
                 _("An account with this email address exists already. Log in instead?")
             )
         else:
+            record_consent(user, ConsentContext.SIGNUP)
             db.session.commit()
             _finish_login(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")

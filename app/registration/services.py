@@ -373,6 +373,7 @@ def apply(
         assert existing is not None
         raise AlreadyRegistered(existing) from None
     _record(registration, "submitted", actor=user, before=None)
+    _record_consent(registration, now)
     if _waits_for_endorsement(course):
         # Held, taking no seat and no place in line, until the employer endorses it; then
         # ``admit`` places it as ``_place`` does (app.endorsement.services mails the applicant).
@@ -397,6 +398,16 @@ def _place(registration: Registration) -> None:
         _set_status(registration, S.CONFIRMED, actor=None, action="confirmed")
         db.session.flush()
         _notify(registration, "confirmed")
+
+
+def _record_consent(registration: Registration, now: datetime) -> None:
+    # Imported here: the privacy area builds on registrations.
+    from app.privacy.models import ConsentContext
+    from app.privacy.notices import record_consent
+
+    record_consent(
+        registration.user, ConsentContext.APPLICATION, course=registration.course, now=now
+    )
 
 
 def _waits_for_endorsement(course: Course) -> bool:

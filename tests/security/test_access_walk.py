@@ -55,6 +55,7 @@ from app.invoices.models import DocumentKind
 from app.materials.services import MaterialData, add_material
 from app.messages.services import Version
 from app.messages.services import compose as compose_message
+from app.privacy.models import ErasureRequest
 from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
@@ -186,6 +187,16 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "alumni.consent": OWNER,
     # The course is over: the invitation is refused with a message, for those who may send it.
     "alumni.invite": MANAGERS,
+    # Privacy: one's own data (export, erasure request), the public notice, the
+    # administrators' erasures and notice versions, a course's retention periods.
+    "privacy.account": SIGNED_IN,
+    "privacy.admin_notice": ADMINS,
+    "privacy.admin_requests": ADMINS,
+    "privacy.carry_out": ADMINS,
+    "privacy.course_retention": MANAGERS,
+    "privacy.export_data": SIGNED_IN,  # always the signed-in person's own data
+    "privacy.notice": EVERYONE,
+    "privacy.request_erasure": SIGNED_IN,
     "announcements.edit": MANAGERS,
     "announcements.manage": MANAGERS,
     "announcements.withdraw": MANAGERS,
@@ -606,6 +617,8 @@ def build_world() -> World:
     pending_letter = request_letter(
         vera, VISA_DETAILS, actor=vera.user, now=date_utc(course.start_date, -30)
     )
+    erasure_request = ErasureRequest(user_id=vera.user_id)
+    db.session.add(erasure_request)
     db.session.commit()
 
     return World(
@@ -642,6 +655,7 @@ def build_world() -> World:
             "invoice_id": invoice.id,
             "fmt": "csv",
             "visa_request_id": letter.id,
+            "request_id": erasure_request.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -766,6 +780,10 @@ def build_world() -> World:
             },
             "visas.decline": {"reason": "The passport number is incomplete."},
             "visas.revoke": {"reason": "Issued by mistake."},
+            "privacy.request_erasure": {"confirm": "y"},
+            "privacy.carry_out": {f"r{erasure_request.id}-confirm": "y"},
+            "privacy.admin_notice": {"body": "We keep your data while you take part."},
+            "privacy.course_retention": {"document_days": "30", "special_needs_days": ""},
         },
     )
 
