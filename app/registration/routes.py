@@ -360,9 +360,16 @@ def confirm_signup(slug: str, token: str) -> Response | str | tuple[str, int, di
     # Committed on its own: a refused application below must not undo the confirmed account.
     db.session.commit()
     login_user(user)
-    reason = services.closed_reason(course)
-    if reason is not None:
-        return _closed_page(course, reason, 409)
+    if services.closed_reason(course) is not None:
+        # The form page says why (closed, full without a waiting list, cancelled...).
+        flash(
+            _(
+                "Your address is confirmed and your account is ready, but your application "
+                "could not be submitted: this course no longer takes applications."
+            ),
+            "error",
+        )
+        return redirect(url_for("registration.apply", slug=slug))
     form = _registration_form(
         course, user=user, questions=applications.asked_questions(course), formdata=answers
     )
