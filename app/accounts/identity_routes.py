@@ -79,7 +79,11 @@ def confirm_signup(token: str) -> Response | Page:
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
         return redirect(_home())
     page = render_template(
-        "accounts/confirm_signup.html", form=form, email=pending.email, course_title=None
+        "accounts/confirm_signup.html",
+        form=form,
+        email=pending.email,
+        course_title=None,
+        is_rsvp=False,
     )
     return page, 200, NO_REFERRER
 

@@ -344,7 +344,11 @@ def confirm_signup(slug: str, token: str) -> Response | str | tuple[str, int, di
     confirm = ConfirmForm()
     if not confirm.validate_on_submit():
         page = render_template(
-            "accounts/confirm_signup.html", form=confirm, email=pending.email, course_title=title
+            "accounts/confirm_signup.html",
+            form=confirm,
+            email=pending.email,
+            course_title=title,
+            is_rsvp=course.registration_mode == RegistrationMode.RSVP,
         )
         return page, 200, NO_REFERRER
     try:

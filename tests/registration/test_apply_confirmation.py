@@ -68,7 +68,7 @@ def test_the_check_your_mail_page_says_the_application_waits(client, course):
     response = apply_as_visitor(client, course)
 
     page = client.get(response.headers["Location"]).text
-    assert "your application is submitted as soon as you confirm your address" in page
+    assert "Your answers are kept and sent as soon as you confirm your address" in page
 
 
 def test_a_new_and_a_known_address_get_the_same_answer(client, app, course):
