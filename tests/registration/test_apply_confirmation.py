@@ -4,13 +4,14 @@ then are submitted under the rules of that moment; a known address is answered a
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import EmailConfirmation, User
 from app.applications.answer_forms import field_name
-from app.applications.models import Answer
+from app.applications.models import Answer, QuestionKind
 from app.audit.models import AuditAction, AuditEvent
 from app.db import now_utc
 from app.extensions import db
@@ -28,6 +29,8 @@ from tests.registration.test_apply_routes import (
     registrations,
     signup_data,
 )
+from tests.storage.conftest import files_in, upload, uploads  # noqa: F401
+from tests.storage.samples import pdf
 
 
 @pytest.fixture
@@ -240,3 +243,25 @@ def test_a_signed_in_applicant_cannot_give_another_address(client, course):
     assert registration.email == "ana@example.org"
     assert "victim@example.org" not in {m.recipient for m in mails()}
     assert mails_to("ana@example.org")
+
+
+@pytest.mark.usefixtures("uploads")
+def test_a_document_is_asked_again_after_the_confirmation(app, client, course):
+    """Files are not kept with a pending sign-up: once the account exists, the form comes back
+    filled in, asking for the document again."""
+    cv = add_question(course, QuestionKind.FILE, "Your CV", is_required=True, max_size_mb=1)
+    db.session.commit()
+    apply_as_visitor(client, course, **{field_name(cv): upload(pdf())})
+    assert files_in(Path(app.config["UPLOAD_FOLDER"])) == []
+    path = confirmation_path(mails()[0])
+
+    response = client.post(path)
+
+    assert response.status_code == 200
+    assert "Your address is confirmed and your account is ready" in response.text
+    assert f'id="{field_name(cv)}-errors"' in response.text
+    assert accounts("ana.new@example.org") == 1 and registrations() == []
+    # Sent again with the document, signed in: the application is made.
+    again = client.post(register_url(course), data=form_data(**{field_name(cv): upload(pdf())}))
+    assert again.status_code == 302
+    assert [r.email for r in registrations()] == ["ana.new@example.org"]
