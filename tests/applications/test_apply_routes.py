@@ -11,8 +11,8 @@ from app.applications.models import Answer, ApplicationQuestion, QuestionKind
 from app.courses.models import CourseTeamMember, TeamRole
 from app.extensions import db
 from app.registration.models import Registration
-from tests.applications.conftest import REGIONS, add_question
 from tests.accounts.identity_helpers import confirmation_path, mails
+from tests.applications.conftest import REGIONS, add_question
 from tests.conftest import login
 from tests.registration.conftest import open_event
 from tests.registration.test_apply_routes import form_data, signup_data
