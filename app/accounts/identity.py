@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,6 +40,9 @@ from app.core.urls import external_url
 from app.db import now_utc
 from app.extensions import db
 from app.mail.services import queue_mail
+
+if TYPE_CHECKING:
+    from app.courses.models import Course
 
 # Rows of links that expired this long ago are deleted (they hold a name and, for a sign-up
 # while applying, the application's answers); until then the page can say "expired".
@@ -99,7 +102,7 @@ def start_signup(
     email: str,
     password: str,
     locale: str,
-    course: Any = None,
+    course: Course | None = None,
     course_title: str = "",
     application: list[list[str]] | None = None,
 ) -> EmailConfirmation | None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -24,7 +24,7 @@ from app.accounts import identity
 from app.accounts import services as accounts
 from app.accounts.identity_routes import invalid_link_page
 from app.accounts.models import ConfirmationPurpose, User
-from app.accounts.routes import NO_REFERRER
+from app.accounts.routes import NO_REFERRER, _finish_login
 from app.alumni import services as alumni
 from app.alumni.forms import prefill
 from app.announcements import services as announcements
@@ -363,7 +363,7 @@ def confirm_signup(slug: str, token: str) -> Response | str | tuple[str, int, di
     answers = MultiDict([(key, value) for key, value in pending.application or []])
     # Committed on its own: a refused application below must not undo the confirmed account.
     db.session.commit()
-    login_user(user)
+    _finish_login(user)  # every way in ends there
     if services.closed_reason(course) is not None:
         # The form page says why (closed, full without a waiting list, cancelled...).
         flash(
