@@ -97,6 +97,7 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts import identity_routes as _identity_routes  # noqa: F401  (views on bp)
     from app.accounts.routes import bp as accounts_bp
     from app.alumni.routes import bp as alumni_bp
     from app.announcements.routes import bp as announcements_bp

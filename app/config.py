@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_URL": "http://127.0.0.1:5000",
     "DEFAULT_VENUE_TIMEZONE": "Europe/Rome",
     "PASSWORD_RESET_MAX_AGE_MINUTES": 60,
+    # How long a link that confirms an email address (a sign-up, a new address) stays open.
+    "EMAIL_CONFIRMATION_MAX_AGE_MINUTES": 24 * 60,
     # How long an endorser's link stays open (never past the course's closing date).
     "ENDORSEMENT_LINK_DAYS": 14,
     # How long the author of a discussion post may still edit it.

@@ -29,7 +29,7 @@ from wtforms.validators import (
 )
 
 from app.accounts.models import Role
-from app.accounts.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.core.forms import PlainText
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeutil import is_timezone, timezone_names
@@ -109,11 +109,8 @@ class SignupForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.locale.choices = _language_choices()
 
-    def validate_email(self, field: EmailField) -> None:
-        if not field.errors and find_user_by_email(field.data) is not None:
-            raise ValidationError(
-                _l("An account with this email address exists already. Log in instead?")
-            )
+    # No check that the address is free: the answer must not tell who has an account
+    # (app.accounts.identity.start_signup mails the owner instead).
 
 
 class LoginForm(FlaskForm):
@@ -215,3 +212,27 @@ class UserStatusForm(FlaskForm):
     """Deactivate or reactivate an account: only the button and the CSRF token."""
 
     next = HiddenField()
+
+
+class ChangeEmailForm(FlaskForm):
+    """A new address for one's account, confirmed by a link sent to it."""
+
+    email = EmailField(
+        _l("New email address"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email."))],
+        render_kw={"autocomplete": "email"},
+    )
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ConfirmLinkForm(FlaskForm):
+    """The button behind a confirmation link: opening the link changes nothing (mail scanners
+    open links), pressing it does."""
+
+    submit = SubmitField(_l("Confirm"))

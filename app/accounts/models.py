@@ -1,4 +1,4 @@
-"""Users, their site-wide role and password-reset tokens."""
+"""Users, their site-wide role, password-reset tokens and email confirmations."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner proved the address is theirs (a sign-up or change link). Accounts made by
+    # an administrator or the demo data count as verified from their creation.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=now_utc)
 
     reset_tokens: Mapped[list[PasswordResetToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -100,3 +103,40 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="reset_tokens")
+
+
+class ConfirmationPurpose(enum.StrEnum):
+    SIGNUP = "signup"
+    EMAIL_CHANGE = "email_change"
+
+
+class EmailConfirmation(db.Model):
+    """A link mailed to an address that nobody has proved yet: a sign-up (no account exists
+    until it is opened) or an account's new address. Single use and expiring; only the token's
+    SHA-256 is stored.
+
+    A sign-up keeps what the account needs (name, password hash, language) and, for a sign-up
+    made while applying, the course and the application's answers, submitted once the address
+    is confirmed."""
+
+    __tablename__ = "email_confirmation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[ConfirmationPurpose] = mapped_column(str_enum(ConfirmationPurpose))
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # An email change: the account; a sign-up: None.
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    # The application form's fields as (name, value) pairs; no password, no token.
+    application: Mapped[list[list[str]] | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()

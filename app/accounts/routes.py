@@ -13,7 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from werkzeug.wrappers import Response
 
-from app.accounts import services
+from app.accounts import identity, services
 from app.accounts.auth import admin_required
 from app.accounts.forms import (
     ChangePasswordForm,
@@ -29,8 +29,6 @@ from app.accounts.forms import (
 from app.accounts.models import Role, User
 from app.core.urls import other_query_args, safe_next
 from app.extensions import db, limiter
-from app.privacy.models import ConsentContext
-from app.privacy.notices import record_consent
 
 bp = Blueprint("accounts", __name__)
 
@@ -68,24 +66,15 @@ def signup() -> Response | str:
     if request.method == "GET":
         form.locale.data = str(get_locale())
     if form.validate_on_submit():
-        try:
-            user = services.sign_up(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                locale=form.locale.data,
-            )
-        except services.EmailTaken:
-            db.session.rollback()
-            form.email.errors.append(
-                _("An account with this email address exists already. Log in instead?")
-            )
-        else:
-            record_consent(user, ConsentContext.SIGNUP)
-            db.session.commit()
-            _finish_login(user)
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next")) or _home())
+        identity.start_signup(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=form.locale.data,
+        )
+        db.session.commit()
+        # The same page for a new address and a known one: nobody learns who has an account.
+        return redirect(url_for("accounts.signup_sent"))
     return render_template("accounts/signup.html", form=form)
 
 

@@ -18,6 +18,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+# Re-exported: app.accounts.emails holds the one rule, also for the migration.
+from app.accounts.emails import normalise_email as normalise_email
 from app.accounts.models import PasswordResetToken, Role, User
 from app.core.timeutil import is_timezone
 from app.core.urls import external_url
@@ -77,10 +79,6 @@ class InvalidResetToken(AccountError):
 # --- Looking users up and creating them --------------------------------------------------------
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
@@ -121,7 +119,7 @@ def create_or_promote_admin(
 ) -> tuple[User, bool]:
     """Returns the administrator and whether the account is new."""
     try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
+        email = normalise_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from exc
     user = find_user_by_email(email)
@@ -227,7 +225,9 @@ def request_password_reset(email: str) -> PasswordResetToken | None:
     both cases, so nobody learns which emails have an account.
     """
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
+    # Mail goes only to an address its owner has proved (every account's, since sign-up needs
+    # the confirmation link; kept as a guard).
+    if user is None or not user.is_active or user.email_verified_at is None:
         return None
     raw = secrets.token_urlsafe(32)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"]
@@ -300,7 +300,7 @@ def users_query(filters: UserFilter) -> sa.Select[tuple[User]]:
         stmt = stmt.where(
             sa.or_(
                 User.name.icontains(search, autoescape=True),
-                User.email.icontains(search, autoescape=True),
+                User.email.icontains(normalise_email(search), autoescape=True),
             )
         )
     if filters.role is not None:

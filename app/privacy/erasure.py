@@ -35,7 +35,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.models import PasswordResetToken, User
+from app.accounts.models import EmailConfirmation, PasswordResetToken, User
 from app.alumni.models import AlumniInvitation
 from app.applications.models import Answer
 from app.audit.models import AuditAction, AuditEvent
@@ -152,7 +152,7 @@ def erase_person(user: User) -> None:
         db.session.scalars(sa.select(Registration).where(Registration.user_id == user.id))
     )
     names = {user.name, *(r.certificate_name for r in registrations)}
-    addresses = {user.email, *(r.email for r in registrations)}
+    addresses = {user.email, *(r.email for r in registrations), *_former_addresses(user)}
     registration_ids = [r.id for r in registrations]
 
     _erase_outbox(names, addresses, registration_ids)
@@ -165,6 +165,12 @@ def erase_person(user: User) -> None:
     for token in list(user.reset_tokens):
         db.session.delete(token)
     db.session.execute(sa.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    # Pending links: an address change, or a sign-up (with its kept answers) to this address.
+    db.session.execute(
+        sa.delete(EmailConfirmation).where(
+            sa.or_(EmailConfirmation.user_id == user.id, EmailConfirmation.email.in_(addresses))
+        )
+    )
     for post in db.session.scalars(
         sa.select(DiscussionPost).where(DiscussionPost.author_id == user.id)
     ):
@@ -314,6 +320,21 @@ def _erase_outbox(names: set[str], addresses: set[str], registration_ids: list[i
         .where(OutboxMessage.id.in_(doomed))
         .execution_options(synchronize_session=False)
     )
+
+
+def _former_addresses(user: User) -> set[str]:
+    """The addresses the account had before a change (kept in the audit log's details)."""
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.subject_id == user.id, AuditEvent.action == AuditAction.EMAIL_CHANGED
+        )
+    )
+    return {
+        str(value)
+        for event in events
+        for key in ("old_email", "new_email")
+        if (value := (event.detail or {}).get(key))
+    }
 
 
 def _erase_audit_details(user: User, names: set[str], addresses: set[str]) -> None:

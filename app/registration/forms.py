@@ -27,11 +27,10 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
-    ValidationError,
 )
 
 from app.accounts.forms import MAX_PASSWORD_LENGTH, PASSWORD_HINT
-from app.accounts.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.core.forms import PlainText
 from app.core.i18n import LANGUAGE_NAMES
 from app.registration.models import Funding, Gender, OrganisationType
@@ -344,19 +343,11 @@ class AccountFields:
         render_kw={"autocomplete": "new-password"},
     )
 
-    # Set when the email belongs to an account: the page then offers to log in first.
-    email_has_account = False
-    account_exists_message: Any = _l(
-        "An account with this email address exists already: log in first, then apply."
-    )
-
     def signup_name(self) -> str:
         raise NotImplementedError
 
-    def validate_email(self, field: EmailField) -> None:
-        if not field.errors and find_user_by_email(field.data) is not None:
-            self.email_has_account = True
-            raise ValidationError(self.account_exists_message)
+    # No check that the address is free: the answer must not tell who has an account
+    # (app.accounts.identity.start_signup mails the owner instead).
 
 
 class SignupApplicationForm(AccountFields, ApplicationForm):
@@ -429,9 +420,6 @@ class SignupRsvpForm(AccountFields, RsvpForm):
     the name given for the registration."""
 
     submit = SubmitField(_l("Create my account and register"))
-    account_exists_message = _l(
-        "An account with this email address exists already: log in first, then register."
-    )
 
     def signup_name(self) -> str:
         return " ".join(str(self.certificate_name.data).split())  # as the registration stores it

@@ -15,12 +15,16 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from app.accounts import identity
 from app.accounts import services as accounts
-from app.accounts.models import User
+from app.accounts.identity_routes import invalid_link_page
+from app.accounts.models import ConfirmationPurpose, User
+from app.accounts.routes import NO_REFERRER, _finish_login
 from app.alumni import services as alumni
 from app.alumni.forms import prefill
 from app.announcements import services as announcements
@@ -167,37 +171,113 @@ def _outcome_message(registration: Registration, title: str) -> str:
 
 
 def _registration_form(
-    course: Course, *, anonymous: bool, questions: list[ApplicationQuestion]
+    course: Course,
+    *,
+    user: User | None,
+    questions: list[ApplicationQuestion],
+    formdata: MultiDict[str, str] | None = None,
 ) -> ApplicationForm | RsvpForm:
     """The event's simple RSVP or the full application, with the account fields for a
     visitor who is not signed in, then the course's own questions; prefilled from the user's
-    account on first display."""
+    account on first display. ``formdata``: answers kept while the applicant confirmed their
+    address, replayed without a CSRF token (the confirmation's own form carried one)."""
+    anonymous = user is None
     form_class: type[ApplicationForm | RsvpForm]
     if course.registration_mode == RegistrationMode.RSVP:
         form_class = SignupRsvpForm if anonymous else RsvpForm
     else:
         form_class = SignupApplicationForm if anonymous else ApplicationForm
         if endorsement.is_required(course):
-            own = frozenset() if anonymous else frozenset({current_user.email.lower()})
+            own = frozenset() if user is None else frozenset({user.email})
             form_class = with_endorser(form_class, own)
         if finance_fees.fees_of(course) is not None:
             form_class = with_finance(form_class)
-    form: ApplicationForm | RsvpForm = with_questions(form_class, questions, _locale())(
-        locale=_locale()
+    bound = with_questions(form_class, questions, _locale())
+    form: ApplicationForm | RsvpForm = (
+        bound(locale=_locale())
+        if formdata is None
+        else bound(formdata=formdata, locale=_locale(), meta={"csrf": False})
     )
+    if user is not None:
+        # The account's verified address, whatever was posted: the site writes to no other.
+        form.email.data = user.email
+        form.email.raw_data = [user.email]
+        form.email.render_kw = {**(form.email.render_kw or {}), "readonly": True}
+        form.email.description = _(
+            "Your account's address. To change it, change it on your account page first."
+        )
     if not form.is_submitted():
         form.language.data = _locale()
-        if not anonymous:
-            form.certificate_name.data = current_user.name
-            form.email.data = current_user.email
+        if user is not None:
+            form.certificate_name.data = user.name
             if isinstance(form, RsvpForm):
-                form.organisation.data = services.latest_organisation(_user())
-            previous = alumni.previous_application(_user())
+                form.organisation.data = services.latest_organisation(user)
+            previous = alumni.previous_application(user)
             if previous is not None:
                 # Back for another course: the details of the last application, not its
                 # motivation, funding or consents (app.alumni.services.PREFILLED).
                 prefill(form, alumni.prefill_values(previous))
     return form
+
+
+Outcome = Response | tuple[str, int]
+
+
+def _submit(
+    course: Course, user: User, form: ApplicationForm | RsvpForm
+) -> Registration | Outcome | None:
+    """Apply with a valid form: the registration (not committed), a page to answer with, or
+    None when the form now carries errors to show. Rolls back on every refusal."""
+    try:
+        registration = answering.apply_with_answers(
+            course,
+            user,
+            form.application_data(),
+            form.answer_values(),  # type: ignore[union-attr]
+        )
+        if isinstance(form, EndorserFields):
+            endorsement.request_endorsement(registration, form.endorser_data(), actor=user)
+        if isinstance(form, FinanceFields):
+            finance_requests.save_request(
+                registration,
+                wants_fellowship=bool(form.wants_fellowship.data),
+                justification=form.justification.data or "",
+                billing=form.billing_details(),
+                actor=user,
+            )
+    except FieldErrors as exc:
+        # The fellowship request or the billing details (app.finance.services).
+        db.session.rollback()
+        add_field_errors(form, exc)
+    except InvalidAnswers as exc:
+        # The questions changed between the form's check and ours.
+        db.session.rollback()
+        form.add_answer_errors(exc)  # type: ignore[union-attr]
+    except services.AlreadyRegistered as exc:
+        db.session.rollback()
+        return _already_applied(exc.existing)
+    except services.RegistrationClosed as exc:
+        db.session.rollback()
+        return _closed_page(course, exc.reason, 409)
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+    else:
+        return registration
+    return None
+
+
+def _form_page(
+    course: Course, form: ApplicationForm | RsvpForm, *, anonymous: bool, title: str
+) -> str:
+    return render_template(
+        "registration/rsvp.html" if isinstance(form, RsvpForm) else "registration/apply.html",
+        form=form,
+        course=course,
+        course_title=title,
+        anonymous=anonymous,
+        seats_left=services.seats_left(course),
+    )
 
 
 @bp.route("/courses/<slug>/register", methods=["GET", "POST"])
@@ -216,77 +296,103 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
     if reason is not None:
         return _closed_page(course, reason, 409 if request.method == "POST" else 200)
 
-    anonymous = not current_user.is_authenticated
-    form = _registration_form(
-        course, anonymous=anonymous, questions=applications.asked_questions(course)
-    )
+    user = _user() if current_user.is_authenticated else None
+    form = _registration_form(course, user=user, questions=applications.asked_questions(course))
 
     if form.validate_on_submit():
-        try:
-            if anonymous:
-                assert isinstance(form, AccountFields)
-                user = accounts.sign_up(
-                    name=form.signup_name(),
-                    email=form.email.data,
-                    password=form.password.data,
-                    locale=form.language.data,
-                )
-            else:
-                user = _user()
-            registration = answering.apply_with_answers(
-                course,
-                user,
-                form.application_data(),
-                form.answer_values(),  # type: ignore[union-attr]
-            )
-            if isinstance(form, EndorserFields):
-                endorsement.request_endorsement(registration, form.endorser_data(), actor=user)
-            if isinstance(form, FinanceFields):
-                finance_requests.save_request(
-                    registration,
-                    wants_fellowship=bool(form.wants_fellowship.data),
-                    justification=form.justification.data or "",
-                    billing=form.billing_details(),
-                    actor=user,
-                )
-        except FieldErrors as exc:
-            # The fellowship request or the billing details (app.finance.services).
-            db.session.rollback()
-            add_field_errors(form, exc)
-        except InvalidAnswers as exc:
-            # The questions changed between the form's check and ours.
-            db.session.rollback()
-            form.add_answer_errors(exc)  # type: ignore[union-attr]
-        except accounts.EmailTaken:
-            # Someone created the account between the form's check and ours.
-            db.session.rollback()
+        if user is None:
+            # A visitor: the answers wait for the address to be confirmed (or, if the address
+            # has an account, its owner is told). The same page either way.
             assert isinstance(form, AccountFields)
-            form.email_has_account = True
-            form.email.errors.append(str(form.account_exists_message))
-        except services.AlreadyRegistered as exc:
-            db.session.rollback()
-            return _already_applied(exc.existing)
-        except services.RegistrationClosed as exc:
-            db.session.rollback()
-            return _closed_page(course, exc.reason, 409)
-        except services.RegistrationError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
+            identity.start_signup(
+                name=form.signup_name(),
+                email=form.email.data,
+                password=form.password.data,
+                locale=form.language.data,
+                course=course,
+                course_title=title,
+                application=identity.kept_answers(request.form),
+            )
             db.session.commit()
-            if anonymous:
-                login_user(user)
-            flash(_outcome_message(registration, title), "success")
-            return _my_courses(registration)
+            return redirect(url_for("accounts.signup_sent", applying="1"))
+        outcome = _submit(course, user, form)
+        if isinstance(outcome, Registration):
+            db.session.commit()
+            flash(_outcome_message(outcome, title), "success")
+            return _my_courses(outcome)
+        if outcome is not None:
+            return outcome
 
-    return render_template(
-        "registration/rsvp.html" if isinstance(form, RsvpForm) else "registration/apply.html",
-        form=form,
-        course=course,
-        course_title=title,
-        anonymous=anonymous,
-        seats_left=services.seats_left(course),
+    return _form_page(course, form, anonymous=user is None, title=title)
+
+
+@bp.route("/courses/<slug>/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(APPLY_LIMIT, methods=["POST"])
+def confirm_signup(slug: str, token: str) -> Response | str | tuple[str, int, dict[str, str]]:
+    """The link mailed to a visitor who applied with a new address: confirming it creates
+    the account, then submits the kept answers under the rules of this moment (seats, waiting
+    list, closing date). The account stands even if the application is then refused: the form
+    comes back, filled in, to check and send again."""
+    course = get_course_or_404(slug)
+    try:
+        pending = identity.find_confirmation(token, ConfirmationPurpose.SIGNUP)
+    except identity.InvalidConfirmation as exc:
+        return invalid_link_page(exc)
+    if pending.course_id != course.id:
+        abort(404)
+    title = course.title(_locale())
+    confirm = ConfirmForm()
+    if not confirm.validate_on_submit():
+        page = render_template(
+            "accounts/confirm_signup.html",
+            form=confirm,
+            email=pending.email,
+            course_title=title,
+            is_rsvp=course.registration_mode == RegistrationMode.RSVP,
+        )
+        return page, 200, NO_REFERRER
+    try:
+        user, pending = identity.confirm_signup(token)
+    except identity.InvalidConfirmation as exc:
+        db.session.rollback()
+        return invalid_link_page(exc)
+    except accounts.EmailTaken:
+        db.session.rollback()
+        flash(_("This address has an account already: log in with it, then apply."), "info")
+        return redirect(url_for("accounts.login", next=url_for("registration.apply", slug=slug)))
+    answers = MultiDict([(key, value) for key, value in pending.application or []])
+    # Committed on its own: a refused application below must not undo the confirmed account.
+    db.session.commit()
+    _finish_login(user)  # every way in ends there
+    if services.closed_reason(course) is not None:
+        # The form page says why (closed, full without a waiting list, cancelled...).
+        flash(
+            _(
+                "Your address is confirmed and your account is ready, but your application "
+                "could not be submitted: this course no longer takes applications."
+            ),
+            "error",
+        )
+        return redirect(url_for("registration.apply", slug=slug))
+    form = _registration_form(
+        course, user=user, questions=applications.asked_questions(course), formdata=answers
     )
+    if form.validate():
+        outcome = _submit(course, user, form)
+        if isinstance(outcome, Registration):
+            db.session.commit()
+            flash(_outcome_message(outcome, title), "success")
+            return _my_courses(outcome)
+        if outcome is not None:
+            return outcome
+    flash(
+        _(
+            "Your address is confirmed and your account is ready, but your application could "
+            "not be submitted as it was: check the form below and send it again."
+        ),
+        "error",
+    )
+    return _form_page(course, form, anonymous=False, title=title)
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.emails import normalise_email
 from app.accounts.models import User
 from app.core.timeutil import day_start_utc
 from app.courses.models import Course, CourseStatus, RegistrationMode
@@ -419,7 +420,7 @@ def _waits_for_endorsement(course: Course) -> bool:
 def registration_fields(data: ApplicationData) -> dict[str, Any]:
     return {
         "certificate_name": " ".join(data.certificate_name.split()),
-        "email": data.email.strip().lower(),
+        "email": normalise_email(data.email),
         "country": data.country or None,
         "nationality": data.nationality or None,
         "organisation": data.organisation.strip(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from tests.accounts.helpers import flashes
 from tests.conftest import login
 from tests.factories import PASSWORD, make_user
@@ -39,29 +39,7 @@ def test_signup_page_offers_the_configured_languages(client):
         assert name in response.text
 
 
-def test_signup_creates_a_participant_with_a_hashed_password_and_logs_in(client, db):
-    response = client.post("/signup", data=_signup_data())
-
-    assert response.status_code == 302
-    user = db.session.scalar(sa.select(User))
-    assert user.email == "ana.rossi@example.org"
-    assert user.name == "Ana Rossi"
-    assert user.locale == "fr"
-    assert user.role == Role.PARTICIPANT
-    assert user.password_hash and NEW_PASSWORD not in user.password_hash
-    assert user.check_password(NEW_PASSWORD)
-    assert client.get("/account").status_code == 200
-
-
-def test_signup_refuses_an_email_already_used_whatever_its_case(client, db):
-    make_user(email="ana.rossi@example.org")
-    db.session.commit()
-
-    response = client.post("/signup", data=_signup_data(email="  ANA.ROSSI@example.org "))
-
-    assert response.status_code == 200
-    assert "An account with this email address exists already" in response.text
-    assert _user_count(db) == 1
+# Creating the account (through a mailed link) and a known address: test_identity_signup.py.
 
 
 def test_signup_refuses_a_short_password(client, db):

@@ -11,6 +11,7 @@ from app.applications.models import Answer, ApplicationQuestion, QuestionKind
 from app.courses.models import CourseTeamMember, TeamRole
 from app.extensions import db
 from app.registration.models import Registration
+from tests.accounts.identity_helpers import confirmation_path, mails
 from tests.applications.conftest import REGIONS, add_question
 from tests.conftest import login
 from tests.registration.conftest import open_event
@@ -211,6 +212,9 @@ def test_a_visitor_s_answers_are_stored_with_the_new_account(client, course, ask
     data = {**signup_data(), **answers(asked)}
     response = client.post(f"/courses/{course.slug}/register", data=data)
     assert response.status_code == 302
+    # Kept until the address is confirmed by the mailed link, then stored.
+    [link] = mails()
+    assert client.post(confirmation_path(link)).status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "ana.new@example.org"))
     registration = db.session.scalar(sa.select(Registration).where(Registration.user_id == user.id))
     assert stored(registration)[asked["city"].id].value == "Belo Horizonte"

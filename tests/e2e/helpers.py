@@ -193,6 +193,13 @@ def body(message: EmailMessage) -> str:
     return str(part.get_content())
 
 
+def confirmation_path(message: EmailMessage) -> str:
+    """The path of the confirmation link in a sign-up or new-address mail."""
+    match = re.search(r"https?://[^/\s]+(/\S*/confirm/[A-Za-z0-9_-]+)", body(message))
+    assert match is not None, body(message)
+    return match.group(1)
+
+
 # Pages --------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from app.courses.models import CourseKind, RegistrationMode
 from app.db import now_utc
 from tests.e2e.a11y import check_a11y
-from tests.e2e.helpers import PASSWORD, add_course, add_session, body, outbox
+from tests.e2e.helpers import PASSWORD, add_course, add_session, body, confirmation_path, outbox
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +58,14 @@ def test_a_visitor_registers_for_a_side_event_in_quito_and_sees_its_time(new_pag
     page.get_by_label("I agree that my data are processed").check()
     page.get_by_role("button", name="Create my account and register").click()
 
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    check_a11y(page)
+    with database.session() as s:
+        (link,) = outbox(s, "sofia.conti@example.org")
+    page.goto(confirmation_path(link))
+    check_a11y(page)
+    page.get_by_role("button", name="Confirm and register").click()
+
     expect(page.get_by_role("heading", level=1)).to_have_text("My courses")
     check_a11y(page)
     card = page.locator(".course-card", has_text=title)
@@ -69,7 +77,7 @@ def test_a_visitor_registers_for_a_side_event_in_quito_and_sees_its_time(new_pag
     expect(times).to_have_text(["11:00 AM–12:30 PM"])
 
     with database.session() as s:
-        (message,) = outbox(s, "sofia.conti@example.org")
+        (_link, message) = outbox(s, "sofia.conti@example.org")
     assert "America/Guayaquil" in body(message)
     assert "local time at the venue" in body(message)
 

@@ -15,6 +15,7 @@ from tests.e2e.helpers import (
     PASSWORD,
     add_course,
     add_registration,
+    confirmation_path,
     get_user,
     log_in,
     outbox,
@@ -58,6 +59,18 @@ def test_newcomer_applies_to_the_open_course_with_a_new_account_and_is_confirmed
     page.get_by_label("I agree that my data are processed").check()
     page.get_by_role("button", name="Create my account and apply").click()
 
+    # Nothing is submitted until the address is confirmed by the mailed link.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.get_by_role("main")).to_contain_text("sent as soon as you confirm your address")
+    check_a11y(page)
+    with database.session() as s:
+        (link,) = outbox(s, "nadia.haddad@example.org")
+    assert link["Subject"] == "Confirm your email address for Atelier"
+    page.goto(confirmation_path(link))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    check_a11y(page)
+    page.get_by_role("button", name="Confirm and submit my application").click()
+
     expect(page.get_by_role("heading", level=1)).to_have_text("My courses")
     check_a11y(page)
     expect(page.get_by_role("status")).to_contain_text("is confirmed")
@@ -66,7 +79,7 @@ def test_newcomer_applies_to_the_open_course_with_a_new_account_and_is_confirmed
     expect(page.locator(".main-nav")).to_contain_text("Nadia Haddad")
 
     with database.session() as s:
-        messages = outbox(s, "nadia.haddad@example.org")
+        messages = outbox(s, "nadia.haddad@example.org")[1:]
     assert [m["Subject"] for m in messages] == [f"Your place is confirmed: {DEMO_COURSE}"]
     assert "Nadia Haddad" in messages[0].get_body(preferencelist=("plain",)).get_content()
 

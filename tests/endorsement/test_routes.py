@@ -17,6 +17,7 @@ from app.endorsement.models import Endorsement, EndorsementStatus
 from app.extensions import db
 from app.registration.models import Registration, RegistrationEvent
 from app.registration.models import RegistrationStatus as S
+from tests.accounts.identity_helpers import confirmation_path, mails
 from tests.conftest import login
 from tests.endorsement.conftest import (
     applicant,
@@ -67,6 +68,9 @@ def test_apply_with_a_new_account_names_the_endorser(client, course):
     data = signup_data(**ENDORSER)
     response = client.post(f"/courses/{course.slug}/register", data=data)
     assert response.status_code == 302
+    # The application waits for the address to be confirmed by the mailed link.
+    [link] = mails()
+    assert client.post(confirmation_path(link)).status_code == 302
     registration = only_registration(course)
     assert services.endorsement_of(registration).endorser_name == "Marta Rossi"
 

@@ -249,3 +249,25 @@ def test_the_person_and_the_admin_through_the_pages(client: FlaskClient, world: 
     db.session.expire_all()
     assert erasure.is_erased(db.session.get(User, world.alves.user.id))
     assert "No erasure request is waiting." in client.get("/admin/privacy").text
+
+
+def test_former_addresses_and_pending_links_go_too(world: World) -> None:
+    from app.accounts import identity
+    from app.audit.services import record
+    from tests.factories import PASSWORD
+
+    user = world.alves.user
+    record(
+        AuditAction.EMAIL_CHANGED,
+        actor=user,
+        old_email="ana.alves@old.example.org",
+        new_email=user.email,
+    )
+    identity.request_email_change(
+        user, new_email="ana.alves@next.example.org", password=PASSWORD, actor=user
+    )
+    db.session.commit()
+    _erase(world)
+    texts = " ".join(text for _t, _c, text in _text_values()).casefold()
+    assert "ana.alves@old.example.org" not in texts
+    assert "ana.alves@next.example.org" not in texts

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app.accounts.models import Role, User
+from app.accounts.models import EmailConfirmation, Role, User
 from app.db import now_utc
 from app.extensions import db
 from app.privacy import notices
 from app.privacy.models import ConsentContext, ConsentRecord, PrivacyNotice
 from app.registration.services import apply
+from tests.accounts.identity_helpers import confirmation_path, mails
 from tests.conftest import login
 from tests.factories import application_data, make_user
 from tests.registration.conftest import open_course
@@ -60,12 +61,18 @@ def test_signing_up_records_the_consent(client: FlaskClient) -> None:
         },
     )
     assert response.status_code == 302
+    # The account, and its consent, exist once the mailed link is confirmed; the consent is
+    # dated when the form was sent.
+    assert db.session.scalars(sa.select(ConsentRecord)).all() == []
+    [pending] = db.session.scalars(sa.select(EmailConfirmation)).all()
+    assert client.post(confirmation_path(mails()[0])).status_code == 302
     user = db.session.scalars(sa.select(User).where(User.email == "ana.alves@example.pt")).one()
     consent = db.session.scalars(sa.select(ConsentRecord)).one()
-    assert (consent.user_id, consent.context, consent.notice.version) == (
+    assert (consent.user_id, consent.context, consent.notice.version, consent.accepted_at) == (
         user.id,
         ConsentContext.SIGNUP,
         1,
+        pending.created_at,
     )
 
 

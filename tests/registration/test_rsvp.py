@@ -24,6 +24,7 @@ from app.registration import exports, services
 from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
 from app.registration.notifications import notify
+from tests.accounts.identity_helpers import confirmation_path
 from tests.conftest import login
 from tests.factories import make_user
 from tests.neighbours import neighbour_id
@@ -206,6 +207,10 @@ def test_a_visitor_creates_the_account_with_the_rsvp(client):
     response = client.post(
         register_url(event), data=signup_rsvp_data(certificate_name="Ana  Souza", language="es")
     )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/signup/sent?applying=1"
+    [link] = outbox()
+    response = client.post(confirmation_path(link))
 
     assert response.status_code == 302
     new = db.session.scalar(sa.select(User).where(User.email == "ana.new@example.org"))
@@ -234,7 +239,9 @@ def test_errors_show_beside_their_fields_and_nothing_is_stored(client, user):
     shown = response.get_data(as_text=True)
     assert '<ul class="errors" id="certificate_name-errors">' in shown
     assert "Enter your name." in shown
-    assert '<ul class="errors" id="email-errors">' in shown
+    # The address is the account's, whatever was posted.
+    assert '<ul class="errors" id="email-errors">' not in shown
+    assert 'value="ana@example.org"' in shown
     assert '<ul class="errors" id="organisation-errors">' in shown
     assert "Enter the name of your organisation." in shown
     assert registrations() == [] and outbox() == []
@@ -280,16 +287,17 @@ def test_a_second_rsvp_is_refused_and_shows_the_first(client, user):
     assert len(outbox()) == 1
 
 
-def test_a_visitor_whose_email_has_an_account_is_asked_to_log_in(client, user):
+def test_a_visitor_whose_email_has_an_account_is_answered_as_anyone(client, user):
     event = open_event()
     db.session.commit()
 
     response = client.post(register_url(event), data=signup_rsvp_data(email="ana@example.org"))
 
-    shown = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "log in first, then register" in shown
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/signup/sent?applying=1"
     assert registrations() == []
+    assert [m.recipient for m in outbox()] == ["ana@example.org"]
+    assert "Someone tried to create an account" in body(outbox()[0])
 
 
 def test_mail_goes_out_in_the_language_chosen_in_the_rsvp(client, user):

@@ -29,7 +29,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from app.accounts.models import PasswordResetToken, Role, User
+from app.accounts.models import (
+    ConfirmationPurpose,
+    EmailConfirmation,
+    PasswordResetToken,
+    Role,
+    User,
+)
 from app.announcements.services import post_announcement
 from app.applications.models import Answer, QuestionKind
 from app.applications.services import OptionData, QuestionData, TextData, create_question
@@ -64,7 +70,14 @@ from app.visas.details import LetterDetails
 from app.visas.services import issue as issue_letter
 from app.visas.services import request_letter
 from tests.conftest import login
-from tests.factories import make_course, make_module, make_registration, make_user, make_venue
+from tests.factories import (
+    PASSWORD,
+    make_course,
+    make_module,
+    make_registration,
+    make_user,
+    make_venue,
+)
 from tests.programmes.factories import make_programme
 from tests.storage.samples import pdf
 
@@ -172,9 +185,14 @@ class ByMethod(dict[str, dict[str, Allowed]]):
 
 # Every endpoint but ``static``: one line for all its methods, or ``ByMethod(...)``.
 EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
+    "accounts.change_email": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
     "accounts.change_role": ADMINS,
     "accounts.deactivate_user": ADMINS,
+    # The token in the URL is the key: the button signs in the new account, or changes the
+    # address of the account that asked, whoever presses it.
+    "accounts.confirm_email_change": ByMethod(GET=EVERYONE, POST=ANYONE),
+    "accounts.confirm_signup": ByMethod(GET=EVERYONE, POST=ANYONE),
     "accounts.login": ANYONE,
     "accounts.logout": ANYONE,
     "accounts.profile": SIGNED_IN,
@@ -182,6 +200,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "accounts.reset_password": EVERYONE,  # the token in the URL is the key
     "accounts.reset_request": EVERYONE,
     "accounts.signup": ANYONE,
+    "accounts.signup_sent": EVERYONE,
     "accounts.users": ADMINS,
     # The participant's own consent on their registration: anyone else's is "not found".
     "alumni.consent": OWNER,
@@ -354,6 +373,9 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
         POST=row(CLOSED, OK, OK, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, elsewhere=CLOSED),
     ),
     "registration.cancel": OWNER,
+    # A sign-up made while applying: the account is made, the application meets the closed
+    # course and the form page says why.
+    "registration.confirm_signup": ByMethod(GET=EVERYONE, POST=ANYONE),
     "registration.decline_offer": OWNER,
     "registration.my_courses": SIGNED_IN,
     "registration.needs": OWNER,
@@ -433,6 +455,9 @@ class World:
 
 
 RESET_TOKEN = "a-reset-link-of-the-participant"
+SIGNUP_TOKEN = "a-sign-up-link-of-a-visitor"
+APPLY_SIGNUP_TOKEN = "a-sign-up-link-of-a-visitor-applying"
+EMAIL_CHANGE_TOKEN = "a-new-address-link-of-the-participant"
 ENDORSE_TOKEN = "an-endorsement-link-of-an-applicant"
 OTHER_SLUG = "other-course"
 COURSE_TITLE = "Walkabout course on local migration governance"
@@ -527,6 +552,26 @@ def build_world() -> World:
             expires_at=now_utc() + timedelta(hours=1),
         )
     )
+    for raw, extra in (
+        (SIGNUP_TOKEN, {"email": "new.visitor@example.org"}),
+        (APPLY_SIGNUP_TOKEN, {"email": "new.applicant@example.org", "course_id": course.id}),
+        (EMAIL_CHANGE_TOKEN, {"email": "ana.new@example.org", "user_id": participant.id}),
+    ):
+        db.session.add(
+            EmailConfirmation(
+                purpose=(
+                    ConfirmationPurpose.EMAIL_CHANGE
+                    if "user_id" in extra
+                    else ConfirmationPurpose.SIGNUP
+                ),
+                token_hash=hashlib.sha256(raw.encode()).hexdigest(),
+                expires_at=now_utc() + timedelta(hours=1),
+                name="Nadia New",
+                password_hash="pbkdf2:sha256:1000$x$y",
+                application=[["certificate_name", "Nadia New"]],
+                **extra,
+            )
+        )
     # An application waiting for its employer's endorsement (the endorser's link).
     course.requires_endorsement = True
     awaiting = make_registration(
@@ -663,6 +708,9 @@ def build_world() -> World:
             "certificates.verify": {"code": format_code(certificate.code)},
             "feeds.private": {"token": raw_feed_token},
             "accounts.reset_password": {"token": RESET_TOKEN},
+            "accounts.confirm_signup": {"token": SIGNUP_TOKEN},
+            "accounts.confirm_email_change": {"token": EMAIL_CHANGE_TOKEN},
+            "registration.confirm_signup": {"token": APPLY_SIGNUP_TOKEN},
             "endorsement.respond": {"token": ENDORSE_TOKEN},
             "applications.document": {"question_id": cv.id},
             "discussions": {"activity_id": discussion.id},
@@ -675,6 +723,10 @@ def build_world() -> World:
         },
         forms={
             "accounts.change_role": {"role": Role.ADMIN.value},
+            "accounts.change_email": {
+                "email": "ana.elsewhere@example.org",
+                "current_password": PASSWORD,
+            },
             "alumni.consent": {"give": "1"},
             "announcements.manage": {"body": "The bus leaves at 08:30."},
             "announcements.edit": {"title": "Room change", "body": "Wednesday in room C."},

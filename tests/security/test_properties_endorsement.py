@@ -26,6 +26,7 @@ from tests.security.test_properties import (
     assert_plain,
     boxes,
     choices,
+    confirm_signup_link,
     fresh,
     get,
     only,
@@ -84,6 +85,7 @@ def test_apply_with_endorser(client_for, data):
     before = snapshot()
     response = post(client, f"/courses/{course.slug}/register", data)
     if accepted(response, before):
+        confirm_signup_link(client)
         endorsement = only(Endorsement)
         assert endorsement.endorser_email not in {
             only(Registration).email,
