@@ -49,6 +49,7 @@ from app.messages.services import send_due as send_scheduled_messages
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.notifications import notify
 from app.registration.services import course_start_utc, expire_offers
+from app.sessions.services import purge as purge_sessions
 from app.visas.retention import erase_due as erase_visa_passport_data
 
 # The start reminder goes out once the course starts within this time.
@@ -66,6 +67,7 @@ class TickReport:
     discussion_digests: int = 0
     scheduled_messages: int = 0
     visa_passports_erased: int = 0
+    sessions_purged: int = 0
     evaluations: EvaluationCounts = field(default_factory=EvaluationCounts)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -104,6 +106,9 @@ class TickReport:
                 count=self.visa_passports_erased,
             )
             text = f"{text} {erased}"
+        if self.sessions_purged:
+            purged = _("Ended or expired sessions deleted: %(count)d.", count=self.sessions_purged)
+            text = f"{text} {purged}"
         counts = self.evaluations
         if counts.created or counts.opened or counts.reminders or counts.closed:
             evaluations = _(
@@ -213,12 +218,14 @@ def run_tick(now: datetime | None = None) -> TickReport:
     db.session.commit()
     report.visa_passports_erased = erase_visa_passport_data(now)
     db.session.commit()
+    report.sessions_purged = purge_sessions(now)
+    db.session.commit()
     report.delivery = deliver_outbox()
     return report
 
 
 @click.command("tick")
 def tick_command() -> None:
-    """Expire waiting-list offers, queue reminders and timetable change notices, and deliver
-    mail (run it from cron)."""
+    """Expire waiting-list offers, queue reminders and timetable change notices, delete dead
+    sessions, and deliver mail (run it from cron)."""
     click.echo(run_tick().summary())
