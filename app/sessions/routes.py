@@ -48,7 +48,9 @@ def index() -> str:
         }
         for session in services.active_sessions(user, now)
     ]
-    return render_template("sessions/index.html", rows=rows, form=EndSessionForm())
+    # This browser first, then the others from the most recently used.
+    rows.sort(key=lambda row: not row["is_here"])
+    return render_template("sessions/index.html", rows=rows)
 
 
 @bp.post("/account/sessions/<int:user_session_id>/end")
