@@ -105,6 +105,7 @@ KNOWN_DEFAULT_KEYS = frozenset(
     {"dev", "development", "secret", "secret-key", "change-me", "changeme", "test-secret-key"}
 )
 MIN_SECRET_KEY_LENGTH = 32
+MAX_REMEMBER_ME_DAYS = 30
 
 # Environment variables read on start, with the type each is parsed as.
 ENVIRONMENT: dict[str, type] = {
@@ -197,7 +198,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
     # Never longer than 30 days, whatever a setting says (OWASP ASVS 3.3.2).
-    app.config["REMEMBER_ME_DAYS"] = max(1, min(int(app.config["REMEMBER_ME_DAYS"]), 30))
+    app.config["REMEMBER_ME_DAYS"] = max(
+        1, min(int(app.config["REMEMBER_ME_DAYS"]), MAX_REMEMBER_ME_DAYS)
+    )
 
     if app.config["PRODUCTION"]:
         _check_production(app)
