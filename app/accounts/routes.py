@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from app.accounts import services
@@ -54,9 +54,7 @@ def _finish_login(user: User, *, remember: bool = False) -> None:
     """Sign the user in on this browser: every way in (log-in, sign-up, a second factor) ends
     here, so what a new session needs is done in one place: a session row on the server
     (audited as LOGGED_IN) whose key alone the cookie holds."""
-    # Flask-Login's own remember cookie is off; app/sessions writes its own.
-    login_user(user, remember=False)
-    sessions_web.begin(user, remember=remember)
+    sessions_web.sign_in(user, remember=remember)
     db.session.commit()
 
 

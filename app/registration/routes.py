@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
@@ -63,6 +63,7 @@ from app.registration.forms import (
 from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
 from app.registration.services import RegistrationClosedReason
+from app.sessions import web as sessions_web
 from app.visas import services as visa_services
 
 bp = Blueprint("registration", __name__)
@@ -275,7 +276,9 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
         else:
             db.session.commit()
             if anonymous:
-                login_user(user)
+                # Signed in with a session of its own (app/sessions), as at log-in.
+                sessions_web.sign_in(user)
+                db.session.commit()
             flash(_outcome_message(registration, title), "success")
             return _my_courses(registration)
 

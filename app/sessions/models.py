@@ -56,6 +56,9 @@ class UserSession(db.Model):
     # stored hashed and replaced on every use.
     remember_selector: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     remember_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The validator replaced last and when: taken for a few seconds from sibling tabs.
+    previous_remember_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str] = mapped_column(sa.String(USER_AGENT_MAX_LENGTH), default="")
     ip: Mapped[str | None] = mapped_column(sa.String(IP_MAX_LENGTH))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

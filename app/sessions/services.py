@@ -34,6 +34,9 @@ STAFF_ROLES = (Role.ADMIN, Role.ORGANISER)
 # "selector.validator": 16 random bytes and 32, URL-safe base64 without padding.
 SELECTOR_BYTES = 16
 VALIDATOR_BYTES = 32
+# How long a just-replaced remember validator is still taken (without new secrets) from tabs
+# that a reopened browser loads at the same moment; after that, its return means a copy.
+REMEMBER_GRACE = timedelta(seconds=30)
 
 
 class SessionProblem(enum.StrEnum):
@@ -50,7 +53,7 @@ class Started:
     """A new or resumed session and the secrets its browser must now hold."""
 
     session: UserSession
-    key: str
+    key: str | None  # None: a sibling request of one that rotated; no new secrets
     remember_cookie: str | None
 
 
@@ -164,7 +167,10 @@ def resume(cookie: str, now: datetime | None = None) -> Started | None:
     session key and a new validator, the old ones refused from now on.
 
     A known selector with a wrong validator means an old validator came back after it was
-    replaced, so two browsers hold the cookie: the session is ended as stolen."""
+    replaced, so two browsers hold the cookie: the session is ended as stolen. Except the one
+    replaced moments ago (REMEMBER_GRACE): a browser reopening several tabs at once sends the
+    same cookie with each, and only the first can rotate it. Those others are served as the
+    user without new secrets (``key`` None); the browser keeps the ones the first was given."""
     now = now or now_utc()
     selector, _sep, validator = cookie.partition(".")
     if not selector or not validator:
@@ -174,15 +180,42 @@ def resume(cookie: str, now: datetime | None = None) -> Started | None:
         return None
     if problem(session, now, idle_counts=False) is not None:
         return None
-    if not hmac.compare_digest(session.remember_hash or "", hash_secret(validator)):
-        end_session(session, actor=None, reason=EndReason.REMEMBER_REUSED, now=now)
-        return None
+    presented = hash_secret(validator)
+    if hmac.compare_digest(session.remember_hash or "", presented):
+        return _rotate(session, presented, now)
+    if _just_replaced(session, presented, now):
+        return Started(session, None, None)
+    end_session(session, actor=None, reason=EndReason.REMEMBER_REUSED, now=now)
+    return None
+
+
+def _just_replaced(session: UserSession, presented: str, now: datetime) -> bool:
+    return (
+        session.rotated_at is not None
+        and now - session.rotated_at < REMEMBER_GRACE
+        and hmac.compare_digest(session.previous_remember_hash or "", presented)
+    )
+
+
+def _rotate(session: UserSession, presented: str, now: datetime) -> Started:
     key = secrets.token_urlsafe(32)
-    session.key_hash = hash_secret(key)
-    session.last_seen_at = now
-    new_cookie = _new_remember_secret(session)
-    db.session.flush()
-    return Started(session, key, new_cookie)
+    validator = secrets.token_urlsafe(VALIDATOR_BYTES)
+    # Conditional on the validator still being the one presented: of two requests rotating at
+    # once, one wins and the other is served as a sibling tab.
+    claimed = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == session.id, UserSession.remember_hash == presented)
+        .values(
+            key_hash=hash_secret(key),
+            remember_hash=hash_secret(validator),
+            previous_remember_hash=presented,
+            rotated_at=now,
+            last_seen_at=now,
+        )
+    )
+    if claimed.rowcount != 1:
+        return Started(session, None, None)
+    return Started(session, key, f"{session.remember_selector}.{validator}")
 
 
 # --- Ending ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 from flask import session as cookie_session
-from flask_login import current_user
+from flask_login import current_user, login_user
 from werkzeug.wrappers import Request, Response
 
 from app.accounts.models import User
@@ -84,14 +84,23 @@ def load_from_remember_cookie(req: Request) -> User | None:
     if started is None:
         state.cookie = ""
         return None
-    cookie_session[KEY_FIELD] = started.key
-    cookie_session["_fresh"] = False
     state.session = started.session
-    state.cookie = started.remember_cookie
+    if started.key is not None:
+        cookie_session[KEY_FIELD] = started.key
+        cookie_session["_fresh"] = False
+        state.cookie = started.remember_cookie
     return started.session.user
 
 
 # --- Log-in and log-out ------------------------------------------------------------------------
+
+
+def sign_in(user: User, *, remember: bool = False) -> UserSession:
+    """Sign ``user`` in on this browser: Flask-Login's login_user (its own remember cookie
+    off), then a session row (audited as LOGGED_IN). Every way in calls this; the caller
+    commits."""
+    login_user(user, remember=False)
+    return begin(user, remember=remember)
 
 
 def begin(user: User, *, remember: bool) -> UserSession:

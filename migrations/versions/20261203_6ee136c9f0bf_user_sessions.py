@@ -1,7 +1,7 @@
 """Signed-in sessions kept on the server: one new table, user_session, a row per log-in with
-the hashes of its session key and remember-me validator, its times (created, last seen,
-absolute end), browser, address and how it ended. Existing browsers are signed out once: their
-cookies name no row.
+the hashes of its session key and remember-me validator (and of the validator it replaced
+last, with when), its times (created, last seen, absolute end), browser, address and how it
+ended. Existing browsers are signed out once: their cookies name no row.
 
 Downgrade drops the table (everyone signed in is signed out again).
 
@@ -34,6 +34,8 @@ def upgrade():
         sa.Column("is_remembered", sa.Boolean(), nullable=False),
         sa.Column("remember_selector", sa.String(length=32), nullable=True),
         sa.Column("remember_hash", sa.String(length=64), nullable=True),
+        sa.Column("previous_remember_hash", sa.String(length=64), nullable=True),
+        sa.Column("rotated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("user_agent", sa.String(length=255), nullable=False),
         sa.Column("ip", sa.String(length=45), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),

@@ -132,3 +132,29 @@ def test_a_cookie_naming_no_session_is_refused(app, ana):
     client.set_cookie(REMEMBER, "no-such-selector.no-such-validator")
     assert not signed_in(client)
     assert client.get_cookie(REMEMBER) is None
+
+
+def test_an_rsvp_that_creates_the_account_starts_a_session(app, db):
+    from tests.registration.conftest import open_event
+
+    event = open_event(slug="launch")
+    db.session.commit()
+    client = browser(app, SAFARI_IPHONE)
+    response = client.post(
+        f"/courses/{event.slug}/register",
+        data={
+            "certificate_name": "Bea Bento",
+            "email": "bea@example.org",
+            "organisation": "City of Quito",
+            "language": "es",
+            "consent_data": "y",
+            "password": "a long enough password",
+            "confirm": "a long enough password",
+            "account_name": "Bea Bento",
+        },
+    )
+    assert response.status_code == 302, response.text
+    assert signed_in(client)
+    (event_row,) = events(AuditAction.LOGGED_IN)
+    session = only_session(event_row.subject_id)
+    assert session.user_agent == SAFARI_IPHONE and session.ended_at is None

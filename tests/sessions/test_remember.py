@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 
 from app.audit.models import AuditAction
+from app.db import now_utc
+from app.extensions import db
 from app.sessions.models import EndReason
 from tests.factories import PASSWORD, make_user
 from tests.sessions.helpers import (
@@ -25,6 +27,13 @@ from tests.sessions.helpers import (
 )
 
 ANA = "ana@example.org"
+
+
+def past_the_grace(user, seconds: int = 31) -> None:
+    """The last rotation happened ``seconds`` ago."""
+    session = only_session(user.id)
+    session.rotated_at = now_utc() - timedelta(seconds=seconds)
+    db.session.commit()
 
 
 @pytest.fixture
@@ -65,6 +74,7 @@ def test_a_reused_old_validator_ends_the_session_as_stolen(app, ana):
     stolen = owner.get_cookie(REMEMBER).value
     restart(owner)
     assert signed_in(owner)  # rotated: the stolen validator is now the old one
+    past_the_grace(ana)
 
     thief = browser(app, SAFARI_IPHONE)
     thief.set_cookie(REMEMBER, stolen)
@@ -92,6 +102,7 @@ def test_the_thief_first_then_the_owner_ends_it_too(app, ana):
     thief = browser(app, SAFARI_IPHONE)
     thief.set_cookie(REMEMBER, owner.get_cookie(REMEMBER).value)
     assert signed_in(thief)  # the thief resumes first and gets the new validator
+    past_the_grace(ana)
 
     restart(owner)
     assert not signed_in(owner)
@@ -129,3 +140,31 @@ def test_logging_in_again_without_remember_drops_the_old_cookie(app, ana):
     assert response.status_code == 302
     assert client.get_cookie(REMEMBER) is None
     assert signed_in(client)
+
+
+def test_tabs_reopened_together_share_the_rotation(app, ana):
+    """A browser reopening several tabs sends the same remember cookie with each: the first
+    rotates it, the others are let in without new secrets for a few seconds."""
+    first_tab = log_in(app, ANA, remember=True)
+    old = first_tab.get_cookie(REMEMBER).value
+    restart(first_tab)
+    assert signed_in(first_tab)
+    rotated = first_tab.get_cookie(REMEMBER).value
+
+    past_the_grace(ana, seconds=29)
+    second_tab = browser(app)
+    second_tab.set_cookie(REMEMBER, old)
+    response = second_tab.get("/account")
+    assert response.status_code == 200
+    # No new secrets for it: the browser keeps the first tab's.
+    assert "Set-Cookie" not in response.headers
+    session = only_session(ana.id)
+    assert session.ended_at is None
+    assert session.rotated_at is not None
+
+    past_the_grace(ana, seconds=31)
+    assert not signed_in(second_tab)
+    assert only_session(ana.id).end_reason == EndReason.REMEMBER_REUSED
+    first_tab.set_cookie(REMEMBER, rotated)
+    restart(first_tab)
+    assert not signed_in(first_tab)

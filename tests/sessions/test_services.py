@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from app.accounts.models import Role
 from app.audit.models import AuditAction
 from app.extensions import db
-from app.sessions.models import USER_AGENT_MAX_LENGTH, EndReason
+from app.sessions.models import USER_AGENT_MAX_LENGTH, EndReason, UserSession
 from app.sessions.services import (
     active_sessions,
     end_own_session,
@@ -125,3 +127,39 @@ def test_only_one_s_own_open_session_can_be_ended_by_number(app):
     assert end_own_session(ana, mine.id, now=NOW) is True
     assert end_own_session(ana, mine.id, now=NOW) is False
     assert mine.end_reason == EndReason.SELF
+
+
+def test_a_just_replaced_validator_is_taken_for_thirty_seconds(app):
+    ana = make_user()
+    started = start_session(ana, remember=True, now=NOW)
+    db.session.commit()
+    assert resume(started.remember_cookie, NOW).key is not None
+    for seconds, taken in ((0, True), (29, True), (30, False)):
+        session = started.session
+        session.ended_at, session.end_reason = None, None
+        session.rotated_at = NOW - timedelta(seconds=seconds)
+        again = resume(started.remember_cookie, NOW)
+        if taken:
+            assert again is not None
+            assert (again.key, again.remember_cookie) == (None, None)
+            assert session.ended_at is None
+        else:
+            assert again is None
+            assert session.end_reason == EndReason.REMEMBER_REUSED
+
+
+def test_of_two_rotations_at_once_one_wins(app):
+    ana = make_user()
+    started = start_session(ana, remember=True, now=NOW)
+    db.session.commit()
+    session = started.session
+    # Another request rotated the validator since this one read the row.
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == session.id)
+        .values(remember_hash=hash_secret("the other request's"))
+        .execution_options(synchronize_session=False)
+    )
+    again = resume(started.remember_cookie, NOW)
+    assert again is not None and (again.key, again.remember_cookie) == (None, None)
+    assert session.ended_at is None
