@@ -57,11 +57,10 @@ def _remember_cookie_name() -> str:
 def load_from_key(key: str) -> User | None:
     """user_loader: the user whose open session the session cookie names."""
     session = services.find_by_key(key)
-    if session is None:
-        return None
     now = now_utc()
-    if services.problem(session, now) is not None:
-        # Refused; a remembered session may still be resumed by its remember cookie.
+    if session is None or services.problem(session, now) is not None:
+        # Refused, and forgotten so later requests do not ask again; a remembered session may
+        # still be resumed by its remember cookie.
         cookie_session.pop(KEY_FIELD, None)
         return None
     state = _state()
