@@ -34,6 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     init_login(login_manager)
 
+    from app.sessions import web as sessions_web
+
+    sessions_web.register(app)
+
     from app.core import security
 
     security.init_rate_limits(app)
@@ -90,6 +94,7 @@ def _import_models() -> None:
     from app.registration import models as _registration  # noqa: F401
     from app.schedule import models as _schedule  # noqa: F401
     from app.selection import models as _selection  # noqa: F401
+    from app.sessions import models as _sessions  # noqa: F401
     from app.storage import models as _storage  # noqa: F401
     from app.storage import services as _storage_services  # noqa: F401
     from app.venues import models as _venues  # noqa: F401
@@ -127,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.registration.routes import bp as registration_bp
     from app.schedule.routes import bp as schedule_bp
     from app.selection.routes import bp as selection_bp
+    from app.sessions.routes import bp as sessions_bp
     from app.venues.routes import bp as venues_bp
     from app.visas.routes import bp as visas_bp
 
@@ -160,5 +166,6 @@ def _register_blueprints(app: Flask) -> None:
         visas_bp,
         finance_bp,
         invoices_bp,
+        sessions_bp,
     ):
         app.register_blueprint(bp)

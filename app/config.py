@@ -46,6 +46,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
+    # Signed-in sessions (app/sessions) are kept in the database and checked on every request.
+    # Idle timeout: a session unused this long is refused (shorter for administrators and
+    # organisers, whose sessions can do more); absolute lifetime from log-in however busy.
+    "SESSION_IDLE_MINUTES_STAFF": 120,
+    "SESSION_IDLE_MINUTES_PARTICIPANT": 240,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    # "Keep me logged in": the remember cookie lasts this many days from log-in (at most 30).
+    "REMEMBER_ME_DAYS": 30,
+    "SESSION_REMEMBER_COOKIE_NAME": "remember_token",
+    # Flask-Login's own remember cookie is off: it is looked for under a name nothing sets, so
+    # an old Flask-Login cookie is ignored and app/sessions' own cookie is never read as one.
+    "REMEMBER_COOKIE_NAME": "flask_login_remember_unused",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SECURE": False,
@@ -102,6 +114,7 @@ KNOWN_DEFAULT_KEYS = frozenset(
     {"dev", "development", "secret", "secret-key", "change-me", "changeme", "test-secret-key"}
 )
 MIN_SECRET_KEY_LENGTH = 32
+MAX_REMEMBER_ME_DAYS = 30
 
 # Environment variables read on start, with the type each is parsed as.
 ENVIRONMENT: dict[str, type] = {
@@ -136,6 +149,10 @@ ENVIRONMENT: dict[str, type] = {
     "DOCUMENT_RETENTION_DAYS": int,
     "SPECIAL_NEEDS_RETENTION_DAYS": int,
     "PERSONAL_DATA_EXPORT_LIMIT": str,
+    "SESSION_IDLE_MINUTES_STAFF": int,
+    "SESSION_IDLE_MINUTES_PARTICIPANT": int,
+    "SESSION_ABSOLUTE_HOURS": int,
+    "REMEMBER_ME_DAYS": int,
 }
 
 
@@ -191,6 +208,11 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     )
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+
+    # Never longer than 30 days, whatever a setting says (OWASP ASVS 3.3.2).
+    app.config["REMEMBER_ME_DAYS"] = max(
+        1, min(int(app.config["REMEMBER_ME_DAYS"]), MAX_REMEMBER_ME_DAYS)
+    )
 
     if app.config["PRODUCTION"]:
         _check_production(app)

@@ -53,6 +53,7 @@ from app.privacy.retention import apply_due as apply_retention
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.notifications import notify
 from app.registration.services import course_start_utc, expire_offers
+from app.sessions.services import purge as purge_sessions
 from app.visas.retention import erase_due as erase_visa_passport_data
 
 # The start reminder goes out once the course starts within this time.
@@ -71,6 +72,7 @@ class TickReport:
     scheduled_messages: int = 0
     visa_passports_erased: int = 0
     retention: RetentionCounts = field(default_factory=RetentionCounts)
+    sessions_purged: int = 0
     evaluations: EvaluationCounts = field(default_factory=EvaluationCounts)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
@@ -117,6 +119,9 @@ class TickReport:
                 needs=self.retention.special_needs,
             )
             text = f"{text} {retention}"
+        if self.sessions_purged:
+            purged = _("Ended or expired sessions deleted: %(count)d.", count=self.sessions_purged)
+            text = f"{text} {purged}"
         counts = self.evaluations
         if counts.created or counts.opened or counts.reminders or counts.closed:
             evaluations = _(
@@ -227,6 +232,7 @@ def run_tick(now: datetime | None = None) -> TickReport:
     report.visa_passports_erased = erase_visa_passport_data(now)
     db.session.commit()
     report.retention = apply_retention(now)
+    report.sessions_purged = purge_sessions(now)
     db.session.commit()
     report.delivery = deliver_outbox()
     return report
@@ -234,6 +240,6 @@ def run_tick(now: datetime | None = None) -> TickReport:
 
 @click.command("tick")
 def tick_command() -> None:
-    """Expire waiting-list offers, queue reminders and timetable change notices, and deliver
-    mail (run it from cron)."""
+    """Expire waiting-list offers, queue reminders and timetable change notices, delete dead
+    sessions, and deliver mail (run it from cron)."""
     click.echo(run_tick().summary())

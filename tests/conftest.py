@@ -21,6 +21,8 @@ from flask_migrate import upgrade
 from app import create_app
 from app.accounts.models import User
 from app.extensions import db as _db
+from app.sessions.services import start_session
+from app.sessions.web import STATE
 
 # Atelier shows the venue's time and stores UTC; the machine's own zone must never show through.
 # A machine in UTC cannot tell, so the suite runs in a zone far from UTC and from every venue
@@ -61,7 +63,7 @@ class Client(FlaskClient):
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
-            for cached in ("_login_user", "_flask_babel"):
+            for cached in ("_login_user", "_flask_babel", STATE):
                 g.pop(cached, None)
         return super().open(*args, **kwargs)
 
@@ -118,10 +120,19 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def login(client: FlaskClient, user: User) -> FlaskClient:
-    """Sign ``user`` in on ``client`` without going through the form."""
+def session_key(user: User) -> str:
+    """Start a server-side session for ``user`` (committed) and return the key a browser's
+    session cookie carries for it (as Flask-Login's ``_user_id``)."""
+    started = start_session(user, remember=False, user_agent="pytest", ip="127.0.0.1")
+    _db.session.commit()
+    return started.key
+
+
+def login(client: FlaskClient, user: User, key: str | None = None) -> FlaskClient:
+    """Sign ``user`` in on ``client`` without going through the form (with ``key``: into
+    that session, started by :func:`session_key`)."""
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = key or session_key(user)
         sess["_fresh"] = True
     return client
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from app.accounts import identity, services
@@ -29,6 +28,9 @@ from app.accounts.forms import (
 from app.accounts.models import Role, User
 from app.core.urls import other_query_args, safe_next
 from app.extensions import db, limiter
+from app.sessions import web as sessions_web
+from app.sessions.models import EndReason
+from app.sessions.services import end_sessions
 
 bp = Blueprint("accounts", __name__)
 
@@ -50,8 +52,10 @@ def _home() -> str:
 
 def _finish_login(user: User, *, remember: bool = False) -> None:
     """Sign the user in on this browser: every way in (log-in, sign-up, a second factor) ends
-    here, so what a new session needs is done in one place."""
-    login_user(user, remember=remember)
+    here, so what a new session needs is done in one place: a session row on the server
+    (audited as LOGGED_IN) whose key alone the cookie holds."""
+    sessions_web.sign_in(user, remember=remember)
+    db.session.commit()
 
 
 # --- Sign-up, log-in, log-out ------------------------------------------------------------------
@@ -105,6 +109,8 @@ def login() -> Response | str:
 @bp.post("/logout")
 def logout() -> Response:
     if current_user.is_authenticated:
+        sessions_web.end_current(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash(_("You are logged out."), "info")
     return redirect(_home())
@@ -144,11 +150,14 @@ def change_password() -> Response | str:
         except services.WrongPassword:
             form.current_password.errors.append(_("This is not your current password."))
         else:
+            # Every other browser is signed out; this one stays.
+            end_sessions(
+                user,
+                actor=user,
+                reason=EndReason.PASSWORD_CHANGED,
+                keep=sessions_web.current_session(),
+            )
             db.session.commit()
-            # Every other browser is signed out (the session names the old password); this one
-            # signs in again, keeping "keep me logged in" if it was chosen.
-            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
-            login_user(user, remember=cookie in request.cookies)
             flash(
                 _(
                     "Your password has been changed. Other browsers signed in to your account "
@@ -194,10 +203,11 @@ def reset_password(token: str) -> Response | tuple[str, int, dict[str, str]]:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)
         except services.InvalidResetToken as exc:
             db.session.rollback()
             return _invalid_reset_link(exc)
+        end_sessions(user, actor=user, reason=EndReason.PASSWORD_RESET)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()

@@ -26,6 +26,8 @@ from app.core.urls import external_url
 from app.db import now_utc
 from app.extensions import db
 from app.mail.services import queue_mail
+from app.sessions.models import EndReason
+from app.sessions.services import end_sessions
 
 MIN_PASSWORD_LENGTH = 10
 USERS_PER_PAGE = 50
@@ -330,5 +332,6 @@ def set_active(user: User, active: bool, *, actor: User) -> User:
     user.is_active = active
     if not active:
         _close_open_reset_tokens(user)
+        end_sessions(user, actor=actor, reason=EndReason.DEACTIVATED)
     db.session.flush()
     return user

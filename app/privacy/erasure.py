@@ -53,6 +53,7 @@ from app.messages.models import CourseMessageRecipient
 from app.privacy.models import ConsentRecord, ErasureRequest
 from app.registration.models import Registration, RegistrationEvent
 from app.selection.models import Review, ReviewScore
+from app.sessions.models import UserSession
 from app.storage.models import StoredFile
 from app.visas.models import VisaLetterRequest
 from app.visas.services import BLANK_PASSPORT
@@ -160,7 +161,14 @@ def erase_person(user: User) -> None:
     if registration_ids:
         _erase_registrations(registrations, registration_ids)
 
-    for model in (FeedToken, AlumniInvitation, DigestState, DigestPreference, ConsentRecord):
+    for model in (
+        FeedToken,
+        AlumniInvitation,
+        DigestState,
+        DigestPreference,
+        ConsentRecord,
+        UserSession,  # the browsers and addresses it signed in from
+    ):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))
     for token in list(user.reset_tokens):
         db.session.delete(token)

@@ -97,13 +97,15 @@ def test_confirming_creates_the_verified_account_signs_in_and_audits(client, db)
     assert user.check_password(PASSPHRASE)
     assert user.email_verified_at is not None
     assert abs(user.email_verified_at - now_utc()) < timedelta(minutes=1)
-    [event] = db.session.scalars(sa.select(AuditEvent)).all()
+    # Signed up, then signed in on this browser (app/sessions audits the log-in).
+    event, login_event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
     assert (event.action, event.actor_id, event.subject_id) == (
         AuditAction.SIGNED_UP,
         user.id,
         user.id,
     )
     assert event.detail == {"with_application": False}
+    assert (login_event.action, login_event.subject_id) == (AuditAction.LOGGED_IN, user.id)
     assert client.get("/account").status_code == 200
 
 

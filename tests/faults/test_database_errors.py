@@ -17,7 +17,7 @@ from app.extensions import db, login_manager
 from app.registration import routes as registration_routes
 from app.registration import services
 from app.registration.models import Registration
-from tests.conftest import login
+from tests.conftest import login, session_key
 from tests.factories import make_user
 from tests.mail.conftest import free_port
 from tests.registration.conftest import open_course
@@ -116,7 +116,7 @@ def _get_as_in_production(app, path: str, user_id: str) -> int | str:
     def visit() -> None:
         client = app.test_client()
         with client.session_transaction() as sess:
-            sess["_user_id"] = user_id  # a session id: User.get_id()
+            sess["_user_id"] = user_id  # a session key: tests.conftest.session_key
             sess["_fresh"] = True
         try:
             outcome.append(client.get(path).status_code)
@@ -146,10 +146,10 @@ def test_a_connection_ended_by_the_server_after_the_page_was_ready_is_no_500(
         return page
 
     monkeypatch.setattr(registration_routes, "render_template", render_then_lose_the_connection)
-    assert _get_as_in_production(app, path, user.get_id()) == 200
+    assert _get_as_in_production(app, path, session_key(user)) == 200
 
     monkeypatch.undo()
-    assert _get_as_in_production(app, path, user.get_id()) == 200
+    assert _get_as_in_production(app, path, session_key(user)) == 200
 
 
 def test_a_new_connection_waits_for_a_server_that_is_not_there_yet(monkeypatch):

@@ -31,7 +31,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.registration import services
 from app.registration.models import Registration, RegistrationStatus
-from tests.conftest import login
+from tests.conftest import login, session_key
 from tests.factories import application_data, make_user
 from tests.registration.conftest import open_course
 from tests.registration.test_apply_routes import form_data
@@ -152,7 +152,7 @@ def _probe(app: Flask, path: str, user_id: str | None, run: Run) -> None:
     client = app.test_client()
     if user_id is not None:
         with client.session_transaction() as sess:
-            sess["_user_id"] = user_id  # a session id: User.get_id()
+            sess["_user_id"] = user_id  # a session key: tests.conftest.session_key
             sess["_fresh"] = True
     try:
         while not run.stop_probes.is_set():
@@ -177,7 +177,7 @@ def test_registrations_survive_a_postgres_restart(app, client):
     latecomer = make_user()
     course_id, slug = course.id, course.slug
     user_ids = [u.id for u in users]
-    visitor_id, latecomer_id = visitor.get_id(), latecomer.id
+    visitor_id, latecomer_id = session_key(visitor), latecomer.id
     # Committed and nothing read afterwards: this session holds no connection over the restart.
     db.session.commit()
 

@@ -271,3 +271,15 @@ def test_former_addresses_and_pending_links_go_too(world: World) -> None:
     texts = " ".join(text for _t, _c, text in _text_values()).casefold()
     assert "ana.alves@old.example.org" not in texts
     assert "ana.alves@next.example.org" not in texts
+
+
+def test_the_sessions_and_their_browsers_go(world: World) -> None:
+    from app.sessions.models import UserSession
+    from app.sessions.services import start_session
+
+    start_session(world.alves.user, remember=True, user_agent="Ana Alves's phone")
+    start_session(world.alvarez.user, remember=False, user_agent="Firefox")
+    db.session.commit()
+    _erase(world)
+    owners = db.session.scalars(sa.select(UserSession.user_id)).all()
+    assert owners == [world.alvarez.user.id]

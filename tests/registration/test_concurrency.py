@@ -17,6 +17,7 @@ from app.mail.models import OutboxMessage
 from app.registration import services
 from app.registration.models import Registration, RegistrationStatus
 from tests.accounts.identity_helpers import LINK, body, confirmation_path, mails
+from tests.conftest import session_key
 from tests.factories import application_data, make_user
 from tests.registration.conftest import open_course, open_event
 
@@ -194,7 +195,7 @@ def _rsvp_in_own_client(
             data.update(password="a long passphrase", confirm="a long passphrase")
         else:
             with client.session_transaction() as sess:
-                sess["_user_id"] = user_id  # a session id: User.get_id()
+                sess["_user_id"] = user_id  # a session key: tests.conftest.session_key
                 sess["_fresh"] = True
         barrier.wait(timeout=30)
         response = client.post(f"/courses/{slug}/register", data=data)
@@ -256,7 +257,7 @@ def test_concurrent_rsvps_fill_an_event_with_a_capacity_and_the_rest_wait(app):
     event = open_event(capacity=RSVP_CAPACITY)
     # Even guests are signed in; odd ones create their account with the RSVP.
     user_ids = [
-        make_user(email=f"guest{n}@example.org").get_id() if n % 2 == 0 else None
+        session_key(make_user(email=f"guest{n}@example.org")) if n % 2 == 0 else None
         for n in range(GUESTS)
     ]
     db.session.commit()
@@ -295,7 +296,7 @@ def test_concurrent_rsvps_fill_an_event_with_a_capacity_and_the_rest_wait(app):
 def test_concurrent_rsvps_to_an_event_without_a_capacity_are_all_confirmed(app):
     event = open_event(capacity=None)
     user_ids = [
-        make_user(email=f"guest{n}@example.org").get_id() if n % 2 == 0 else None
+        session_key(make_user(email=f"guest{n}@example.org")) if n % 2 == 0 else None
         for n in range(GUESTS)
     ]
     db.session.commit()

@@ -65,11 +65,12 @@ from app.privacy.models import ErasureRequest
 from app.registration.models import Attendance, RegistrationStatus
 from app.schedule.services import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
+from app.sessions.services import start_session
 from app.storage.services import store_upload
 from app.visas.details import LetterDetails
 from app.visas.services import issue as issue_letter
 from app.visas.services import request_letter
-from tests.conftest import login
+from tests.conftest import login, session_key
 from tests.factories import (
     PASSWORD,
     make_course,
@@ -395,6 +396,12 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "selection.restore_criterion": MANAGERS,
     "selection.retire_criterion": MANAGERS,
     "selection.review": REVIEWERS,
+    # Signed-in sessions (app/sessions/routes.py): one's own list and buttons; a session of the
+    # participant's, ended by anyone else, is not found; administrators end a person's all.
+    "sessions.end": OWNER,
+    "sessions.end_for_user": ADMINS,
+    "sessions.end_others": SIGNED_IN,
+    "sessions.index": SIGNED_IN,
     "venues.edit": ADMINS,
     "venues.index": ADMINS,
     "venues.new": ADMINS,
@@ -664,6 +671,8 @@ def build_world() -> World:
     )
     erasure_request = ErasureRequest(user_id=vera.user_id)
     db.session.add(erasure_request)
+    # A session of the participant's on another browser (the walk signs in with its own).
+    participant_phone = start_session(participant, remember=True, user_agent="phone").session
     db.session.commit()
 
     return World(
@@ -701,6 +710,7 @@ def build_world() -> World:
             "fmt": "csv",
             "visa_request_id": letter.id,
             "request_id": erasure_request.id,
+            "user_session_id": participant_phone.id,
         },
         overrides={
             "programmes": {"slug": programme.slug},
@@ -901,6 +911,10 @@ class Walker:
         self.world = world
         self.role = role
         self.adapter = app.url_map.bind("atelier.test")
+        # One session per role, started before the snapshot: each request signs in with it.
+        self.key = None
+        if role != "anonymous":
+            self.key = session_key(db.session.get_one(User, world.user_ids[role]))
         self.before = snapshot()
         self.commits = 0
         self.requests = 0
@@ -919,7 +933,7 @@ class Walker:
     def check(self, rule: Rule, method: str, path: str, allowed: Allowed) -> TestResponse:
         client = self.app.test_client()
         if self.role != "anonymous":
-            login(client, db.session.get_one(User, self.world.user_ids[self.role]))
+            login(client, db.session.get_one(User, self.world.user_ids[self.role]), self.key)
         self.commits = 0
         data = self.world.forms.get(rule.endpoint, {}) if method == "POST" else None
         response = client.open(path, method=method, data=data)

@@ -15,6 +15,7 @@ from app.courses.models import CourseTeamMember, TeamRole
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.registration.models import Registration, RegistrationEvent, RegistrationStatus
+from tests.conftest import session_key
 from tests.factories import make_registration, make_user
 
 S = RegistrationStatus
@@ -69,7 +70,9 @@ def test_two_bulk_confirmations_at_once_never_overbook(app, course, organiser):
     db.session.commit()
     ids = [r.id for r in pending]
 
-    outcomes = _fire(app, course.slug, [(organiser.get_id(), ids[:4]), (second.get_id(), ids[4:])])
+    outcomes = _fire(
+        app, course.slug, [(session_key(organiser), ids[:4]), (session_key(second), ids[4:])]
+    )
 
     assert outcomes == [302, 302], outcomes
     assert _statuses(course.id) == {S.CONFIRMED: 3, S.SUBMITTED: 5}
@@ -89,7 +92,7 @@ def test_the_same_applications_confirmed_twice_at_once_are_confirmed_once(app, c
     db.session.commit()
     ids = [r.id for r in pending]
 
-    outcomes = _fire(app, course.slug, [(organiser.get_id(), ids), (second.get_id(), ids)])
+    outcomes = _fire(app, course.slug, [(session_key(organiser), ids), (session_key(second), ids)])
 
     assert outcomes == [302, 302], outcomes
     assert _statuses(course.id) == {S.CONFIRMED: 3, S.SUBMITTED: 2}
