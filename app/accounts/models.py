@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts import passwords
 from app.db import UTCDateTime, now_utc, str_enum
 from app.extensions import db
 
@@ -48,6 +49,9 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the session fingerprint is computed from once set (see password_fingerprint): a new
+    # password draws a new one; rehashing the same password keeps it.
+    session_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     reset_tokens: Mapped[list[PasswordResetToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -57,12 +61,23 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's scrypt: a memory-hard KDF with a per-hash salt. Tests choose a cheaper one.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        """A new password (Argon2id, see :mod:`app.accounts.passwords`): sessions that name the
+        old one end."""
+        self.password_hash = passwords.hash_password(password)
+        self.session_key = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return passwords.verify_password(self.password_hash, password)
+
+    def rehash_password(self, password: str) -> bool:
+        """After a successful check: store the same password at today's hashing parameters if
+        the hash is older. Not a password change: no session ends, no mail, no audit event."""
+        if not passwords.needs_rehash(self.password_hash):
+            return False
+        # Keep the fingerprint the browsers signed in elsewhere carry (it was the hash's).
+        self.session_key = self.password_fingerprint
+        self.password_hash = passwords.hash_password(password)
+        return True
 
     def get_id(self) -> str:
         """What the session and the remember-me cookie keep: the id and a fingerprint of the
@@ -71,7 +86,10 @@ class User(UserMixin, db.Model):
 
     @property
     def password_fingerprint(self) -> str:
-        # Keyed with the app's secret: the cookie shows nothing about the hash itself.
+        if self.session_key:
+            return self.session_key
+        # Accounts whose password has not changed since session_key came: the hash's HMAC,
+        # keyed with the app's secret, so the cookie shows nothing about the hash itself.
         key = current_app.secret_key
         key_bytes = key if isinstance(key, bytes) else str(key).encode()
         digest = hmac.new(key_bytes, (self.password_hash or "").encode(), hashlib.sha256)

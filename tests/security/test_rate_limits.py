@@ -34,7 +34,7 @@ def build_limited_app(app: Flask, **config: object) -> Flask:
             "MAIL_EML_DIR": None,
             "MAIL_SERVER": None,
             "SITE_URL": "http://atelier.test",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "PASSWORD_ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_STORAGE_URI": "memory://",
             **config,
