@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from datetime import datetime
 
 import pyotp
@@ -29,6 +30,7 @@ RECOVERY_CODE_COUNT = 10
 VALID_WINDOW = 1
 STEP_SECONDS = 30
 CODE_DIGITS = 6
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 class TwoFactorError(Exception):
@@ -192,11 +194,11 @@ def _hash_code(code: str) -> str:
 
 def _new_recovery_codes(user: User, *, actor: User) -> list[str]:
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    # 10 characters of base32 (50 bits): enough against guessing behind the rate limits, short
-    # enough to copy; a dash in the middle for the eye.
+    # 10 characters of 31 (about 50 bits): enough against guessing behind the rate limits,
+    # short enough to copy; no 0/o, 1/l/i to misread; a dash in the middle for the eye.
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
-        raw = pyotp.random_base32(length=16)[:10].lower()
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash_code(c)) for c in codes)
     record(AuditAction.RECOVERY_CODES_GENERATED, actor=actor, subject=user)
