@@ -3,21 +3,30 @@ an IPv6 client counted by its /64."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pyotp
 import pytest
+from flask import Flask
 
 from app.accounts import routes as account_routes
 from app.extensions import client_key
+from app.extensions import db as _db
 from app.twofactor import routes as twofactor_routes
 from tests.accounts.test_two_factor_login import enable
 from tests.factories import PASSWORD, make_user
-from tests.security.test_rate_limits import (  # noqa: F401 - fixtures
-    assert_blocked,
-    limited,
-    make_limited_app,
-)
+from tests.security.test_rate_limits import assert_blocked, build_limited_app
 
 EMAIL = "ana@example.org"
+
+
+@pytest.fixture
+def limited(app) -> Iterator[Flask]:
+    """A second app on the same database with the limits on (see tests/security)."""
+    built = build_limited_app(app)
+    yield built
+    with built.app_context():
+        _db.engine.dispose()
 
 
 def from_address(address: str) -> dict[str, dict[str, str]]:

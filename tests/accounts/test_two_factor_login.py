@@ -224,7 +224,7 @@ def test_setting_up_from_the_account_page(client, db):
 
 
 def test_regenerating_and_turning_off_from_the_account_page(client, db, ana):
-    user, secret, old = ana
+    user, _, old = ana
     login(client, user)
     wrong = client.post("/account/two-factor/recovery-codes", data={"regenerate-proof": "nope"})
     assert wrong.status_code == 302
