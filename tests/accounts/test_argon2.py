@@ -4,13 +4,17 @@ and are replaced at the next log-in, without signing the person out anywhere els
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.profiles import RFC_9106_LOW_MEMORY
 from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.accounts import passwords, services
+from app.audit.models import AuditAction, AuditEvent
 from app.extensions import db as _db
+from app.mail.models import OutboxMessage
+from tests.conftest import login
 from tests.factories import PASSWORD, make_user
 
 EMAIL = "ana@example.org"
@@ -78,19 +82,27 @@ def test_the_rehash_at_log_in_signs_nobody_out_elsewhere(app, db):
     user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     user.session_key = None  # an account from before: its sessions name the old hash
     db.session.commit()
-    phone = app.test_client()
-    # The phone signed in before the upgrade, with the remember-me cookie too.
-    phone.post("/login", data={"email": EMAIL, "password": PASSWORD, "remember": "y"})
-    db.session.refresh(user)
-    assert user.password_hash.startswith("$argon2id$")
+    # The phone signed in before the upgrade: its session names the old hash's fingerprint.
+    phone = login(app.test_client(), user)
     assert phone.get("/account").status_code == 200
 
-    # Another browser that logs in now (no rehash left to do) and the phone both stay in.
+    # The laptop logs in now: the hash is replaced...
     laptop = app.test_client()
     assert laptop.post("/login", data={"email": EMAIL, "password": PASSWORD}).status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$")
+
+    # ... and both browsers are signed in.
     assert phone.get("/account").status_code == 200
-    phone.delete_cookie("session")
-    assert phone.get("/account").status_code == 200  # the remember-me cookie still works
+    assert laptop.get("/account").status_code == 200
+    # Not a password change: no mail, no audit event of one.
+    assert db.session.scalars(sa.select(OutboxMessage)).all() == []
+    assert (
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == AuditAction.PASSWORD_CHANGED)
+        ).all()
+        == []
+    )
 
 
 def test_a_rehash_keeps_the_fingerprint_but_a_new_password_changes_it(db):
