@@ -278,6 +278,18 @@ def disable(user: User, proof: str, *, actor: User) -> None:
     db.session.flush()
 
 
+def turn_off_for_lost_device(user: User) -> bool:
+    """From the command line, for someone who lost both their phone and their recovery codes
+    (the operator has checked who they are). Returns whether anything was on."""
+    if credential(user) is None:
+        return False
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(sa.delete(TwoFactorCredential).where(TwoFactorCredential.user_id == user.id))
+    record(AuditAction.TWO_FACTOR_DISABLED, actor=None, subject=user, via="command")
+    db.session.flush()
+    return True
+
+
 # --- The administrators' setting ---------------------------------------------------------------
 
 

@@ -242,3 +242,34 @@ def test_staff_must_use_it_only_when_the_rule_is_on(db, ana):
     # Saving the same value again records nothing.
     services.set_staff_requirement(True, actor=admin)
     assert len(events(db, AuditAction.SECURITY_SETTINGS_CHANGED)) == 1
+
+
+# --- From the command line ---------------------------------------------------------------------
+
+
+def test_the_command_turns_it_off_for_a_lost_phone(app, db, ana):
+    other = make_user(email="ana.alvarez@example.org", name="Ana Álvarez")
+    enable(ana)
+    enable(other)
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["two-factor-off", "ANA@example.org"])
+
+    assert result.exit_code == 0, result.output
+    assert "Two-factor log-in is off for ana@example.org" in result.output
+    db.session.expire_all()
+    assert not services.is_enabled(ana)
+    assert services.recovery_codes_left(ana) == 0
+    assert services.is_enabled(other) and services.recovery_codes_left(other) == 10
+    [event] = events(db, AuditAction.TWO_FACTOR_DISABLED)
+    assert (event.actor_id, event.subject_id, event.detail) == (None, ana.id, {"via": "command"})
+
+
+def test_the_command_says_when_there_is_nothing_to_turn_off(app, db, ana):
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["two-factor-off", "ana@example.org"])
+    assert result.exit_code == 0
+    assert "Two-factor log-in was not on for ana@example.org." in result.output
+    unknown = app.test_cli_runner().invoke(args=["two-factor-off", "nobody@example.org"])
+    assert unknown.exit_code != 0
+    assert "No account uses nobody@example.org." in unknown.output
