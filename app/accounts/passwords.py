@@ -8,6 +8,7 @@ replaces them, and Argon2 hashes with older parameters, once the password is kno
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -26,6 +27,7 @@ ARGON2_PREFIX = "$argon2id$"
 # zxcvbn's score runs 0 to 4; 3 is "safely unguessable: moderate protection from an offline
 # slow-hash scenario" (about 10^8 guesses or more).
 MIN_STRENGTH_SCORE = 3
+ZXCVBN_MAX_LENGTH = 72
 
 
 @cache
@@ -127,17 +129,20 @@ class Strength:
 
 
 def _personal_words(inputs: tuple[str, ...]) -> list[str]:
+    """The name and email, whole and in parts ("ana.alves", "alves", "example"), and the first
+    two parts run together ("anaalves"), which zxcvbn would not find on its own."""
     words: list[str] = []
     for value in inputs:
         value = value.strip().lower()
         if not value:
             continue
         words.append(value)
-        local, _, domain = value.partition("@")
-        words.extend(part for part in (local, domain.split(".")[0]) if part)
-        parts = [part for part in value.replace("@", " ").replace(".", " ").split() if part]
+        if "@" in value:
+            words.append(value.partition("@")[0])
+        parts = [part for part in re.split(r"[\s@.+_-]+", value) if part]
         words.extend(parts)
-        words.append("".join(parts[:2]))  # "anaalves" from Ana Alves
+        if len(parts) > 1:
+            words.append(parts[0] + parts[1])
     return words
 
 
@@ -162,8 +167,9 @@ def _weakness(match: dict[str, Any]) -> Weakness:
 def strength(password: str, *user_inputs: str) -> Strength:
     """zxcvbn's score for ``password``, knowing the person's name and email, and, when it is
     too low, what makes it weak (the longest guessable part)."""
-    # zxcvbn's running time grows with the length; past 100 characters nothing is weak for it.
-    result = zxcvbn(password[:100], user_inputs=_personal_words(user_inputs))
+    # zxcvbn refuses more than 72 characters (its running time grows with the length): the
+    # first 72 are judged, and a password that long and weak there is weak anyway.
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(user_inputs))
     score = int(result["score"])
     if score >= MIN_STRENGTH_SCORE:
         return Strength(score, None)

@@ -4,6 +4,8 @@ language. The length rule stays as it was."""
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 import sqlalchemy as sa
 
@@ -28,6 +30,9 @@ STRONG = "violet kettle marathon"
         ("asdfghjkl;lk", Weakness.KEYBOARD),
         ("aaaaaaaaaaaa", Weakness.REPEAT),
         ("abcdefghijkl", Weakness.SEQUENCE),
+        ("1987-08-19", Weakness.DATE),
+        ("2019", Weakness.DATE),
+        ("Ab3$", Weakness.SHORT),
     ],
 )
 def test_weak_passwords_and_why(app, password, weakness):
@@ -51,11 +56,61 @@ def test_a_strong_password_passes(app):
 
 
 def test_each_weakness_has_its_own_sentence(app):
-    sentences = {w.message for w in Weakness}
-    assert len(sentences) == len(Weakness)
-    assert Weakness.PERSONAL.message == (
-        "It contains your name or your email address, which others can guess."
+    assert {w: w.message for w in Weakness} == {
+        Weakness.PERSONAL: "It contains your name or your email address, which others can guess.",
+        Weakness.COMMON: "It is a common password, or close to one.",
+        Weakness.NAMES: "Names and surnames are easy to guess.",
+        Weakness.KEYBOARD: "Rows of keys on the keyboard are easy to guess.",
+        Weakness.REPEAT: 'Repeats like "aaa" or "abcabc" are easy to guess.',
+        Weakness.SEQUENCE: 'Sequences like "abc" or "6543" are easy to guess.',
+        Weakness.DATE: "Dates and years are easy to guess.",
+        Weakness.SHORT: "It is too easy to guess.",
+    }
+
+
+def test_the_refusal_says_why_then_what_to_do(app):
+    assert passwords.refusal(passwords.strength("2019", NAME, EMAIL)) == (
+        "Dates and years are easy to guess. Choose a longer password: several unrelated words "
+        "make one that is easy to remember and hard to guess."
     )
+    # A result without a reason still gets a sentence.
+    assert passwords.refusal(passwords.Strength(0, None)).startswith("It is too easy to guess.")
+
+
+def test_the_personal_words_include_the_name_run_together(app):
+    assert passwords._personal_words((" Ana Alves", "ana.alves@example.org")) == [
+        "ana alves",
+        "ana",
+        "alves",
+        "anaalves",
+        "ana.alves@example.org",
+        "ana.alves",
+        "ana",
+        "alves",
+        "example",
+        "org",
+        "anaalves",
+    ]
+    assert passwords._personal_words(("Ana", "  ")) == ["ana", "ana"]
+
+
+@pytest.mark.parametrize("length", [71, 72, 73, 1000])
+def test_long_passwords_are_judged_by_their_first_72_characters(app, length):
+    # zxcvbn refuses more than 72 characters: a long password must never become an error.
+    weak = "a" * length
+    assert passwords.strength(weak, NAME, EMAIL).weakness == Weakness.REPEAT
+    strong = ("violet kettle marathon " * 50)[:length]
+    assert passwords.strength(strong, NAME, EMAIL).ok
+
+
+def test_a_long_weak_password_at_sign_up_is_refused_not_an_error(client, db):
+    weak = "a" * 200
+    response = client.post(
+        "/signup",
+        data={"name": NAME, "email": EMAIL, "password": weak, "confirm": weak, "locale": "en"},
+    )
+    assert response.status_code == 200
+    assert "Repeats like" in unescape(response.text)
 
 
 def test_sign_up_refuses_a_weak_password_beside_the_field(client, db):
