@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditAction, AuditEvent
 from app.twofactor import services
-from app.twofactor.models import RecoveryCode, TwoFactorCredential
+from app.twofactor.models import RecoveryCode, SecuritySettings, TwoFactorCredential
 from tests.factories import PASSWORD, make_user
 
 NOW = datetime(2026, 11, 20, 9, 0, 15, tzinfo=UTC)  # 15 s into a 30-second step
@@ -273,3 +273,75 @@ def test_the_command_says_when_there_is_nothing_to_turn_off(app, db, ana):
     unknown = app.test_cli_runner().invoke(args=["two-factor-off", "nobody@example.org"])
     assert unknown.exit_code != 0
     assert "No account uses nobody@example.org." in unknown.output
+
+
+# --- Edges of each rule ------------------------------------------------------------------------
+
+
+def test_each_step_refuses_the_wrong_state(db, ana):
+    with pytest.raises(services.NotEnabled):
+        services.confirm_setup(ana, "123456", actor=ana, now=NOW)
+    with pytest.raises(services.NotEnabled):
+        services.verify_login(ana, "123456", now=NOW)
+    with pytest.raises(services.NotEnabled):
+        services.regenerate_recovery_codes(ana, PASSWORD, actor=ana)
+    # Begun but not confirmed: still off for log-in, regenerating and turning off.
+    services.begin_setup(ana, actor=ana)
+    assert not services.is_enabled(ana)
+    with pytest.raises(services.NotEnabled):
+        services.verify_login(ana, "123456", now=NOW)
+    with pytest.raises(services.NotEnabled):
+        services.disable(ana, PASSWORD, actor=ana)
+    secret, _ = enable_confirming(ana)
+    with pytest.raises(services.AlreadyEnabled):
+        services.confirm_setup(ana, code_at(secret, NOW), actor=ana, now=NOW)
+
+
+def enable_confirming(user):
+    found = services.credential(user)
+    codes = services.confirm_setup(user, code_at(found.secret, NOW), actor=user, now=NOW)
+    return found.secret, codes
+
+
+def test_only_the_owner_manages_it(db, ana):
+    other = make_user(email="ana.alvarez@example.org", name="Ana Álvarez")
+    enable(ana)
+    with pytest.raises(services.NotAllowed):
+        services.regenerate_recovery_codes(ana, PASSWORD, actor=other)
+    with pytest.raises(services.NotAllowed):
+        services.disable(ana, PASSWORD, actor=other)
+    fresh = make_user(email="ana.alves2@example.org", name="Ana Alves")
+    found = services.begin_setup(fresh, actor=fresh)
+    with pytest.raises(services.NotAllowed):
+        services.confirm_setup(fresh, code_at(found.secret, NOW), actor=other, now=NOW)
+    assert services.is_enabled(ana) and not services.is_enabled(fresh)
+
+
+def test_recovery_codes_are_read_without_dash_case_or_spaces(db, ana):
+    _, codes = enable(ana)
+    assert services.verify_login(ana, " " + codes[0].replace("-", " ").upper(), now=NOW) == (
+        "recovery"
+    )
+    assert services.verify_login(ana, codes[1].replace("-", ""), now=NOW) == "recovery"
+    assert services.recovery_codes_left(ana) == 8
+
+
+def test_a_recovery_code_leaves_the_last_used_step_alone(db, ana):
+    _, codes = enable(ana)
+    found = services.credential(ana)
+    step = found.last_used_step
+    services.verify_login(ana, codes[0], now=NOW)
+    db.session.refresh(found)
+    assert found.last_used_step == step
+
+
+def test_the_settings_default_to_not_required(db):
+    row = services.settings()
+    assert row.id == 1 and row.is_staff_two_factor_required is False
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SecuritySettings)) == 0
+
+
+def test_the_recovery_alphabet_has_no_look_alikes():
+    assert not set("0o1li") & set(services.RECOVERY_ALPHABET)
+    assert len(services.RECOVERY_ALPHABET) == 31
+    assert (services.RECOVERY_CODE_COUNT, services.VALID_WINDOW, services.CODE_DIGITS) == (10, 1, 6)
