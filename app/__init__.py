@@ -97,6 +97,7 @@ def _import_models() -> None:
     from app.sessions import models as _sessions  # noqa: F401
     from app.storage import models as _storage  # noqa: F401
     from app.storage import services as _storage_services  # noqa: F401
+    from app.twofactor import models as _twofactor  # noqa: F401
     from app.venues import models as _venues  # noqa: F401
     from app.visas import models as _visas  # noqa: F401
 
@@ -133,12 +134,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.schedule.routes import bp as schedule_bp
     from app.selection.routes import bp as selection_bp
     from app.sessions.routes import bp as sessions_bp
+    from app.twofactor.routes import bp as twofactor_bp
     from app.venues.routes import bp as venues_bp
     from app.visas.routes import bp as visas_bp
 
     for bp in (
         core_bp,
         accounts_bp,
+        twofactor_bp,
         courses_bp,
         modules_bp,
         programmes_bp,

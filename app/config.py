@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_MAX_AGE_MINUTES": 60,
     # How long a link that confirms an email address (a sign-up, a new address) stays open.
     "EMAIL_CONFIRMATION_MAX_AGE_MINUTES": 24 * 60,
+    # Argon2id parameters of new password hashes (app/accounts/passwords.py); None: OWASP's
+    # (19 MiB, 2 passes, 1 lane). Only the tests set cheaper ones.
+    "PASSWORD_ARGON2": None,
+    # How long the second step of a log-in (the authenticator's code) waits after the password.
+    "TWO_FACTOR_PENDING_MINUTES": 5,
     # How long an endorser's link stays open (never past the course's closing date).
     "ENDORSEMENT_LINK_DAYS": 14,
     # How long the author of a discussion post may still edit it.
@@ -135,6 +140,7 @@ ENVIRONMENT: dict[str, type] = {
     "REDIS_URL": str,
     "TRUSTED_PROXIES": int,
     "ENDORSEMENT_LINK_DAYS": int,
+    "TWO_FACTOR_PENDING_MINUTES": int,
     "DISCUSSION_EDIT_MINUTES": int,
     "DISCUSSION_DIGEST_HOUR": int,
     "UPLOAD_FOLDER": str,

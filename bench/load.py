@@ -344,7 +344,7 @@ def in_app(env: dict[str, str], action: Callable[[], Any]) -> Any:
             "SECRET_KEY": SECRET_KEY,
             "RATELIMIT_ENABLED": False,
             # The load users' passwords: cheap to check, so logging them in costs little.
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "PASSWORD_ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
         }
     )
     with app.app_context():

@@ -79,7 +79,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "MAIL_EML_DIR": None,
             "MAIL_SERVER": None,
             "SITE_URL": "http://atelier.test",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "PASSWORD_ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "RATELIMIT_ENABLED": False,
             # Uploaded documents go to the run's own folder, never into instance/.
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),

@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 from flask_babel import gettext as _
 
-from app.accounts.services import MIN_PASSWORD_LENGTH, create_or_promote_admin, find_user_by_email
+from app.accounts.services import (
+    MIN_PASSWORD_LENGTH,
+    WeakPassword,
+    create_or_promote_admin,
+    find_user_by_email,
+)
 from app.extensions import db
 
 
@@ -26,6 +31,8 @@ def create_admin_command(email: str, name: str, password: str | None) -> None:
         )
     try:
         user, created = create_or_promote_admin(email, name=name, password=password)
+    except WeakPassword as exc:
+        raise click.BadParameter(exc.message, param_hint="--password") from exc
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
     db.session.commit()

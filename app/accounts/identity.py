@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
-from werkzeug.security import generate_password_hash
 
+from app.accounts import passwords
 from app.accounts.emails import normalise_email
 from app.accounts.models import (
     ConfirmationPurpose,
@@ -31,6 +31,7 @@ from app.accounts.services import (
     NotAllowed,
     ResetTokenProblem,
     WrongPassword,
+    check_strength,
     create_user,
     find_user_by_email,
 )
@@ -115,9 +116,10 @@ def start_signup(
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     email = normalise_email(email)
+    # Judged before the address is looked up: a refusal says nothing about who has an account.
+    check_strength(password, name=name, email=email)
     # Hashed in both cases, so the answer takes as long for a known address as for a new one.
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    password_hash = generate_password_hash(password, method=method)
+    password_hash = passwords.hash_password(password)
     owner = find_user_by_email(email)
     if owner is not None:
         if owner.email_verified_at is not None:

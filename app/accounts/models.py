@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts import passwords
 from app.db import UTCDateTime, now_utc, str_enum
 from app.extensions import db
 
@@ -60,25 +57,25 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's scrypt: a memory-hard KDF with a per-hash salt. Tests choose a cheaper one.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        """A new password (Argon2id, see :mod:`app.accounts.passwords`). Ending the other
+        sessions is the caller's (app.sessions.services.end_sessions)."""
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return passwords.verify_password(self.password_hash, password)
+
+    def rehash_password(self, password: str) -> bool:
+        """After a successful check: store the same password at today's hashing parameters if
+        the hash is older. Not a password change: no session ends, no mail, no audit event."""
+        if not passwords.needs_rehash(self.password_hash):
+            return False
+        self.password_hash = passwords.hash_password(password)
+        return True
 
     def get_id(self) -> str:
-        """What the session and the remember-me cookie keep: the id and a fingerprint of the
-        password, so that a new password signs the account out of every other browser."""
-        return f"{self.id}:{self.password_fingerprint}"
-
-    @property
-    def password_fingerprint(self) -> str:
-        # Keyed with the app's secret: the cookie shows nothing about the hash itself.
-        key = current_app.secret_key
-        key_bytes = key if isinstance(key, bytes) else str(key).encode()
-        digest = hmac.new(key_bytes, (self.password_hash or "").encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
+        """Flask-Login's name for the account; what a browser's cookie holds is its session's
+        key instead (app.sessions.web), checked against the server on every request."""
+        return str(self.id)
 
     @property
     def is_admin(self) -> bool:

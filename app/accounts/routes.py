@@ -27,10 +27,12 @@ from app.accounts.forms import (
 )
 from app.accounts.models import Role, User
 from app.core.urls import other_query_args, safe_next
-from app.extensions import db, limiter
+from app.extensions import client_key, db, limiter
 from app.sessions import web as sessions_web
 from app.sessions.models import EndReason
 from app.sessions.services import end_sessions
+from app.twofactor import login as twofactor_login
+from app.twofactor import services as twofactor_services
 
 bp = Blueprint("accounts", __name__)
 
@@ -44,6 +46,19 @@ LOGIN_LIMIT = "10/minute;50/hour"
 PASSWORD_LIMIT = LOGIN_LIMIT
 RESET_REQUEST_LIMIT = "5/minute;20/hour"
 SIGNUP_LIMIT = "10/minute"
+# Per account too (the email posted), whatever the address: guesses spread over many addresses
+# still meet a ceiling, and one inbox cannot be flooded with reset mail from many.
+ACCOUNT_LOGIN_LIMIT = "10/minute;30/hour"
+ACCOUNT_RESET_REQUEST_LIMIT = "3/minute;10/hour"
+
+
+def posted_account_key() -> str:
+    """The rate limits' key of the account a form names: its normalised email (the client's
+    address when none is posted, so an empty form is still counted)."""
+    email = request.form.get("email", "")
+    if not isinstance(email, str) or not email.strip():
+        return client_key()
+    return "account:" + services.normalise_email(email)[:254]
 
 
 def _home() -> str:
@@ -70,20 +85,26 @@ def signup() -> Response | str:
     if request.method == "GET":
         form.locale.data = str(get_locale())
     if form.validate_on_submit():
-        identity.start_signup(
-            name=form.name.data,
-            email=form.email.data,
-            password=form.password.data,
-            locale=form.locale.data,
-        )
-        db.session.commit()
-        # The same page for a new address and a known one: nobody learns who has an account.
-        return redirect(url_for("accounts.signup_sent"))
+        try:
+            identity.start_signup(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=form.locale.data,
+            )
+        except services.WeakPassword as exc:
+            # Judged on the password and the name alone: it tells nothing about the address.
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            # The same page for a new address and a known one: nobody learns who has an account.
+            return redirect(url_for("accounts.signup_sent"))
     return render_template("accounts/signup.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=posted_account_key)
 def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or _home())
@@ -92,17 +113,24 @@ def login() -> Response | str:
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.InvalidCredentials:
+            db.session.commit()  # the audit event of the failure
             flash(_("Wrong email or password."), "error")
         except services.AccountInactive:
+            db.session.commit()
             flash(
                 _("This account has been deactivated. Contact an administrator to reopen it."),
                 "error",
             )
         else:
             db.session.commit()
+            next_url = safe_next(request.args.get("next"))
+            if twofactor_services.is_enabled(user):
+                # The password was right; the session is opened only after the second factor.
+                twofactor_login.start_pending(user, remember=form.remember.data, next_url=next_url)
+                return redirect(url_for("twofactor.verify"))
             _finish_login(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
-            return redirect(safe_next(request.args.get("next")) or _home())
+            return redirect(next_url or _home())
     return render_template("accounts/login.html", form=form)
 
 
@@ -149,6 +177,8 @@ def change_password() -> Response | str:
             )
         except services.WrongPassword:
             form.current_password.errors.append(_("This is not your current password."))
+        except services.WeakPassword as exc:
+            form.password.errors.append(exc.message)
         else:
             # Every other browser is signed out; this one stays.
             end_sessions(
@@ -174,6 +204,7 @@ def change_password() -> Response | str:
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit(RESET_REQUEST_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_RESET_REQUEST_LIMIT, methods=["POST"], key_func=posted_account_key)
 def reset_request() -> Response | str:
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -207,6 +238,9 @@ def reset_password(token: str) -> Response | tuple[str, int, dict[str, str]]:
         except services.InvalidResetToken as exc:
             db.session.rollback()
             return _invalid_reset_link(exc)
+        except services.WeakPassword as exc:
+            form.password.errors.append(exc.message)
+            return render_template("accounts/reset_password.html", form=form), 200, NO_REFERRER
         end_sessions(user, actor=user, reason=EndReason.PASSWORD_RESET)
         db.session.commit()
         if current_user.is_authenticated:

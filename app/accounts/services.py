@@ -11,16 +11,18 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts import passwords
 
 # Re-exported: app.accounts.emails holds the one rule, also for the migration.
 from app.accounts.emails import normalise_email as normalise_email
 from app.accounts.models import PasswordResetToken, Role, User
+from app.audit.models import AuditAction
+from app.audit.services import client_ip, record
 from app.core.timeutil import is_timezone
 from app.core.urls import external_url
 from app.db import now_utc
@@ -50,6 +52,18 @@ class InvalidCredentials(AccountError):
 
 class AccountInactive(AccountError):
     """The password is right but an administrator has deactivated the account."""
+
+
+class WeakPassword(AccountError):
+    """The new password is too easy to guess; ``message`` says why, in the person's language."""
+
+    def __init__(self, result: passwords.Strength) -> None:
+        super().__init__(result.weakness.value if result.weakness else "weak")
+        self.result = result
+
+    @property
+    def message(self) -> str:
+        return passwords.refusal(self.result)
 
 
 class WrongPassword(AccountError):
@@ -85,6 +99,14 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+def check_strength(password: str, *, name: str, email: str) -> None:
+    """Raise :class:`WeakPassword` unless zxcvbn scores ``password`` at least
+    :data:`passwords.MIN_STRENGTH_SCORE`, knowing the person's name and email."""
+    result = passwords.strength(password, name, email)
+    if not result.ok:
+        raise WeakPassword(result)
+
+
 def create_user(
     email: str,
     name: str,
@@ -111,6 +133,7 @@ def create_user(
 
 def sign_up(*, name: str, email: str, password: str, locale: str) -> User:
     """A visitor creates their own participant account."""
+    check_strength(password, name=name, email=email)
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     return create_user(email, name, password, locale=locale, role=Role.PARTICIPANT)
@@ -125,11 +148,22 @@ def create_or_promote_admin(
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from exc
     user = find_user_by_email(email)
+    if password:
+        check_strength(password, name=user.name if user else name, email=email)
     if user is not None:
         user.role = Role.ADMIN
         user.is_active = True
         if password:
             user.set_password(password)
+            _close_open_reset_tokens(user)
+            # Imported here: app.sessions builds on accounts. A new password from the command
+            # line signs the account out of every browser, as a reset does.
+            from app.sessions.models import EndReason
+            from app.sessions.services import end_sessions
+
+            end_sessions(user, actor=None, reason=EndReason.PASSWORD_CHANGED)
+            record(AuditAction.PASSWORD_CHANGED, actor=None, subject=user, via="command")
+            _notify_password_changed(user, reset=False)
         db.session.flush()
         return user, False
     if not password:
@@ -140,27 +174,26 @@ def create_or_promote_admin(
 # --- Logging in --------------------------------------------------------------------------------
 
 
-@cache
-def _dummy_hash(method: str) -> str:
-    return generate_password_hash(secrets.token_urlsafe(16), method=method)
-
-
 def authenticate(email: str, password: str) -> User:
-    """The user with this email and password, stamped as just logged in.
+    """The user with this email and password, stamped as just logged in; an older hash of the
+    password is replaced by an Argon2id one at today's parameters.
 
     An unknown email costs a password check too, so response times do not tell which emails
-    have an account.
+    have an account. A failure is audited (the caller commits it as well): the account, if one
+    has this email, and the kind of failure, never what was typed.
     """
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(
-            _dummy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password
-        )
+        passwords.spend_one_check(password)
+        record(AuditAction.LOGIN_FAILED, actor=None, subject=None, reason="unknown_email")
         raise InvalidCredentials()
     if not user.check_password(password):
+        record(AuditAction.LOGIN_FAILED, actor=None, subject=user, reason="wrong_password")
         raise InvalidCredentials()
     if not user.is_active:
+        record(AuditAction.LOGIN_FAILED, actor=None, subject=user, reason="inactive")
         raise AccountInactive()
+    user.rehash_password(password)
     user.last_login_at = now_utc()
     db.session.flush()
     return user
@@ -208,9 +241,27 @@ def change_password(user: User, *, current_password: str, new_password: str, act
         raise NotAllowed()
     if not user.check_password(current_password):
         raise WrongPassword()
+    check_strength(new_password, name=user.name, email=user.email)
     user.set_password(new_password)
     _close_open_reset_tokens(user)
+    record(AuditAction.PASSWORD_CHANGED, actor=actor, subject=user)
+    _notify_password_changed(user, reset=False)
     db.session.flush()
+
+
+def _notify_password_changed(user: User, *, reset: bool) -> None:
+    """Tell the account's owner, in their language, when and from where: if it was not them,
+    they learn it at once."""
+    queue_mail(
+        user.email,
+        "password_changed",
+        locale=user.locale,
+        user=user,
+        reset=reset,
+        changed_at=now_utc(),
+        address=client_ip(),
+        reset_request_url=external_url("accounts.reset_request"),
+    )
 
 
 # --- Password reset ----------------------------------------------------------------------------
@@ -231,6 +282,8 @@ def request_password_reset(email: str) -> PasswordResetToken | None:
     # the confirmation link; kept as a guard).
     if user is None or not user.is_active or user.email_verified_at is None:
         return None
+    # Only the newest link works: an older mail that leaks later opens nothing.
+    _close_open_reset_tokens(user)
     raw = secrets.token_urlsafe(32)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"]
     token = PasswordResetToken(
@@ -246,6 +299,7 @@ def request_password_reset(email: str) -> PasswordResetToken | None:
         reset_url=external_url("accounts.reset_password", token=raw),
         user=user,
     )
+    record(AuditAction.PASSWORD_RESET_REQUESTED, actor=None, subject=user)
     db.session.flush()
     return token
 
@@ -268,6 +322,7 @@ def reset_password(raw: str, new_password: str) -> User:
     """Set a new password through a reset link. The link, and every other open link of the same
     user, stops working."""
     token = find_reset_token(raw)
+    check_strength(new_password, name=token.user.name, email=token.user.email)
     # Claim the token with a conditional update, so two submissions at once cannot both win.
     claimed = db.session.execute(
         sa.update(PasswordResetToken)
@@ -280,6 +335,8 @@ def reset_password(raw: str, new_password: str) -> User:
     user = token.user
     user.set_password(new_password)
     _close_open_reset_tokens(user)
+    record(AuditAction.PASSWORD_RESET, actor=user, subject=user)
+    _notify_password_changed(user, reset=True)
     db.session.flush()
     db.session.expire(token)
     return user

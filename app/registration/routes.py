@@ -25,6 +25,7 @@ from app.accounts import services as accounts
 from app.accounts.identity_routes import invalid_link_page
 from app.accounts.models import ConfirmationPurpose, User
 from app.accounts.routes import NO_REFERRER, _finish_login
+from app.accounts.services import WeakPassword
 from app.alumni import services as alumni
 from app.alumni.forms import prefill
 from app.announcements import services as announcements
@@ -304,15 +305,19 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
             # A visitor: the answers wait for the address to be confirmed (or, if the address
             # has an account, its owner is told). The same page either way.
             assert isinstance(form, AccountFields)
-            identity.start_signup(
-                name=form.signup_name(),
-                email=form.email.data,
-                password=form.password.data,
-                locale=form.language.data,
-                course=course,
-                course_title=title,
-                application=identity.kept_answers(request.form),
-            )
+            try:
+                identity.start_signup(
+                    name=form.signup_name(),
+                    email=form.email.data,
+                    password=form.password.data,
+                    locale=form.language.data,
+                    course=course,
+                    course_title=title,
+                    application=identity.kept_answers(request.form),
+                )
+            except WeakPassword as exc:
+                form.password.errors.append(exc.message)
+                return _form_page(course, form, anonymous=True, title=title)
             db.session.commit()
             return redirect(url_for("accounts.signup_sent", applying="1"))
         outcome = _submit(course, user, form)

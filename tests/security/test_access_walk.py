@@ -203,6 +203,14 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "accounts.signup": ANYONE,
     "accounts.signup_sent": EVERYONE,
     "accounts.users": ADMINS,
+    # The code page after the password: without a pending log-in it sends to the log-in page
+    # (as SIGNED_IN's LOGIN), a signed-in person home.
+    "twofactor.verify": SIGNED_IN,
+    "twofactor.status": SIGNED_IN,
+    "twofactor.setup": SIGNED_IN,
+    "twofactor.regenerate": SIGNED_IN,
+    "twofactor.disable": SIGNED_IN,
+    "twofactor.admin_settings": ADMINS,
     # The participant's own consent on their registration: anyone else's is "not found".
     "alumni.consent": OWNER,
     # The course is over: the invitation is refused with a message, for those who may send it.

@@ -61,7 +61,7 @@ def production_app(app: Flask) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
             "WTF_CSRF_ENABLED": False,
             "MAIL_EML_DIR": None,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "PASSWORD_ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "RATELIMIT_ENABLED": False,
         }
     )

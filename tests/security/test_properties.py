@@ -43,6 +43,7 @@ from app.accounts.models import Role, User
 from app.applications import services as application_services
 from app.applications.models import Answer, ApplicationQuestion, QuestionKind
 from app.applications.options import OptionData
+from app.audit.models import AuditAction
 from app.core.timeutil import local_to_utc
 from app.courses.models import (
     Course,
@@ -589,14 +590,25 @@ LOGIN = {"email": "ana@example.org", "password": PASSWORD, "remember": "y"}
     )
 )
 def test_login(new_client, data):
-    """Logging in stores the time of it; a refused log-in stores nothing."""
+    """Logging in stores the time of it; a refused log-in stores nothing but its audit event
+    (the reason, never what was typed)."""
     fresh()
     make_user(email="ana@example.org")
     client = new_client(None)
     before = snapshot()
     response = post(client, "/login", data)
-    if accepted(response, before):
+    if response.status_code == 302:
         assert only(User).last_login_at is not None
+        return
+    assert response.status_code == 200
+    after = snapshot()
+    failures = after.pop("audit_event")
+    before.pop("audit_event")
+    assert after == before
+    assert len(failures) <= 1
+    for failure in failures:
+        assert failure[2] == AuditAction.LOGIN_FAILED
+        assert failure[-1] in ({"reason": "unknown_email"}, {"reason": "wrong_password"})
 
 
 @run(

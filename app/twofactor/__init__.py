@@ -1,0 +1,2 @@
+"""Two-factor log-in: TOTP codes from an authenticator app, recovery codes, and the rule
+that staff must use them."""
