@@ -15,7 +15,7 @@ from app.accounts.auth import organiser_required
 from app.accounts.services import find_user_by_email
 from app.announcements.services import shown_on_course_page
 from app.core.timeutil import display_timezone, local_date
-from app.core.urls import external_url, other_query_args
+from app.core.urls import external_url, other_query_args, page_number
 from app.courses import services
 from app.courses.forms import CourseForm, CourseModulesForm, EditionForm, TeamMemberForm
 from app.courses.models import (
@@ -76,7 +76,7 @@ def index() -> str:
     choices = services.catalogue_choices(_locale())
     filters = services.catalogue_filters(request.args, choices)
     today = _venue_today()
-    page = services.catalogue_page(filters, today, request.args.get("page", 1, type=int))
+    page = services.catalogue_page(filters, today, page_number())
     recent = []
     if not filters.past and not page.has_next:
         # Under the last page of what is coming, a glimpse of what was held.

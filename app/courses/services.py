@@ -823,7 +823,7 @@ def course_months() -> list[str]:
 
 def is_month(value: str | None) -> bool:
     """A YYYY-MM value as the month filter sends it (None: no month sent). Year 0 is none."""
-    if value is None or not re.fullmatch(r"\d{4}-\d{2}", value):
+    if value is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value):
         return False
     return int(value[:4]) >= 1 and 1 <= int(value[5:]) <= 12
 
