@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from app.core.keystrength import estimated_bits
+
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "en",
@@ -93,6 +95,9 @@ KNOWN_DEFAULT_KEYS = frozenset(
     {"dev", "development", "secret", "secret-key", "change-me", "changeme", "test-secret-key"}
 )
 MIN_SECRET_KEY_LENGTH = 32
+# The least estimated strength of a production key (app/core/keystrength.py): what
+# secrets.token_hex(16) gives; token_hex(32), as the message suggests, gives 256.
+MIN_SECRET_KEY_BITS = 128
 
 # Environment variables read on start, with the type each is parsed as.
 ENVIRONMENT: dict[str, type] = {
@@ -198,7 +203,8 @@ def _check_production(app: Flask) -> None:
     key = app.config.get("SECRET_KEY")
     fix = (
         "Set SECRET_KEY in the environment or in instance/config.py to a random value of at "
-        f"least {MIN_SECRET_KEY_LENGTH} characters, for example the output of "
+        f"least {MIN_SECRET_KEY_LENGTH} characters and {MIN_SECRET_KEY_BITS} bits, for example "
+        "the output of "
         "`python -c 'import secrets; print(secrets.token_hex(32))'`."
     )
     if not key:
@@ -208,6 +214,11 @@ def _check_production(app: Flask) -> None:
         raise RuntimeError(f"Production configuration: SECRET_KEY is a known default. {fix}")
     if len(text) < MIN_SECRET_KEY_LENGTH:
         raise RuntimeError(f"Production configuration: SECRET_KEY is too short. {fix}")
+    if estimated_bits(text) < MIN_SECRET_KEY_BITS:
+        raise RuntimeError(
+            "Production configuration: SECRET_KEY is too easy to guess (a word, a repeated "
+            f"pattern or a run of characters rather than a random value). {fix}"
+        )
     if app.debug:
         raise RuntimeError(
             "Production configuration: debug mode is on, which lets anyone who reaches an error "
