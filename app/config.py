@@ -65,8 +65,11 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_BACKEND": "local",
     "UPLOAD_FOLDER": None,
     # The largest request body accepted; anything larger is answered 413 before it is read.
-    # Room for a few documents of the default 10 MB each in one form.
-    "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+    # MAX_CONTENT_LENGTH for every form, MAX_UPLOAD_LENGTH for the pages that take files
+    # (marked @accepts_uploads in app/core/security.py): room for a few documents of the
+    # default 10 MB each in one form.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_UPLOAD_LENGTH": 60 * 1024 * 1024,
     # The most all the documents of one application may weigh together (each file question
     # has its own limit too, 10 MB unless the organisers set another).
     "APPLICATION_DOCUMENTS_MAX_BYTES": 25 * 1024 * 1024,
@@ -122,6 +125,7 @@ ENVIRONMENT: dict[str, type] = {
     "DISCUSSION_DIGEST_HOUR": int,
     "UPLOAD_FOLDER": str,
     "MAX_CONTENT_LENGTH": int,
+    "MAX_UPLOAD_LENGTH": int,
     "APPLICATION_DOCUMENTS_MAX_BYTES": int,
     "CENTRE_NAME": str,
     "CENTRE_ADDRESS": str,

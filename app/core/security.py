@@ -7,7 +7,10 @@ only what a response lacks is added.
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -41,7 +44,37 @@ HEADERS = {
 }
 
 
+View = TypeVar("View", bound=Callable[..., object])
+_ACCEPTS_UPLOADS = "atelier_accepts_uploads"
+
+
+def accepts_uploads(view: View) -> View:
+    """Mark a view whose form takes files: its requests may be as large as MAX_UPLOAD_LENGTH;
+    every other request stops at MAX_CONTENT_LENGTH. Put it under the route decorator (the
+    mark is carried through functools.wraps by the decorators in between)."""
+    setattr(view, _ACCEPTS_UPLOADS, True)
+    return view
+
+
+def upload_endpoints(app: Flask) -> set[str]:
+    """The endpoints marked with :func:`accepts_uploads`."""
+    return {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, _ACCEPTS_UPLOADS, False)
+    }
+
+
+def _request_size_limit(endpoint: str | None, values: dict[str, object] | None) -> None:
+    """Raise the body limit for an upload page before anything reads the body: URL value
+    preprocessors run before the before_request functions, CSRF protection among them."""
+    view = current_app.view_functions.get(endpoint or "")
+    if view is not None and getattr(view, _ACCEPTS_UPLOADS, False):
+        request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
+
+
 def register(app: Flask) -> None:
+    app.url_value_preprocessor(_request_size_limit)
     headers = dict(HEADERS)
     # Only where the site is served over HTTPS: a browser that saw HSTS refuses plain HTTP.
     if app.config["PRODUCTION"] or app.config["SESSION_COOKIE_SECURE"]:
