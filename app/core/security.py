@@ -170,7 +170,8 @@ def _cache_control(response: Response) -> Response:
     if endpoint in OWN_CACHING:
         return response
     if is_personal(current_app, endpoint):
-        response.headers["Cache-Control"] = NO_STORE
+        if not response.cache_control.no_store:  # a view's own "no-store" stands
+            response.headers["Cache-Control"] = NO_STORE
     elif current_user.is_authenticated:
         # Added to what the view said (a download's "no-cache"), unless it already keeps
         # the answer from shared caches or said it is the same for everyone.
