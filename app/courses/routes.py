@@ -28,6 +28,7 @@ from app.courses.models import (
     TeamRole,
 )
 from app.courses.permissions import (
+    can_see_join_links,
     can_see_online_link,
     get_course_or_404,
     get_managed_course_or_403,
@@ -177,6 +178,7 @@ def show(slug: str) -> str:
         "courses/show.html",
         **context,
         followup_activities=activities_in_order(course),
+        followup_links_visible=can_see_join_links(current_user, course, registration),
         followup_state=phase_state(course, _venue_today(course)),
         editions=services.other_editions(course),
     )
