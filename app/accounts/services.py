@@ -19,6 +19,8 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import PasswordResetToken, Role, User
+from app.audit.models import AuditAction
+from app.audit.services import record
 from app.core.timeutil import is_timezone
 from app.core.urls import external_url
 from app.db import now_utc
@@ -317,6 +319,10 @@ def change_role(user: User, role: Role, *, actor: User) -> User:
     _check_admin(actor)
     if user.id == actor.id and role != Role.ADMIN:
         raise SelfLockout()
+    if user.role != role:
+        record(
+            AuditAction.ROLE_CHANGED, actor=actor, subject=user, old=user.role.value, new=role.value
+        )
     user.role = role
     db.session.flush()
     return user
@@ -327,6 +333,9 @@ def set_active(user: User, active: bool, *, actor: User) -> User:
     _check_admin(actor)
     if user.id == actor.id and not active:
         raise SelfLockout()
+    if user.is_active != active:
+        action = AuditAction.ACCOUNT_REACTIVATED if active else AuditAction.ACCOUNT_DEACTIVATED
+        record(action, actor=actor, subject=user)
     user.is_active = active
     if not active:
         _close_open_reset_tokens(user)

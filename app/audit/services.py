@@ -69,3 +69,16 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_export(actor: User, course_slug: str, export: str, fmt: str, rows: int) -> AuditEvent:
+    """An export of participants' personal data (a list, invoices, payments, documents): who,
+    which course, what, in which format, how many rows. The caller commits."""
+    return record(
+        AuditAction.PARTICIPANTS_EXPORTED,
+        actor=actor,
+        course=course_slug,
+        export=export,
+        format=fmt,
+        rows=rows,
+    )
