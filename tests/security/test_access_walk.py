@@ -182,6 +182,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "accounts.reset_request": EVERYONE,
     "accounts.signup": ANYONE,
     "accounts.users": ADMINS,
+    "audit.index": ADMINS,
     # The participant's own consent on their registration: anyone else's is "not found".
     "alumni.consent": OWNER,
     # The course is over: the invitation is refused with a message, for those who may send it.
