@@ -4,11 +4,13 @@ Every page a signed-in administrator can open with a GET (its URL naming at most
 asked for with each query argument a page or filter of ours reads (page, month, day, status,
 kind…) set to an edge: 0, -1, huge, 10**20, a few thousand digits, years 0, 1, 9999 and
 10000, non-ASCII digits. None may answer a server error; the two paginated lists also take
-whatever hypothesis draws for their page number, and show a page within their range.
+whatever hypothesis draws for their page number, and show a page within their range; the audit
+log's filter form takes any action, person, dates and page without an error or a write.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
@@ -16,11 +18,13 @@ from flask import Flask
 from hypothesis import strategies as st
 
 from app.accounts.models import Role
+from app.audit.models import AuditAction
+from app.audit.services import record
 from app.core.urls import MAX_PAGE
 from app.extensions import db
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
-from tests.security.test_properties import fresh, run
+from tests.security.test_properties import any_text, assert_escaped, fresh, run, snapshot
 
 # Every query argument a page or filter reads (grep request.args and the filter forms).
 ARGS = (
@@ -164,3 +168,41 @@ def test_catalogue_month_filter(client_for, data):
     client = client_for(admin)
     response = client.get(f"/?{urlencode(data)}")
     assert response.status_code == 200
+
+
+# --- The audit log's filters ------------------------------------------------------------------
+
+dates = st.one_of(
+    st.dates().map(date.isoformat),
+    st.sampled_from(EDGES),
+    any_text,
+)
+
+
+@run(
+    st.fixed_dictionaries(
+        {
+            "action": st.one_of(st.sampled_from([a.value for a in AuditAction]), any_text),
+            "person": any_text,
+            "since": dates,
+            "until": dates,
+            "page": pages,
+        }
+    ),
+    {"action": "role_changed", "person": "Ana", "since": "0001-01-01", "until": "9999-12-31"},
+    {"action": "", "person": "%", "since": "10000-01-01", "until": "0000-01-01", "page": "0"},
+    {"action": "x" * 50, "person": "_" * 300, "since": "2027-02-30", "until": "", "page": "-1"},
+)
+def test_audit_filters(client_for, data):
+    fresh()
+    admin, _course = _world()
+    record(AuditAction.LOGGED_IN, actor=admin)
+    db.session.commit()
+    client = client_for(admin)
+    before = snapshot()
+    response = client.get(f"/admin/audit?{urlencode(data)}")
+    assert response.status_code == 200
+    assert snapshot() == before
+    person = data["person"]
+    if person.strip() and len(person) <= 254 and person.isprintable():
+        assert_escaped(response.get_data(as_text=True), person)
