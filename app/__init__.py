@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.alumni.routes import bp as alumni_bp
     from app.announcements.routes import bp as announcements_bp
     from app.applications.routes import bp as applications_bp
+    from app.audit.routes import bp as audit_bp
     from app.certificates.routes import bp as certificates_bp
     from app.checkin.routes import bp as checkin_bp
     from app.core.routes import bp as core_bp
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
         progress_bp,
         evaluation_bp,
         privacy_bp,
+        audit_bp,
         feeds_bp,
         ratings_bp,
         results_bp,

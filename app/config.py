@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from app.core.keystrength import estimated_bits
+
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "en",
@@ -82,8 +84,11 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_BACKEND": "local",
     "UPLOAD_FOLDER": None,
     # The largest request body accepted; anything larger is answered 413 before it is read.
-    # Room for a few documents of the default 10 MB each in one form.
-    "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+    # MAX_CONTENT_LENGTH for every form, MAX_UPLOAD_LENGTH for the pages that take files
+    # (marked @accepts_uploads in app/core/security.py): room for a few documents of the
+    # default 10 MB each in one form.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_UPLOAD_LENGTH": 60 * 1024 * 1024,
     # The most all the documents of one application may weigh together (each file question
     # has its own limit too, 10 MB unless the organisers set another).
     "APPLICATION_DOCUMENTS_MAX_BYTES": 25 * 1024 * 1024,
@@ -120,6 +125,9 @@ KNOWN_DEFAULT_KEYS = frozenset(
 )
 MIN_SECRET_KEY_LENGTH = 32
 MAX_REMEMBER_ME_DAYS = 30
+# The least estimated strength of a production key (app/core/keystrength.py): what
+# secrets.token_hex(16) gives; token_hex(32), as the message suggests, gives 256.
+MIN_SECRET_KEY_BITS = 128
 
 # Environment variables read on start, with the type each is parsed as.
 ENVIRONMENT: dict[str, type] = {
@@ -145,6 +153,7 @@ ENVIRONMENT: dict[str, type] = {
     "DISCUSSION_DIGEST_HOUR": int,
     "UPLOAD_FOLDER": str,
     "MAX_CONTENT_LENGTH": int,
+    "MAX_UPLOAD_LENGTH": int,
     "APPLICATION_DOCUMENTS_MAX_BYTES": int,
     "CENTRE_NAME": str,
     "CENTRE_ADDRESS": str,
@@ -238,7 +247,8 @@ def _check_production(app: Flask) -> None:
     key = app.config.get("SECRET_KEY")
     fix = (
         "Set SECRET_KEY in the environment or in instance/config.py to a random value of at "
-        f"least {MIN_SECRET_KEY_LENGTH} characters, for example the output of "
+        f"least {MIN_SECRET_KEY_LENGTH} characters and {MIN_SECRET_KEY_BITS} bits, for example "
+        "the output of "
         "`python -c 'import secrets; print(secrets.token_hex(32))'`."
     )
     if not key:
@@ -248,6 +258,11 @@ def _check_production(app: Flask) -> None:
         raise RuntimeError(f"Production configuration: SECRET_KEY is a known default. {fix}")
     if len(text) < MIN_SECRET_KEY_LENGTH:
         raise RuntimeError(f"Production configuration: SECRET_KEY is too short. {fix}")
+    if estimated_bits(text) < MIN_SECRET_KEY_BITS:
+        raise RuntimeError(
+            "Production configuration: SECRET_KEY is too easy to guess (a word, a repeated "
+            f"pattern or a run of characters rather than a random value). {fix}"
+        )
     if app.debug:
         raise RuntimeError(
             "Production configuration: debug mode is on, which lets anyone who reaches an error "

@@ -26,7 +26,7 @@ from app.accounts.forms import (
     UserStatusForm,
 )
 from app.accounts.models import Role, User
-from app.core.urls import other_query_args, safe_next
+from app.core.urls import other_query_args, page_number, safe_next
 from app.extensions import client_key, db, limiter
 from app.sessions import web as sessions_web
 from app.sessions.models import EndReason
@@ -276,7 +276,7 @@ def users() -> str:
     filters = services.UserFilter(search=search.q.data or "", role=search.selected_role())
     page = db.paginate(
         services.users_query(filters),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=services.USERS_PER_PAGE,
         error_out=False,
     )

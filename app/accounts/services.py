@@ -376,6 +376,10 @@ def change_role(user: User, role: Role, *, actor: User) -> User:
     _check_admin(actor)
     if user.id == actor.id and role != Role.ADMIN:
         raise SelfLockout()
+    if user.role != role:
+        record(
+            AuditAction.ROLE_CHANGED, actor=actor, subject=user, old=user.role.value, new=role.value
+        )
     user.role = role
     db.session.flush()
     return user
@@ -386,6 +390,9 @@ def set_active(user: User, active: bool, *, actor: User) -> User:
     _check_admin(actor)
     if user.id == actor.id and not active:
         raise SelfLockout()
+    if user.is_active != active:
+        action = AuditAction.ACCOUNT_REACTIVATED if active else AuditAction.ACCOUNT_DEACTIVATED
+        record(action, actor=actor, subject=user)
     user.is_active = active
     if not active:
         _close_open_reset_tokens(user)

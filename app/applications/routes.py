@@ -22,6 +22,7 @@ from app.applications.answer_forms import AnswersForm, answer_data, with_questio
 from app.applications.checks import AnswersLocked, InvalidAnswers
 from app.applications.forms import MoveQuestionForm, QuestionForm, add_service_errors
 from app.applications.models import ApplicationQuestion, QuestionKind
+from app.core.security import accepts_uploads
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
@@ -200,6 +201,7 @@ def _my_courses(registration: Registration) -> Response:
 
 
 @bp.route("/my/registrations/<int:registration_id>/answers", methods=["GET", "POST"])
+@accepts_uploads
 @login_required
 def my_answers(registration_id: int) -> ResponseReturnValue:
     registration = _own_registration_or_404(registration_id)

@@ -26,6 +26,7 @@ from app.certificates.forms import (
 from app.certificates.models import Certificate
 from app.certificates.pdf import certificates_zip, render_certificate_pdf, render_certificates_pdf
 from app.core.rules import FieldErrors
+from app.core.security import accepts_uploads
 from app.courses.models import Course
 from app.courses.permissions import can_manage_course, get_managed_course_or_403
 from app.db import now_utc
@@ -218,6 +219,7 @@ def reinstate(slug: str, certificate_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/courses/<slug>/certificates/design", methods=["GET", "POST"])
+@accepts_uploads
 @login_required
 def design(slug: str) -> ResponseReturnValue:
     course = _managed_course(slug)

@@ -47,6 +47,27 @@ def _seconds_until_reset() -> int:
     return max(1, current.reset_at - int(time.time()))
 
 
+def _too_large_message() -> str:
+    """What a 413 says: the limit of the page the body was sent to (an upload page takes more
+    than a plain form, app/core/security.py), in MB with one decimal at most."""
+    limit = request.max_content_length
+    if not limit:
+        return ""
+    megabytes = format_decimal(math.floor(limit * 10 / (1024 * 1024)) / 10)
+    if limit >= current_app.config.get("MAX_UPLOAD_LENGTH", 0):
+        return _(
+            "What you sent is larger than this site accepts (%(limit)s MB at most in one "
+            "form), so nothing was saved. Go back and choose smaller files, or send them "
+            "one at a time.",
+            limit=megabytes,
+        )
+    return _(
+        "What you sent is larger than this form accepts (%(limit)s MB at most), so nothing "
+        "was saved. Go back and shorten the text, or send it in several parts.",
+        limit=megabytes,
+    )
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
@@ -123,16 +144,7 @@ def register(app: Flask) -> None:
         messages = {
             403: _("You do not have permission to see or change this."),
             404: _("There is nothing at this address. It may have moved or been removed."),
-            413: _(
-                "What you sent is larger than this site accepts (%(limit)s MB at most in one "
-                "form), so nothing was saved. Go back and choose smaller files, or send them "
-                "one at a time.",
-                limit=format_decimal(
-                    math.floor(current_app.config["MAX_CONTENT_LENGTH"] * 10 / (1024 * 1024)) / 10
-                ),
-            )
-            if current_app.config.get("MAX_CONTENT_LENGTH")
-            else "",
+            413: _too_large_message(),
         }
         code = error.code or 500
         return _render(

@@ -10,6 +10,9 @@ from werkzeug.routing import BaseConverter, IntegerConverter, Map, UnicodeConver
 
 # Row ids are 32-bit integers in PostgreSQL.
 MAX_ID = 2**31 - 1
+# The highest page number a list accepts from a link: far past any real list, and an offset
+# (page x page size) every database takes. A higher one shows the last page or none.
+MAX_PAGE = 100_000
 
 
 def safe_next(target: str | None) -> str | None:
@@ -29,6 +32,19 @@ def other_query_args(*dropped: str) -> dict[str, str]:
     """The request's query arguments but ``dropped`` and empty ones: what links to another page
     of the same list keep (its filters and search)."""
     return {k: v for k, v in request.args.items() if k not in dropped and v}
+
+
+def page_number(name: str = "page") -> int:
+    """The page a list is asked for in the query string: 1 unless ``name`` is plain ASCII
+    digits, and never past :data:`MAX_PAGE` (a crafted 10**20 would overflow the database's
+    offset; Arabic-Indic or full-width digits are not a page number a link of ours writes)."""
+    raw = request.args.get(name, "")
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    # Compared as text first: int() of a few thousand digits is refused by Python itself.
+    if len(raw.lstrip("0")) > len(str(MAX_PAGE)):
+        return MAX_PAGE
+    return min(max(int(raw), 1), MAX_PAGE)
 
 
 def external_url(endpoint: str, **values: object) -> str:

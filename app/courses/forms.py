@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -53,6 +54,8 @@ from app.courses.services import (
     host_event_choices,
     host_event_error,
     is_web_link,
+    programme_choices,
+    programme_error,
     slug_taken,
 )
 from app.extensions import db
@@ -219,7 +222,12 @@ class CourseForm(FlaskForm):
         validate_choice=False,  # validate_host_event_id says what is wrong
         description=_l("The conference that hosts this event, e.g. a side event's."),
     )
-    programme_id = SelectField(_l("Programme"), coerce=int, default=0)
+    programme_id = SelectField(
+        _l("Programme"),
+        coerce=int,
+        default=0,
+        validate_choice=False,  # validate_programme_id says what is wrong
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, course: Course | None = None, **kwargs: Any) -> None:
@@ -235,9 +243,9 @@ class CourseForm(FlaskForm):
         locale = str(get_locale())
         self.host_event_id.choices = [SelectChoice(0, str(_l("— none —")))] + [
             SelectChoice(c.id, f"{c.title(locale)} ({c.start_date.year})")
-            for c in host_event_choices(course)
+            for c in host_event_choices(course, current_user)
         ]
-        programmes = db.session.scalars(sa.select(Programme)).all()
+        programmes = programme_choices(course, current_user)
         self.programme_id.choices = [SelectChoice(0, str(_l("— none —")))] + [
             SelectChoice(p.id, p.title(locale))
             for p in sorted(programmes, key=lambda p: p.title(locale).casefold())
@@ -278,11 +286,20 @@ class CourseForm(FlaskForm):
 
     def validate_host_event_id(self, field: SelectField) -> None:
         if not field.data:
-            error = host_event_error(self.course, self.selected_kind, None)
+            error = host_event_error(self.course, self.selected_kind, None, actor=current_user)
         elif self.host_event is None:
             error = _l("Choose one of the listed events.")
         else:
-            error = host_event_error(self.course, self.selected_kind, self.host_event)
+            error = host_event_error(
+                self.course, self.selected_kind, self.host_event, actor=current_user
+            )
+        if error:
+            raise ValidationError(error)
+
+    def validate_programme_id(self, field: SelectField) -> None:
+        if field.data and self.programme is None:
+            raise ValidationError(_l("Choose one of the listed programmes."))
+        error = programme_error(self.course, self.programme, actor=current_user)
         if error:
             raise ValidationError(error)
 

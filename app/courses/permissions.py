@@ -74,17 +74,23 @@ def can_view_course(user: Any, course: Course) -> bool:
     return course.status != CourseStatus.DRAFT or is_on_team(user, course)
 
 
-def can_see_online_link(user: Any, course: Course, registration: Any = None) -> bool:
-    """Who sees an online activity's join link on its page: everyone when it takes no
+def can_see_join_links(user: Any, course: Course, registration: Any = None) -> bool:
+    """Who sees the links to join a course online (its own link, its webinars' and other
+    activities' links), on its pages and in its calendars: everyone when it takes no
     registration; else the team (and administrators) and those whose registration
-    (``registration``, the user's own) is confirmed."""
-    if not course.is_online or not course.online_url:
-        return False
+    (``registration``, the user's own) is confirmed. Public pages and feeds show none."""
     if course.registration_mode == RegistrationMode.NONE or can_see_participants(user, course):
         return True
     from app.registration.models import RegistrationStatus  # registration builds on courses
 
     return registration is not None and registration.status == RegistrationStatus.CONFIRMED
+
+
+def can_see_online_link(user: Any, course: Course, registration: Any = None) -> bool:
+    """Whether an online activity's join link shows on its page (see can_see_join_links)."""
+    if not course.is_online or not course.online_url:
+        return False
+    return can_see_join_links(user, course, registration)
 
 
 def get_course_or_404(slug: str) -> Course:

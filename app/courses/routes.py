@@ -15,7 +15,7 @@ from app.accounts.auth import organiser_required
 from app.accounts.services import find_user_by_email
 from app.announcements.services import shown_on_course_page
 from app.core.timeutil import display_timezone, local_date
-from app.core.urls import external_url, other_query_args
+from app.core.urls import external_url, other_query_args, page_number
 from app.courses import services
 from app.courses.forms import CourseForm, CourseModulesForm, EditionForm, TeamMemberForm
 from app.courses.models import (
@@ -28,6 +28,7 @@ from app.courses.models import (
     TeamRole,
 )
 from app.courses.permissions import (
+    can_see_join_links,
     can_see_online_link,
     get_course_or_404,
     get_managed_course_or_403,
@@ -76,7 +77,7 @@ def index() -> str:
     choices = services.catalogue_choices(_locale())
     filters = services.catalogue_filters(request.args, choices)
     today = _venue_today()
-    page = services.catalogue_page(filters, today, request.args.get("page", 1, type=int))
+    page = services.catalogue_page(filters, today, page_number())
     recent = []
     if not filters.past and not page.has_next:
         # Under the last page of what is coming, a glimpse of what was held.
@@ -177,6 +178,7 @@ def show(slug: str) -> str:
         "courses/show.html",
         **context,
         followup_activities=activities_in_order(course),
+        followup_links_visible=can_see_join_links(current_user, course, registration),
         followup_state=phase_state(course, _venue_today(course)),
         editions=services.other_editions(course),
     )

@@ -38,6 +38,7 @@ from app.courses.models import (
     RegistrationMode,
     TeamRole,
 )
+from app.courses.permissions import can_manage_course
 from app.db import now_utc
 from app.extensions import db
 from app.followup.models import FollowupActivity
@@ -174,10 +175,12 @@ def is_web_link(url: str) -> bool:
 
 
 def host_event_error(
-    course: Course | None, kind: CourseKind, host: Course | None
+    course: Course | None, kind: CourseKind, host: Course | None, *, actor: User
 ) -> LazyString | None:
-    """Why ``host`` cannot be the host event of ``course`` (None: a new one) of ``kind``, or None
-    when it can. A host is a conference that is no side event itself; only events have one."""
+    """Why ``host`` cannot be the host event of ``course`` (None: a new one) of ``kind``, set by
+    ``actor``, or None when it can. A host is a conference that is no side event itself; only
+    events have one; only the host's organisers (and administrators) may add an event to it,
+    so no one can hang an event on another team's conference."""
     if host is None:
         if course is not None and course.side_events and kind != CourseKind.CONFERENCE:
             return _l("This event hosts side events: keep it a conference.")
@@ -193,24 +196,77 @@ def host_event_error(
         )
     if course is not None and course.side_events:
         return _l("This event hosts side events, so it cannot be part of another event.")
+    already = course is not None and course.host_event_id == host.id
+    if not already and not can_manage_course(actor, host):
+        return _l(
+            "Only the organisers of “%(title)s” can add an event to it.",
+            title=host.title(host.default_locale),
+        )
     return None
 
 
-def host_event_choices(course: Course | None) -> list[Course]:
-    """The conferences an event may be part of (not itself, not side events), latest first."""
+def host_event_choices(course: Course | None, actor: User) -> list[Course]:
+    """The conferences ``actor`` may make an event part of (not itself, not side events):
+    those they organise (any, for an administrator), and the event's present host; latest
+    first. Another team's conferences, drafts above all, are not listed."""
     stmt = sa.select(Course).where(
         Course.kind == CourseKind.CONFERENCE, Course.host_event_id.is_(None)
     )
     if course is not None and course.id is not None:
         stmt = stmt.where(Course.id != course.id)
+    if not actor.is_admin:
+        organised = Course.team.any(
+            sa.and_(
+                CourseTeamMember.user_id == actor.id,
+                CourseTeamMember.role == TeamRole.ORGANISER,
+            )
+        )
+        present = course.host_event_id if course is not None else None
+        stmt = stmt.where(sa.or_(organised, Course.id == present) if present else organised)
     return list(db.session.scalars(stmt.order_by(Course.start_date.desc(), Course.id)))
+
+
+def may_add_to_programme(actor: User, programme: Programme) -> bool:
+    """Programmes have no team of their own: their team is the organisers of the courses
+    already in them, and administrators (who create programmes and add the first course)."""
+    return actor.is_admin or any(can_manage_course(actor, c) for c in programme.courses)
+
+
+def programme_error(
+    course: Course | None, programme: Programme | None, *, actor: User
+) -> LazyString | None:
+    """Why ``actor`` cannot put ``course`` (None: a new one) in ``programme``, or None."""
+    if programme is None or (course is not None and course.programme_id == programme.id):
+        return None
+    if not may_add_to_programme(actor, programme):
+        return _l(
+            "Only the organisers of the courses of “%(title)s”, or an administrator, can add "
+            "a course to it.",
+            title=programme.title(programme_locale(programme)),
+        )
+    return None
+
+
+def programme_locale(programme: Programme) -> str:
+    """The language of a programme's title in a message: English, or its first texts."""
+    locales = [t.locale for t in programme.translations]
+    return "en" if "en" in locales or not locales else locales[0]
+
+
+def programme_choices(course: Course | None, actor: User) -> list[Programme]:
+    """The programmes ``actor`` may put a course in, and the course's present one."""
+    programmes = db.session.scalars(sa.select(Programme).order_by(Programme.id)).all()
+    present = course.programme_id if course is not None else None
+    return [p for p in programmes if p.id == present or may_add_to_programme(actor, p)]
 
 
 def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> Course:
     """A new course or event; the actor joins its team as organiser. A course gets the usual
     follow-up phase; events get none."""
     check_details(details)
-    error = host_event_error(None, details.kind, details.host_event)
+    error = host_event_error(
+        None, details.kind, details.host_event, actor=actor
+    ) or programme_error(None, details.programme, actor=actor)
     if error:
         raise CourseError(error)
     main_title = details.texts[details.default_locale].title
@@ -229,7 +285,9 @@ def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> C
 def update_course(course: Course, details: CourseDetails, *, slug: str, actor: User) -> Course:
     """Change a course's details. Moving the first day moves the whole programme with it."""
     check_details(details)
-    error = host_event_error(course, details.kind, details.host_event)
+    error = host_event_error(
+        course, details.kind, details.host_event, actor=actor
+    ) or programme_error(course, details.programme, actor=actor)
     if error:
         raise CourseError(error)
     shift = (details.start_date - course.start_date).days
@@ -823,7 +881,7 @@ def course_months() -> list[str]:
 
 def is_month(value: str | None) -> bool:
     """A YYYY-MM value as the month filter sends it (None: no month sent). Year 0 is none."""
-    if value is None or not re.fullmatch(r"\d{4}-\d{2}", value):
+    if value is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value):
         return False
     return int(value[:4]) >= 1 and 1 <= int(value[5:]) <= 12
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 
 from app.core.timeutil import local_date
 from app.db import now_utc
@@ -13,6 +14,12 @@ from app.extensions import db
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo modules, venue, courses and accounts; existing ones are kept."""
+    if current_app.config["PRODUCTION"]:
+        # Its accounts have published passwords (printed below): never on a real site.
+        raise click.ClickException(
+            "seed-demo refuses to run in production: the demo accounts' passwords are public. "
+            "Load the demo data on a development or staging copy only."
+        )
     report = seed_demo(local_date(now_utc(), "Europe/Rome"))
     db.session.commit()
     if report.created:

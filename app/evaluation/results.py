@@ -18,8 +18,6 @@ What the results show, and what they never show:
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from app.core import spreadsheets
 from app.courses.models import Course, CourseModule
 from app.courses.permissions import can_see_participants
 from app.courses.services import other_editions
@@ -46,7 +45,6 @@ from app.evaluation.models import (
 )
 from app.evaluation.services import evaluation_for
 from app.extensions import db
-from app.registration.exports import safe_cell
 from app.registration.models import Registration, RegistrationStatus
 
 
@@ -282,13 +280,9 @@ def export_rows(evaluation: Evaluation, locale: str) -> tuple[list[str], list[li
 
 
 def to_csv(header: list[str], lines: list[list[str]]) -> bytes:
-    """UTF-8 with a byte-order mark (Excel), CRLF line ends, every cell safe from formulas."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(cell) for cell in header])
-    for line in lines:
-        writer.writerow([safe_cell(cell) for cell in line])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """UTF-8 with a byte-order mark (Excel), CRLF line ends, every cell quoted and safe from
+    formulas (app/core/spreadsheets.py)."""
+    return spreadsheets.to_csv(header, lines)
 
 
 # --- editions -----------------------------------------------------------------------------------

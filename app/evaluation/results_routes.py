@@ -11,9 +11,11 @@ from flask import Blueprint, Response, abort, render_template
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user, login_required
 
+from app.audit.services import record_export
 from app.evaluation import charts, results
 from app.evaluation.models import MIN_BREAKDOWN, RATING_LABELS
 from app.evaluation.services import evaluation_for
+from app.extensions import db
 from app.registration.desk import get_team_course_or_403, team_may
 
 bp = Blueprint("results", __name__)
@@ -70,6 +72,8 @@ def export_csv(slug: str) -> Response:
     if evaluation is None:
         abort(404)
     header, lines = results.export_rows(evaluation, _locale())
+    record_export(current_user, course.slug, "evaluation", "csv", len(lines))
+    db.session.commit()
     response = Response(results.to_csv(header, lines), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}-evaluation.csv"'
     response.headers["Cache-Control"] = "private, no-store"

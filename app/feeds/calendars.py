@@ -42,7 +42,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration, vText
 
 from app.core.urls import external_url
-from app.courses.models import Course, CourseStatus, Programme
+from app.courses.models import Course, CourseStatus, Programme, RegistrationMode
 from app.feeds.models import FeedKind
 from app.feeds.timezones import vtimezone
 from app.followup.models import ActivityKind, FollowupActivity
@@ -244,10 +244,15 @@ def session_event(session: CourseSession, locale: str) -> Event:
     return event
 
 
-def activity_event(activity: FollowupActivity, locale: str) -> Event | None:
+def activity_event(
+    activity: FollowupActivity, locale: str, *, with_link: bool = False
+) -> Event | None:
     """The VEVENT of one follow-up activity, or None when it has no time to show.
 
-    Online, so in UTC; a discussion is an all-day event on the venue's date it opens."""
+    Online, so in UTC; a discussion is an all-day event on the venue's date it opens. Its
+    link (a webinar's join link) only ``with_link``: in the feeds of the course's team and
+    confirmed participants, or of a course that takes no registration, never in a public
+    one (can_see_join_links)."""
     course = activity.course
     kind = activity.kind
     with force_locale(locale):
@@ -276,12 +281,14 @@ def activity_event(activity: FollowupActivity, locale: str) -> Event | None:
         event.add("dtend", end)
         page = course_url(course)
         link_label = _("Join link") if kind == ActivityKind.WEBINAR else _("Link")
-        link = f"{link_label}: {activity.link}" if activity.link else ""
+        open_to_all = course.registration_mode == RegistrationMode.NONE
+        shown = activity.link if with_link or open_to_all else ""
+        link = f"{link_label}: {shown}" if shown else ""
         description = _paragraphs(
             str(kind.label), activity.description, link, f"{course.title(locale)}\n{page}"
         )
         event.add("description", Text(description))
-        link_url = _web_link(activity.link) if kind == ActivityKind.WEBINAR else None
+        link_url = _web_link(shown) if shown and kind == ActivityKind.WEBINAR else None
         event.add("url", link_url or page)
         event.add("categories", [str(kind.label)])
     return event
@@ -376,11 +383,12 @@ def calendar_bytes(cal: Calendar) -> bytes:
     return cal.to_ical()
 
 
-def course_events(course: Course, locale: str) -> list[Event]:
-    """The events of a course feed: sessions other than breaks, and timed activities."""
+def course_events(course: Course, locale: str, *, with_links: bool = False) -> list[Event]:
+    """The events of a course feed: sessions other than breaks, and timed activities (their
+    join links ``with_links`` only: see :func:`activity_event`)."""
     events = [session_event(s, locale) for s in course.sessions if not s.is_break]
     for activity in course.activities:
-        event = activity_event(activity, locale)
+        event = activity_event(activity, locale, with_link=with_links)
         if event is not None:
             events.append(event)
     return events
@@ -392,22 +400,35 @@ def _zones(course: Course) -> list[str]:
     return [] if zone == "UTC" else [zone]
 
 
-def _courses_events(courses: Iterable[Course], locale: str) -> list[Event]:
-    return [event for course in courses for event in course_events(course, locale)]
+def _courses_events(
+    courses: Iterable[Course], locale: str, *, with_links: bool = False
+) -> list[Event]:
+    return [
+        event
+        for course in courses
+        for event in course_events(course, locale, with_links=with_links)
+    ]
 
 
-def course_calendar(course: Course, *, locale: str, side_events: Sequence[Course] = ()) -> bytes:
+def course_calendar(
+    course: Course,
+    *,
+    locale: str,
+    side_events: Sequence[Course] = (),
+    with_links: bool = False,
+) -> bytes:
     """The whole course as a calendar to subscribe to or attach: sessions at the venue (no
     breaks) and the follow-up activities, texts in ``locale`` where we have them.
 
     A host event's feed is the umbrella of its ``side_events``: their events are in it too,
     each in its own venue's zone (one VTIMEZONE per zone), the same VEVENTs as in their own
-    feeds."""
+    feeds. Join links ``with_links`` only (a confirmed participant's copy by mail): the
+    subscribed feed is public."""
     with force_locale(locale):
         text = course.text(locale)
         cal = build_calendar(
             course.title(locale),
-            _courses_events([course, *side_events], locale),
+            _courses_events([course, *side_events], locale, with_links=with_links),
             zones=_zones(course),
             description=_paragraphs(text.summary, course_url(course)),
             timezone=event_zone(course),
@@ -504,7 +525,10 @@ def participant_events(registration: Registration, locale: str) -> list[Event]:
     if status not in CONFIRMED_REGISTRATIONS | TENTATIVE_REGISTRATIONS:
         return []
     changed = registration.updated_at
-    events = course_events(registration.course, locale)
+    # Join links for a confirmed place only: an applicant does not get in yet.
+    events = course_events(
+        registration.course, locale, with_links=status in CONFIRMED_REGISTRATIONS
+    )
     if status in TENTATIVE_REGISTRATIONS:
         return [tentative_event(event, changed_at=changed) for event in events]
     # Built for this feed alone: they can be restamped in place.
@@ -558,7 +582,7 @@ def organiser_calendar(user: User, *, courses: Sequence[Course] | None = None) -
     with force_locale(locale):
         events: list[Event] = []
         for course in courses:
-            course_items = course_events(course, locale)
+            course_items = course_events(course, locale, with_links=True)
             if course.status == CourseStatus.DRAFT:
                 course_items = [
                     tentative_event(event, changed_at=course.updated_at) for event in course_items

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.certificates import services as certificate_services
+from app.core.security import accepts_uploads
 from app.courses.models import Course
 from app.courses.permissions import can_manage_course, get_course_or_404, get_managed_course_or_403
 from app.evaluation import services as evaluation_services
@@ -161,6 +162,7 @@ def my_work(slug: str) -> ResponseReturnValue:
 
 
 @bp.post("/courses/<slug>/followup/mine/<int:activity_id>/submit")
+@accepts_uploads
 @login_required
 def submit_work(slug: str, activity_id: int) -> ResponseReturnValue:
     course = get_course_or_404(slug)

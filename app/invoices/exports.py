@@ -7,17 +7,16 @@ would run as a formula are quoted as in the participants' export.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from app.core import spreadsheets
 from app.core.timeutil import to_local
 from app.courses.models import Course
 from app.invoices.models import DocumentKind, Invoice
-from app.registration.exports import safe_cell, table_to_xlsx
+from app.registration.exports import table_to_xlsx
 
 Cell = str | int | Decimal | date | datetime | None
 
@@ -107,27 +106,11 @@ def payments_table(course: Course, documents: list[Invoice]) -> tuple[list[str],
     return header, rows
 
 
-def _as_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal | int):
-        return str(value)
-    return safe_cell(value)
-
-
 def to_csv(table: tuple[list[str], list[list]]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel reads accents right; CRLF line ends."""
+    """UTF-8 with a byte-order mark, so Excel reads accents right; CRLF line ends; every cell
+    quoted, amounts as numbers, text safe from formulas (app/core/spreadsheets.py)."""
     header, rows = table
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(label) for label in header])
-    for row in rows:
-        writer.writerow([_as_text(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheets.to_csv(header, rows)
 
 
 def to_xlsx(table: tuple[list[str], list[list]], title: str) -> bytes:

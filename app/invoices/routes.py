@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app.audit.services import record_export
 from app.core.rules import FieldErrors
 from app.core.timeutil import local_date
 from app.courses.models import Course
@@ -328,6 +329,8 @@ def export_invoices(slug: str, fmt: str) -> ResponseReturnValue:
     course = get_managed_course_or_403(slug)
     table = exports.documents_table(course, _export_documents(course))
     name = f"{course.slug}-invoices.{fmt}"
+    record_export(current_user, course.slug, "invoices", fmt, len(table[1]))
+    db.session.commit()
     if fmt == "csv":
         return _download(exports.to_csv(table), name, "text/csv; charset=utf-8")
     return _download(exports.to_xlsx(table, _("Invoices")), name, XLSX)
@@ -340,6 +343,8 @@ def export_payments(slug: str, fmt: str) -> ResponseReturnValue:
     course = get_managed_course_or_403(slug)
     table = exports.payments_table(course, _export_documents(course))
     name = f"{course.slug}-payments.{fmt}"
+    record_export(current_user, course.slug, "payments", fmt, len(table[1]))
+    db.session.commit()
     if fmt == "csv":
         return _download(exports.to_csv(table), name, "text/csv; charset=utf-8")
     return _download(exports.to_xlsx(table, _("Payments")), name, XLSX)

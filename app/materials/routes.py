@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from app.core.security import accepts_uploads
 from app.core.timeutil import display_timezone
 from app.courses.models import Course
 from app.courses.permissions import get_course_or_404
@@ -92,6 +93,7 @@ def download_all(slug: str) -> Response:
 
 
 @bp.route("/courses/<slug>/materials/manage", methods=["GET", "POST"])
+@accepts_uploads
 @team_may("GET", "POST")
 @login_required
 def manage(slug: str) -> ResponseReturnValue:
@@ -122,6 +124,7 @@ def manage(slug: str) -> ResponseReturnValue:
 
 
 @bp.route("/courses/<slug>/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@accepts_uploads
 @team_may("GET", "POST")
 @login_required
 def edit(slug: str, material_id: int) -> ResponseReturnValue:

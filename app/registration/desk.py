@@ -28,6 +28,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from app.accounts.models import User
 from app.applications import documents
 from app.applications.exports import answers_by_registration, filterable_questions, shown_answers
+from app.audit.services import record_export
 from app.core.urls import safe_next
 from app.courses.models import Course
 from app.courses.permissions import (
@@ -377,7 +378,10 @@ def _filtered(course: Course) -> list[Registration]:
 def documents_zip(slug: str) -> Response:
     """Every document of the listed applicants (the list's filters apply), as one ZIP."""
     course = get_managed_course_or_403(slug)
-    entries = documents.zip_entries(course, _filtered(course), str(get_locale()))
+    listed = _filtered(course)
+    entries = documents.zip_entries(course, listed, str(get_locale()))
+    record_export(current_user, course.slug, "documents", "zip", len(listed))
+    db.session.commit()
     return send_zip(entries, f"{course.slug}-documents.zip")
 
 
@@ -393,7 +397,10 @@ def _download(content: bytes, filename: str, mimetype: str) -> Response:
 @login_required
 def export_csv(slug: str) -> Response:
     course = get_team_course_or_403(slug)
-    content = exports.to_csv(course, _filtered(course))
+    listed = _filtered(course)
+    content = exports.to_csv(course, listed)
+    record_export(current_user, course.slug, "participants", "csv", len(listed))
+    db.session.commit()
     return _download(content, f"{course.slug}-participants.csv", "text/csv; charset=utf-8")
 
 
@@ -402,7 +409,10 @@ def export_csv(slug: str) -> Response:
 @login_required
 def export_xlsx(slug: str) -> Response:
     course = get_team_course_or_403(slug)
-    content = exports.to_xlsx(course, _filtered(course))
+    listed = _filtered(course)
+    content = exports.to_xlsx(course, listed)
+    record_export(current_user, course.slug, "participants", "xlsx", len(listed))
+    db.session.commit()
     return _download(
         content,
         f"{course.slug}-participants.xlsx",

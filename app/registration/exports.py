@@ -7,7 +7,6 @@ fixed number of statements, however many registrations a course has.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.applications.exports import answer_columns, answered_with
+from app.core import spreadsheets
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.spreadsheets import safe_cell
 from app.core.timeutil import to_local
 from app.courses.models import Course
 from app.endorsement.exports import endorsement_columns
@@ -145,14 +146,6 @@ def course_countries(course: Course) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 # CSV and XLSX
 
-# Spreadsheets run a cell that starts with one of these as a formula (or a DDE command).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """Text that a spreadsheet will show, never run: a leading formula character is quoted."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
 
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
@@ -226,27 +219,11 @@ def export_table(
     return header, rows
 
 
-def _as_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    return safe_cell(value)
-
-
 def to_csv(course: Course, registrations: list[Registration]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel reads accents right; CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    """UTF-8 with a byte-order mark, so Excel reads accents right; CRLF line ends; every cell
+    quoted and safe from formulas (app/core/spreadsheets.py)."""
     header, rows = export_table(course, registrations)
-    writer.writerow([safe_cell(label) for label in header])
-    for row in rows:
-        writer.writerow([_as_text(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheets.to_csv(header, rows)
 
 
 def to_xlsx(course: Course, registrations: list[Registration]) -> bytes:

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.core.urls import external_url
 from app.mail.services import Attachment, queue_mail
-from app.registration.models import Registration
+from app.registration.models import Registration, RegistrationStatus
 
 # Messages that carry the course's programme as an .ics file.
 WITH_PROGRAMME = {"confirmed", "promoted", "schedule_changed"}
@@ -19,9 +19,11 @@ def programme_attachment(registration: Registration) -> Attachment:
     from app.feeds.calendars import course_calendar
 
     course = registration.course
+    # The join links of its webinars for a confirmed place only (as on the course's page).
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
     return Attachment(
         filename=f"{course.slug}.ics",
-        content=course_calendar(course, locale=registration.language),
+        content=course_calendar(course, locale=registration.language, with_links=confirmed),
         mimetype="text/calendar; method=PUBLISH",
     )
 

@@ -38,6 +38,7 @@ from app.applications.models import ApplicationQuestion
 from app.checkin import services as checkin_services
 from app.checkin.qr import qr_svg_data_uri
 from app.core.rules import FieldErrors
+from app.core.security import accepts_uploads
 from app.courses.models import Course, CourseStatus, CourseTeamMember, RegistrationMode
 from app.courses.permissions import get_course_or_404
 from app.db import now_utc
@@ -282,6 +283,7 @@ def _form_page(
 
 
 @bp.route("/courses/<slug>/register", methods=["GET", "POST"])
+@accepts_uploads
 @limiter.limit(APPLY_LIMIT, methods=["POST"])
 def apply(slug: str) -> Response | str | tuple[str, int]:
     course = get_course_or_404(slug)

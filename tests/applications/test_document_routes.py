@@ -178,7 +178,7 @@ def test_a_pdf_that_is_html_is_never_served_as_html(as_ana, course, cv, ana, upl
 def test_an_upload_over_the_request_limit_is_answered_413(
     app, client, course, cv, ana, monkeypatch, uploads
 ):
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 3 * 1024 * 1024 // 2)
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_LENGTH", 3 * 1024 * 1024 // 2)
     ana.locale = "es"
     db.session.commit()
     # The body built in memory (the test client would spool a large one to a temporary file
@@ -199,7 +199,7 @@ def test_an_upload_over_the_request_limit_is_answered_413(
 
 
 def test_the_413_page_is_translated(app, client, course, cv, monkeypatch):
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_LENGTH", 1000)
     response = client.post(
         f"/courses/{course.slug}/register",
         data={"file": a_file(b"x" * 2000)},

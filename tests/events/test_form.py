@@ -11,6 +11,7 @@ from app.courses.models import (
     Course,
     CourseKind,
     CourseStatus,
+    CourseTeamMember,
     Programme,
     ProgrammeTranslation,
     RegistrationMode,
@@ -61,6 +62,9 @@ def test_organiser_creates_a_side_event_and_lands_on_its_sessions(client):
         slug="jmdi", translations=[ProgrammeTranslation(locale="en", title="Joint programme")]
     )
     db.session.add(programme)
+    # She organises the conference, which is in the programme: she may add to both.
+    host.team.append(CourseTeamMember(user=organiser, role=TeamRole.ORGANISER))
+    host.programme = programme
     db.session.commit()
 
     response = client.post(

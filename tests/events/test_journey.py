@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.courses.models import Course, CourseKind
+from app.courses.models import Course, CourseKind, CourseTeamMember, TeamRole
 from app.extensions import db
 from tests.conftest import login
 from tests.events.conftest import event_form, make_event
@@ -16,6 +16,7 @@ def test_side_event_in_quito_from_the_form_to_its_page_and_calendar(client):
     organiser = make_user(Role.ORGANISER)
     host = make_event(kind=CourseKind.CONFERENCE, title="Habitat III")
     host.days = 4
+    host.team.append(CourseTeamMember(user=organiser, role=TeamRole.ORGANISER))
     db.session.commit()
     login(client, organiser)
 

@@ -335,7 +335,7 @@ def test_follow_up_activities_are_online_events_in_utc(course):
         course, ActivityKind.DISCUSSION, "Lessons learnt", starts_at=utc(2017, 12, 4, 23, 30)
     )
     undated = add_activity(course, ActivityKind.DISCUSSION, "Open forum")
-    raw = course_calendar(course, locale="en")
+    raw = course_calendar(course, locale="en", with_links=True)
 
     event = _by_uid(raw, f"activity-{webinar.uid}")
     assert event["DTSTART"].dt == utc(2017, 11, 14, 14)

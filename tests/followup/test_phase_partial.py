@@ -26,12 +26,14 @@ PAGE = (
 )
 
 
-def render(app: Flask, course, today: date) -> str:
+def render(app: Flask, course, today: date, *, links: bool = True) -> str:
+    """The partial as a confirmed participant or the team sees it (``links``), or anyone."""
     with app.test_request_context("/"):
         html = render_template_string(
             PAGE,
             course=course,
             followup_activities=activities_in_order(course),
+            followup_links_visible=links,
             followup_state=phase_state(course, today),
         )
     return re.sub(r"[ \t\r\n]+", " ", html)
@@ -97,6 +99,8 @@ def test_the_join_link_only_while_upcoming_or_open(app, course, today, shown):
     html = render(app, course, today)
     assert ('href="https://meet.example.org/turin"' in html) is shown
     assert ("Join link" in html) is shown
+    # Never to those who may not join (issue 15).
+    assert "meet.example.org" not in render(app, course, today, links=False)
 
 
 def test_upcoming_and_closed_states(app, course):

@@ -211,6 +211,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "twofactor.regenerate": SIGNED_IN,
     "twofactor.disable": SIGNED_IN,
     "twofactor.admin_settings": ADMINS,
+    "audit.index": ADMINS,
     # The participant's own consent on their registration: anyone else's is "not found".
     "alumni.consent": OWNER,
     # The course is over: the invitation is refused with a message, for those who may send it.

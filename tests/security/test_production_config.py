@@ -2,19 +2,25 @@
 
 Production is switched on by ``ATELIER_ENV=production``, ``PRODUCTION=1`` or ``PRODUCTION`` in
 ``instance/config.py``; then the key must be given (never generated into ``instance/``), be
-at least 32 characters and no well-known default, and cookies go over HTTPS only.
+at least 32 characters, no well-known default and no guessable pattern (at least 128 bits
+as estimated by app/core/keystrength.py), and cookies go over HTTPS only.
 """
 
 from __future__ import annotations
 
+import math
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from app import config as app_config
 from app import create_app
+from app.accounts.models import User
+from app.core.keystrength import alphabet_size, estimated_bits
 from app.extensions import db as _db
 
 GOOD_KEY = "9f2c1e7a4b6d8f0a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d"
@@ -172,3 +178,79 @@ def test_production_never_reads_a_generated_key_file(app, monkeypatch, tmp_path)
 
     with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
         create_app({"RATELIMIT_ENABLED": False})
+
+
+# --- The key's strength (issue 15) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a" * 64,
+        "changemechangemechangemechangeme",
+        "changeme" * 12,
+        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ",
+        "0123456789" * 4,
+        "ab" * 40,
+    ],
+)
+def test_production_refuses_a_guessable_key_of_any_length(build, key):
+    with pytest.raises(RuntimeError, match="too easy to guess") as failure:
+        build(PRODUCTION=True, SECRET_KEY=key)
+    assert "python -c 'import secrets; print(secrets.token_hex(32))'" in str(failure.value)
+
+
+@pytest.mark.parametrize("make_key", [lambda: secrets.token_hex(32), lambda: secrets.token_hex(16)])
+def test_production_takes_generated_keys(build, make_key):
+    """What the message tells operators to run, and the shortest key it still accepts."""
+    for _ in range(20):
+        key = make_key()
+        assert build(PRODUCTION=True, SECRET_KEY=key).config["SECRET_KEY"] == key
+
+
+def test_production_takes_a_urlsafe_key_and_a_long_passphrase(build):
+    for key in (secrets.token_urlsafe(32), "correct horse battery staple, jolly fine day"):
+        assert build(PRODUCTION=True, SECRET_KEY=key).config["SECRET_KEY"] == key
+
+
+@pytest.mark.parametrize(
+    ("text", "bits"),
+    [
+        ("", 0.0),
+        ("a", 0.0),
+        # The alphabet: what a brute-force search of these classes would need.
+        (GOOD_KEY, 48 * 4),
+        ("Kq7#" + "zR2!mW9@pL4$xT6%nB8&vC3*", 28 * math.log2(95)),
+        ("ÉtéÀ1" + "x8Qz3Rm7Kw2Pn6Lv5Tb9Hc4Y", 29 * math.log2(162)),
+        # Compressibility: a repeated word, a single character.
+        ("a" * 64, 48.0),
+        ("changeme" * 8, 104.0),
+        # Steps: a run of letters and digits shrinks once its steps are taken.
+        ("abcdefghijklmnopqrstuvwxyz0123456789", 64.0),
+    ],
+)
+def test_estimated_bits(text, bits):
+    assert estimated_bits(text) == pytest.approx(bits)
+
+
+def test_hex_counts_as_sixteen_symbols():
+    assert alphabet_size("deadbeef0123") == 16
+    assert alphabet_size("DEADBEEF0123") == 16
+    assert alphabet_size("DeadBeef0123") == 62
+    assert alphabet_size("0123") == 10
+    assert alphabet_size("ghij") == 26
+    assert alphabet_size("") == 0
+    assert estimated_bits(GOOD_KEY) == 48 * 4
+
+
+# --- seed-demo ---------------------------------------------------------------------------
+
+
+def test_seed_demo_refuses_to_run_in_production(build, db):
+    production = build(PRODUCTION=True, SECRET_KEY=GOOD_KEY)
+    # `flask seed-demo` runs in the loaded app's context (the test app's is pushed here).
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 1
+        assert "refuses to run in production" in result.output
+        assert _db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0

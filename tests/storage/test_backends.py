@@ -171,15 +171,19 @@ def test_a_backend_is_chosen_by_name(app, monkeypatch):
 def test_the_default_folder_is_in_the_instance_folder(monkeypatch):
     monkeypatch.delenv("UPLOAD_FOLDER", raising=False)
     monkeypatch.delenv("MAX_CONTENT_LENGTH", raising=False)
+    monkeypatch.delenv("MAX_UPLOAD_LENGTH", raising=False)
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["UPLOAD_FOLDER"] == str(Path(app.instance_path) / "uploads")
     assert app.config["STORAGE_BACKEND"] == "local"
-    assert app.config["MAX_CONTENT_LENGTH"] == 60 * 1024 * 1024
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    assert app.config["MAX_UPLOAD_LENGTH"] == 60 * 1024 * 1024
 
 
 def test_the_folder_and_the_request_limit_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("UPLOAD_FOLDER", str(tmp_path / "shared"))
     monkeypatch.setenv("MAX_CONTENT_LENGTH", "1000")
+    monkeypatch.setenv("MAX_UPLOAD_LENGTH", "2000")
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "shared")
     assert app.config["MAX_CONTENT_LENGTH"] == 1000
+    assert app.config["MAX_UPLOAD_LENGTH"] == 2000
