@@ -4,8 +4,9 @@ What goes and what stays, and why:
 
 - The account keeps its id (audit events, course statistics and issued documents refer to it)
   and nothing else: its name becomes "Erased person #<id>", its address a unique one that can
-  never be delivered (``erased-<id>@erased.invalid``, RFC 2606), the password and every
-  session go (the session cookie carries a fingerprint of the password), it is deactivated.
+  never be delivered (``erased-<id>@erased.invalid``, RFC 2606), the password, every session
+  (with the browsers and addresses it was used from), the two-factor secret and recovery
+  codes, pending confirmation links and feed tokens go, it is deactivated.
 - Registrations stay, so that a course's counts of applicants and participants, attendance
   totals, completions and evaluation results do not change; everything in them that tells
   who the person was goes: name, address, organisation, job, gender, nationality, diet and
@@ -22,7 +23,8 @@ What goes and what stays, and why:
   document to be kept unaltered for years (the app refuses any change to one), with the
   payer's name and address, its number, date and amounts. Payments recorded against them stay.
 - A non-anonymous evaluation's answers stay in the results but are unlinked from the person.
-- The audit log keeps its events (by id); details that held the name or address are blanked.
+- The audit log keeps its events (by id); details that held the name or an address (also a
+  former one, from an address change) are blanked.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from app.registration.models import Registration, RegistrationEvent
 from app.selection.models import Review, ReviewScore
 from app.sessions.models import UserSession
 from app.storage.models import StoredFile
+from app.twofactor.models import RecoveryCode, TwoFactorCredential
 from app.visas.models import VisaLetterRequest
 from app.visas.services import BLANK_PASSPORT
 
@@ -168,6 +171,8 @@ def erase_person(user: User) -> None:
         DigestPreference,
         ConsentRecord,
         UserSession,  # the browsers and addresses it signed in from
+        TwoFactorCredential,
+        RecoveryCode,
     ):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))
     for token in list(user.reset_tokens):

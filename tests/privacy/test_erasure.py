@@ -283,3 +283,20 @@ def test_the_sessions_and_their_browsers_go(world: World) -> None:
     _erase(world)
     owners = db.session.scalars(sa.select(UserSession.user_id)).all()
     assert owners == [world.alvarez.user.id]
+
+
+def test_the_two_factor_secret_and_recovery_codes_go(world: World) -> None:
+    import pyotp
+
+    from app.twofactor import services as twofactor
+    from app.twofactor.models import RecoveryCode, TwoFactorCredential
+
+    for person in (world.alves, world.alvarez):
+        found = twofactor.begin_setup(person.user, actor=person.user)
+        twofactor.confirm_setup(person.user, pyotp.TOTP(found.secret).now(), actor=person.user)
+    db.session.commit()
+    _erase(world)
+    assert db.session.scalars(sa.select(TwoFactorCredential.user_id)).all() == [
+        world.alvarez.user.id
+    ]
+    assert set(db.session.scalars(sa.select(RecoveryCode.user_id))) == {world.alvarez.user.id}
