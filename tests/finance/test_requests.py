@@ -224,3 +224,46 @@ def test_billing_details_of_a_closed_application_or_a_free_course_stay(course, o
         requests.update_request(ana, billing(billing_name=""), actor=ana.user)
     assert services.request_of(ana) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RegistrationEvent)) == 0
+
+
+def test_details_at_their_longest_are_kept_and_one_more_is_refused(course):
+    ana = person(course, "Ana Souza")
+    longest = {
+        "billing_name": "N" * 200,
+        "billing_address": "A" * 1000,
+        "billing_tax_id": "T" * 50,
+        "billing_reference": "R" * 100,
+    }
+    kept = requests.save_request(
+        ana, wants_fellowship=False, justification="", billing=billing(**longest), actor=ana.user
+    )
+    assert (kept.billing_name, kept.billing_address, kept.billing_tax_id) == (
+        "N" * 200,
+        "A" * 1000,
+        "T" * 50,
+    )
+    assert kept.billing_reference == "R" * 100
+    for name, value in longest.items():
+        with pytest.raises(FieldErrors) as caught:
+            requests.save_request(
+                ana,
+                wants_fellowship=False,
+                justification="",
+                billing=billing(**{name: value + "x"}),
+                actor=ana.user,
+            )
+        assert {f: [str(m) for m in found] for f, found in caught.value.errors.items()} == {
+            name: [f"Use at most {len(value)} characters."]
+        }
+
+
+def test_a_fellowship_asked_without_a_word_of_why_is_refused(course):
+    ana = person(course, "Ana Souza")
+    with pytest.raises(FieldErrors) as caught:
+        requests.save_request(
+            ana, wants_fellowship=True, justification=None, billing=billing(), actor=ana.user
+        )
+    assert [str(m) for m in caught.value.errors["justification"]] == [
+        "Tell us why you need a fellowship."
+    ]
+    assert db.session.scalars(sa.select(FinanceRequest)).all() == []

@@ -257,3 +257,42 @@ def test_a_free_course_copies_as_free(organiser):
     assert fee_rules.fees_of(new) is None
     assert fee_rules.cancellation_rules(new) == []
     assert fellowships.funds(new) == []
+
+
+def test_shares_are_rounded_to_the_currencys_unit(organiser):
+    from tests.finance.conftest import turin_course
+
+    tokyo = turin_course(organiser, slug="tokyo-2017")
+    fee_rules.set_fees(
+        tokyo, currency="JPY", tuition=D("1001"), subsistence=D("0"), actor=organiser
+    )
+    ana, bruno = person(tokyo, "Ana Souza"), person(tokyo, "Bruno Souza")
+    # Half of ¥1,001 is ¥500.5: yen have no decimals, so ¥501, before and after cancelling.
+    assert services.cancellation_charge(ana, THIRTY_DAYS) == CancellationCharge(50, D("501"), "JPY")
+    cancel_at(bruno, THIRTY_DAYS)
+    assert str(services.balance(bruno).due) == "501"
+
+
+def test_a_cancelled_seat_owes_its_share_and_is_charged_no_second_time(course, organiser):
+    from tests.finance.conftest import turin_course
+
+    ana = person(course, "Ana Souza")
+    cancel_at(ana, THIRTY_DAYS)
+    # Fees of one euro: half is 0.50, still something to invoice, so the details stay editable.
+    small = turin_course(organiser, slug="small-2017")
+    fee_rules.set_fees(
+        small, currency="EUR", tuition=D("1.00"), subsistence=D("0"), actor=organiser
+    )
+    bruno = person(small, "Bruno Souza")
+    cancel_at(bruno, THIRTY_DAYS)
+    # A course with fees and no cancellation policy: nothing is due for cancelling.
+    free_to_leave = make_course(slug="no-policy", start=date(2017, 11, 20))
+    fee_rules.set_fees(
+        free_to_leave, currency="EUR", tuition=D("10"), subsistence=D("0"), actor=organiser
+    )
+    carla = person(free_to_leave, "Carla Souza")
+    found = my_finance([ana, bruno, carla], now=SEVEN_DAYS)
+    assert (found[ana.id].balance.due, found[ana.id].charge) == (D("1800.25"), None)
+    assert found[ana.id].can_edit_billing is True
+    assert (found[bruno.id].balance.due, found[bruno.id].can_edit_billing) == (D("0.50"), True)
+    assert (found[carla.id].balance.due, found[carla.id].charge) == (D("10.00"), None)
