@@ -69,7 +69,7 @@ def balance(registration: Registration) -> Balance:
     fees = fees_of(registration.course)
     if fees is None:
         return NO_FEES
-    return _balance(
+    return balance_from(
         registration,
         fees,
         fellowship_of(registration),
@@ -100,7 +100,7 @@ def balances(course: Course, registrations: Sequence[Registration]) -> dict[int,
         cancelled[registration_id] = when
     rules = cancellation_rules(course)
     return {
-        r.id: _balance(
+        r.id: balance_from(
             r,
             fees,
             awarded.get(r.id),
@@ -111,13 +111,16 @@ def balances(course: Course, registrations: Sequence[Registration]) -> dict[int,
     }
 
 
-def _balance(
+def balance_from(
     registration: Registration,
     fees: CourseFees,
     fellowship: Fellowship | None,
     cancelled_at: datetime | None,
-    rules: list[CancellationRule],
+    rules: Sequence[CancellationRule],
 ) -> Balance:
+    """The one reckoning of what a registration owes, from what the callers read (one by one,
+    a course's list, or many courses' at once: app.invoices.dues). ``cancelled_at``: when a
+    cancelled registration gave up its confirmed seat; ``rules``: the course's, earliest first."""
     cover = covered(fellowship, fees.total) if fellowship else ZERO
     after_fellowship = fees.total - cover
     percent: int | None = None

@@ -1,9 +1,9 @@
 """What many participants owe, read in a fixed number of queries (for "My courses" and the
 Invoices tab), and their documents.
 
-``balances`` gives the same ``Balance`` as ``app.finance.services.balance`` for each
-registration (tests/invoices/test_dues.py holds them side by side); it reads the fees,
-fellowships, cancellation rules and cancellations of all of them at once instead of one by one.
+``balances`` reads the fees, fellowships, cancellation rules and cancellations of all of them
+at once instead of one by one, and reckons each with ``app.finance.services.balance_from``, as
+``balance`` does (tests/invoices/test_dues.py holds them side by side).
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core.timeutil import local_date
 from app.extensions import db
-from app.finance.fellowships import covered
 from app.finance.models import CancellationRule, CourseFees, Fellowship
-from app.finance.money import quantize
-from app.finance.services import HUNDRED, NO_FEES, ZERO, Balance
+from app.finance.services import NO_FEES, Balance, balance_from
 from app.invoices.models import Invoice
 from app.invoices.services import Account
 from app.registration.models import Registration, RegistrationEvent, RegistrationStatus
@@ -76,34 +73,16 @@ def balances(registrations: Sequence[Registration]) -> dict[int, Balance]:
     result: dict[int, Balance] = {}
     for registration in registrations:
         course_fees = fees.get(registration.course_id)
-        if course_fees is None:
-            result[registration.id] = NO_FEES
-            continue
-        fellowship = fellowships.get(registration.id)
-        cover = covered(fellowship, course_fees.total) if fellowship else ZERO
-        after = course_fees.total - cover
-        percent: int | None = None
-        if registration.status == RegistrationStatus.CONFIRMED:
-            due = after
-        elif registration.id in cancelled_at:
-            course = registration.course
-            days_left = (
-                course.start_date - local_date(cancelled_at[registration.id], course.timezone)
-            ).days
-            applicable = [r for r in rules[course.id] if days_left <= r.days_before]
-            percent = applicable[-1].percent if applicable else 0
-            due = quantize(after * percent / HUNDRED, course_fees.currency)
-        else:
-            due = ZERO
-        result[registration.id] = Balance(
-            currency=course_fees.currency,
-            tuition=course_fees.tuition,
-            subsistence=course_fees.subsistence,
-            fellowship=cover,
-            fellowship_funder=fellowship.fund.funder if fellowship else None,
-            fellowship_kind=fellowship.kind if fellowship else None,
-            cancellation_percent=percent,
-            due=due,
+        result[registration.id] = (
+            NO_FEES
+            if course_fees is None
+            else balance_from(
+                registration,
+                course_fees,
+                fellowships.get(registration.id),
+                cancelled_at.get(registration.id),
+                rules[registration.course_id],
+            )
         )
     return result
 

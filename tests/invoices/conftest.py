@@ -117,13 +117,13 @@ def award(registration, organiser, amount=None, funder="IOM"):
     return fellowships.award(registration, fund, kind, amount=amount, actor=organiser)
 
 
-def cancel_at(registration, when):
+def cancel_at(registration, when, from_status=S.CONFIRMED):
     registration.status = S.CANCELLED
     db.session.add(
         RegistrationEvent(
             registration=registration,
             action="cancelled",
-            from_status=S.CONFIRMED,
+            from_status=from_status,
             to_status=S.CANCELLED,
             created_at=when,
         )

@@ -38,9 +38,15 @@ def test_many_at_once_agree_with_one_by_one(course, neighbour, organiser, ana, b
     award(partial_late, organiser, Decimal("0.01"), funder="UNDP")
     cancel_at(partial_late, datetime(2027, 11, 1, 9, 0, tzinfo=UTC))
     waiting = make_registration(course, make_user(name="Ivo Waits"), status=S.WAITLISTED)
+    # An application withdrawn 3 days before held no seat: nothing is due for it.
+    withdrawn = make_registration(course, make_user(name="Kim Withdrew"), status=S.SUBMITTED)
+    cancel_at(withdrawn, datetime(2027, 11, 19, 9, 0, tzinfo=UTC), from_status=S.SUBMITTED)
     free = make_registration(make_course(slug="free-webinar"), make_user(name="Jo Free"))
     others = list(neighbour.registrations) if hasattr(neighbour, "registrations") else []
-    everyone = [ana, bruno, carla, dora, late, middle, early, partial_late, waiting, free, *others]
+    everyone = [
+        *(ana, bruno, carla, dora, late, middle, early, partial_late, waiting, withdrawn, free),
+        *others,
+    ]
     batched = dues.balances(everyone)
     for registration in everyone:
         assert batched[registration.id] == balance(registration), registration.certificate_name
@@ -48,6 +54,8 @@ def test_many_at_once_agree_with_one_by_one(course, neighbour, organiser, ana, b
     assert batched[partial_late.id].due == Decimal("1800.25")  # (3600.50 - 0.01) / 2, rounded
     assert batched[middle.id].cancellation_percent == 50
     assert batched[early.id].cancellation_percent == 0
+    assert (batched[withdrawn.id].due, batched[withdrawn.id].cancellation_percent) == (0, None)
+    assert batched[late.id].due == Decimal("3600.50")
     assert dues.balances([]) == {}
     assert dues.balances([free]) == {free.id: NO_FEES}
 
