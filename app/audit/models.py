@@ -107,3 +107,43 @@ class AuditEvent(db.Model):
         return (
             f"<AuditEvent {self.id} {self.action} actor={self.actor_id} subject={self.subject_id}>"
         )
+
+
+# What the details' keys mean, for the audit page; a key not listed shows as written.
+DETAIL_LABELS = {
+    "browser": _l("Browser"),
+    "system": _l("System"),
+    "remember": _l("Kept logged in"),
+    "session": _l("Session"),
+    "how": _l("How"),
+    "reason": _l("Reason"),
+    "via": _l("Through"),
+    "email": _l("Email address"),
+    "old": _l("Before"),
+    "new": _l("After"),
+    "old_email": _l("Former address"),
+    "new_email": _l("New address"),
+    "course": _l("Course"),
+    "kind": _l("Kind"),
+    "count": _l("Number"),
+    "rows": _l("Rows"),
+    "format": _l("Format"),
+    "export": _l("Export"),
+    "left": _l("Left"),
+    "with_application": _l("With an application"),
+    "staff_two_factor_required": _l("Two-factor log-in required of staff"),
+    "request": _l("Request"),
+    "step": _l("Step"),
+}
+
+
+def detail_items(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """An event's details as (label, value) in the reader's language, sorted by key."""
+    yes, no = _l("Yes"), _l("No")
+    return [
+        (
+            str(DETAIL_LABELS.get(key, key)),
+            str(yes if value is True else no if value is False else value),
+        )
+        for key, value in sorted((detail or {}).items())
+    ]

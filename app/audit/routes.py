@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.accounts.auth import admin_required
 from app.audit import services
 from app.audit.forms import AuditFilterForm
+from app.audit.models import detail_items
 from app.core.urls import other_query_args, page_number
 from app.extensions import db
 
@@ -32,4 +33,5 @@ def index() -> str:
         page=page,
         page_args=other_query_args("page"),
         tz=current_user.timezone,
+        detail_items=detail_items,
     )

@@ -59,3 +59,19 @@ def test_secrets_are_refused(app: Flask, key: str) -> None:
     with pytest.raises(services.SecretInAuditLog, match=key):
         services.record(AuditAction.LOGGED_IN, actor=ana, **{key: "hunter2"})
     assert db.session.scalars(db.select(AuditEvent)).all() == []
+
+
+def test_details_read_in_the_readers_language(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from app.audit.models import detail_items
+
+    detail = {"remember": False, "browser": "Firefox", "old": "participant", "custom": 3}
+    with app.test_request_context("/"), force_locale("fr"):
+        assert detail_items(detail) == [
+            ("Navigateur", "Firefox"),
+            ("custom", "3"),
+            ("Avant", "participant"),
+            ("Rester connecté", "Non"),
+        ]
+    assert detail_items(None) == []
