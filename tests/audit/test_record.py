@@ -75,3 +75,31 @@ def test_details_read_in_the_readers_language(app: Flask) -> None:
             ("Rester connecté", "Non"),
         ]
     assert detail_items(None) == []
+
+
+def test_the_filter_reads_wildcards_as_letters_and_lists_newest_first(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    ana = make_user(name="Ana_Alves", email="ana_alves@example.org")
+    make_user(name="AnaXAlves", email="anaxalves@example.org")
+    first = services.record(AuditAction.LOGGED_IN, actor=ana)
+    first.at = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    # Written later, but it happened earlier (the clock is the event's, not the row's).
+    earlier = services.record(AuditAction.LOGGED_OUT, actor=ana)
+    earlier.at = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    same_time = services.record(AuditAction.LOGGED_IN, actor=ana)
+    same_time.at = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    db.session.flush()
+    found = db.session.scalars(services.events_query(services.AuditFilter(person="a_a"))).all()
+    # "_" is a letter here, not SQL's any-character: only Ana_Alves matches; newest first,
+    # ties the later written first.
+    assert [e.id for e in found] == [same_time.id, first.id, earlier.id]
+    assert db.session.scalars(services.events_query(services.AuditFilter(person="%"))).all() == []
+
+
+def test_secrets_are_named_in_the_refusal_and_a_missing_address_is_none(app: Flask) -> None:
+    ana = make_user()
+    with pytest.raises(services.SecretInAuditLog, match=r"^password, token$"):
+        services.record(AuditAction.LOGGED_IN, actor=ana, token="t", password="p")
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": ""}):
+        assert services.client_ip() is None
