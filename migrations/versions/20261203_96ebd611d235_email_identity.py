@@ -77,8 +77,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('email_verified_at')
+    # Not batch mode: on SQLite it rebuilds the table, and dropping the old "user" table
+    # deletes, through ON DELETE CASCADE, every row that refers to an account (registrations,
+    # certificates...). SQLite drops a plain column in place since 3.35, as PostgreSQL does.
+    op.execute('ALTER TABLE "user" DROP COLUMN email_verified_at')
 
     with op.batch_alter_table('email_confirmation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_email_confirmation_user_id'))

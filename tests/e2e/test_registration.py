@@ -187,11 +187,21 @@ def test_an_application_can_be_made_with_the_keyboard_only(page, database):
     next_field("accessibility", "Large print, please.")
     next_field("consent_data")
     keyboard.press("Space")
+    next_field("Read the privacy notice")  # a link beside the consent it explains
     next_field("consent_listing")
     next_field("consent_alumni")  # left unticked: no news of later editions
     next_field("submit")
     keyboard.press("Enter")
 
+    # The answers wait for the address to be confirmed by the mailed link.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    check_a11y(page)
+    with database.session() as s:
+        (link,) = outbox(s, "kwame.mensah@example.org")
+    page.goto(confirmation_path(link))
+    check_a11y(page)
+    page.get_by_role("button", name="Confirm and submit my application").focus()
+    keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My courses")
     check_a11y(page)
     card = page.locator(".course-card", has_text=title)
