@@ -34,6 +34,8 @@ from tests.storage.samples import pdf
 PUBLIC_ENDPOINTS = {
     "courses.show",
     "registration.apply",
+    # The link mailed to a visitor who applied while signing up: its token is the key.
+    "registration.confirm_signup",
     "feeds.course",
     "feeds.session",
     # Each visitor sees the materials they may see (app/materials/routes.py).
