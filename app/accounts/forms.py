@@ -187,12 +187,16 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Name or email"), validators=[Optional(), Length(max=254)])
+    q = SearchField(_l("Name or email"), validators=[Optional(), Length(max=254), PlainText()])
     role = SelectField(_l("Role"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = [("", _l("All roles")), *_role_choices()]
+
+    def search_text(self) -> str:
+        """The text searched for, or nothing when it cannot be (the field then says why)."""
+        return (self.q.data or "") if self.q.validate(self) else ""
 
     def selected_role(self) -> Role | None:
         return Role(self.role.data) if self.role.data in {r.value for r in Role} else None

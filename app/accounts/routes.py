@@ -273,7 +273,7 @@ def _invalid_reset_link(exc: services.InvalidResetToken) -> tuple[str, int, dict
 @admin_required
 def users() -> str:
     search = UserSearchForm(request.args)
-    filters = services.UserFilter(search=search.q.data or "", role=search.selected_role())
+    filters = services.UserFilter(search=search.search_text(), role=search.selected_role())
     page = db.paginate(
         services.users_query(filters),
         page=page_number(),

@@ -11,7 +11,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from app.audit.models import AuditAction
 from app.audit.services import AuditFilter
-from app.core.forms import SensibleDate
+from app.core.forms import PlainText, SensibleDate
 
 
 class AuditFilterForm(FlaskForm):
@@ -19,7 +19,9 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField(_l("Event"), validators=[Optional()])
-    person = SearchField(_l("Person (name or email)"), validators=[Optional(), Length(max=254)])
+    person = SearchField(
+        _l("Person (name or email)"), validators=[Optional(), Length(max=254), PlainText()]
+    )
     since = DateField(_l("From (UTC)"), validators=[Optional(), SensibleDate()])
     until = DateField(_l("Until (UTC)"), validators=[Optional(), SensibleDate()])
 

@@ -73,7 +73,7 @@ def _audience(filter_form: DeskFilterForm, missing_title: str, ticked: int) -> s
         labels = {choice.value: choice.label for choice in field.choices if choice.value}
         if field.data in labels:
             parts.append(f"{field.label.text}: {labels[field.data]}")
-    search = (filter_form.q.data or "").strip()
+    search = (filter_form.q.data or "").strip() if not filter_form.q.errors else ""
     if search:
         parts.append(_("Search: %(text)s", text=search))
     if missing_title:

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, ValidationError
 
 from app.applications.models import ApplicationQuestion, QuestionKind
+from app.core.forms import PlainText
 from app.courses.models import Course
 from app.endorsement.models import EndorsementStatus
 from app.extensions import db
@@ -73,7 +74,9 @@ class DeskFilterForm(FlaskForm):
     # The course's questions filtered by (fields ``answer_<id>``).
     answer_questions: tuple[ApplicationQuestion, ...] = ()
 
-    q = SearchField(_l("Search"), description=_l("Name, email or organisation"))
+    q = SearchField(
+        _l("Search"), description=_l("Name, email or organisation"), validators=[PlainText()]
+    )
     status = SelectField(_l("Status"))
     country = SelectField(_l("Country"))
     organisation_type = SelectField(_l("Type of organisation"))
@@ -116,7 +119,9 @@ class DeskFilterForm(FlaskForm):
                 if self.organisation_type.data in types
                 else None
             ),
-            search=(self.q.data or "").strip()[:200],
+            # Text with control characters cannot be searched for (PostgreSQL refuses NUL);
+            # the field says why.
+            search=(self.q.data or "").strip()[:200] if self.q.validate(self) else "",
             answers=answers,
             endorsement=(
                 EndorsementStatus(self.endorsement.data)

@@ -105,6 +105,20 @@ def test_list_search_treats_wildcards_literally(client, admin):
     assert "No user matches." in response.text
 
 
+def test_list_search_with_a_control_character_says_why(client, admin):
+    """A NUL cannot be searched for (PostgreSQL refuses it): the field says so, the role
+    filter still applies."""
+    make_user(Role.ORGANISER, name="Olga Organiser")
+    make_user(Role.PARTICIPANT, name="Paolo Participant")
+
+    response = client.get("/admin/users?q=Olga%00&role=participant")
+
+    assert response.status_code == 200
+    assert "invisible control characters" in response.text
+    assert "Paolo Participant" in response.text
+    assert "Olga Organiser" not in response.text
+
+
 def test_list_filters_by_role(client, admin):
     make_user(Role.ORGANISER, name="Olga Organiser")
     make_user(Role.PARTICIPANT, name="Paolo Participant")

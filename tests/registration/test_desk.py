@@ -154,6 +154,16 @@ def test_search_treats_wildcards_as_text(client, organiser, people):
     assert "No registration matches these filters." in html
 
 
+def test_search_with_a_control_character_says_why(client, organiser, people):
+    db.session.commit()
+    login(client, organiser)
+    html = page(client, "/courses/governing-2017/participants?q=Souza%00")
+    assert "invisible control characters" in html
+    # The search is left out, so the list shows everyone rather than nobody.
+    table = html[html.index('class="desk-list"') : html.index('id="waiting-list"')]
+    assert "Lena Vogel" in table and "Ana Souza" in table
+
+
 def test_unknown_filter_values_are_ignored(client, organiser, people):
     db.session.commit()
     login(client, organiser)

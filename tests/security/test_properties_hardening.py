@@ -80,6 +80,12 @@ EDGES = (
     "NaN",
     "-0",
     "",
+    # Text PostgreSQL cannot store or compare (NUL), control and bidirectional characters.
+    "\x00",
+    "Ana\x00",
+    "\x1b[31m",
+    "\u202eana",
+    "%_\\",
 )
 
 
@@ -192,6 +198,7 @@ dates = st.one_of(
     {"action": "role_changed", "person": "Ana", "since": "0001-01-01", "until": "9999-12-31"},
     {"action": "", "person": "%", "since": "10000-01-01", "until": "0000-01-01", "page": "0"},
     {"action": "x" * 50, "person": "_" * 300, "since": "2027-02-30", "until": "", "page": "-1"},
+    {"action": "signed_up", "person": "\x00", "since": "0", "until": "0", "page": "0"},
 )
 def test_audit_filters(client_for, data):
     fresh()
