@@ -25,6 +25,7 @@ from flask_babel import force_locale
 import app as app_package
 from app.accounts.models import Role
 from app.extensions import db
+from app.registration.models import RegistrationStatus
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user, make_venue
 
@@ -293,3 +294,36 @@ def test_the_venue_form_says_what_is_wrong_in_the_readers_language(client, local
     assert "Number must be between 1 and 5000." not in html
     assert "Not a valid integer value." not in html
     assert _leaks(html, locale) == []
+
+
+PAGES = [
+    "/courses/{slug}",
+    "/courses/{slug}/edit",
+    "/courses/{slug}/timetable",
+    "/courses/{slug}/participants",
+    "/courses/{slug}/selection",
+    "/courses/{slug}/modules",
+    "/manage/courses",
+    "/courses/new",
+    "/",
+    "/venues/",
+    "/venues/{venue}/edit",
+    "/modules/new",
+]
+
+
+@pytest.mark.parametrize("locale", ["fr", "es"])
+@pytest.mark.parametrize("page", PAGES)
+def test_organisers_pages_have_no_english_left(client, locale, page):
+    admin = make_user(Role.ADMIN, locale=locale)
+    venue = make_venue(rooms=("Auditorium",))
+    course = make_course(venue=venue, organisers=(admin,))
+    make_registration(course)
+    make_registration(course, status=RegistrationStatus.SUBMITTED)
+    db.session.commit()
+    login(client, admin)
+
+    response = client.get(page.format(slug=course.slug, venue=venue.id))
+
+    assert response.status_code == 200
+    assert _leaks(response.get_data(as_text=True), locale) == []
