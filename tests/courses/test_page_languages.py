@@ -38,7 +38,7 @@ def _course(slug: str, **texts: tuple[str, str, str]):
 
 
 def _notes(html: str) -> list[str]:
-    return re.findall(r'<p class="notice language-note">(.*?)</p>', html, re.S)
+    return re.findall(r'<p class="meta language-note">(.*?)</p>', html, re.S)
 
 
 def test_a_french_reader_sees_the_english_description_marked_as_english(client):
