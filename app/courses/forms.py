@@ -15,7 +15,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectChoice,
@@ -36,7 +35,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import PlainText, SensibleDate, one_line_break
+from app.core.forms import PlainText, SensibleDate, SubForm, one_line_break
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.urls import MAX_ID
 from app.courses.models import (
@@ -98,7 +97,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CourseTextForm(Form):
+class CourseTextForm(SubForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300), PlainText()])
     summary = TextAreaField(
         _l("Summary"),
@@ -113,7 +112,7 @@ class CourseTextForm(Form):
     )
 
 
-class PartnerForm(Form):
+class PartnerForm(SubForm):
     organisation = StringField(
         _l("Organisation"), validators=[Optional(), Length(max=200), PlainText()]
     )
@@ -325,7 +324,7 @@ class CourseForm(FlaskForm):
         return ok
 
 
-class FocusForm(Form):
+class FocusForm(SubForm):
     module_id = SelectField(_l("Module"), coerce=int)
     theme = StringField(
         _l("…or a theme of its own"), validators=[Optional(), Length(max=300), PlainText()]
