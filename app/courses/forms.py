@@ -17,6 +17,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -228,6 +229,9 @@ class CourseForm(FlaskForm):
         default=0,
         validate_choice=False,  # validate_programme_id says what is wrong
     )
+    # The new dates ("2027-11-15/5") the organiser agreed to tell the confirmed participants
+    # about; sent only by the confirmation's button (courses/edit.html).
+    confirm_move = HiddenField()
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, course: Course | None = None, **kwargs: Any) -> None:

@@ -48,6 +48,7 @@ from app.followup.services import activities_in_order, phase_state
 from app.materials.reading import material_list
 from app.registration.services import (
     closed_reason,
+    confirmed_count,
     find_registration,
     seats_left,
     waitlist_position,
@@ -324,8 +325,21 @@ def edit(slug: str) -> str | Response:
     form = CourseForm(course=course)
     if not form.is_submitted():
         _fill_form(form, course)
+    move_to_confirm = 0
     if form.validate_on_submit():
         moved = form.start_date.data != course.start_date
+        new_dates = f"{form.start_date.data.isoformat()}/{form.days.data}"
+        if (
+            new_dates != f"{course.start_date.isoformat()}/{course.days}"
+            and form.confirm_move.data != new_dates
+        ):
+            # Confirmed participants will be mailed the new dates: the organiser says so first.
+            move_to_confirm = confirmed_count(course)
+        if move_to_confirm:
+            form.confirm_move.data = new_dates
+            return render_template(
+                "courses/edit.html", form=form, course=course, move_to_confirm=move_to_confirm
+            )
         try:
             services.update_course(
                 course, _details_from(form), slug=form.slug.data or course.slug, actor=current_user
@@ -341,6 +355,8 @@ def edit(slug: str) -> str | Response:
             )
             if moved:
                 flash(_("The timetable and the follow-up phase moved with the new dates."), "info")
+            if form.confirm_move.data:
+                flash(_("The confirmed participants were told the new dates by email."), "info")
             return redirect(url_for("courses.edit", slug=course.slug))
     return render_template("courses/edit.html", form=form, course=course)
 
@@ -427,7 +443,11 @@ def copy(slug: str) -> str | Response:
             )
         else:
             flash(
-                _("The new edition was created as a draft. Check its dates and publish it."),
+                _(
+                    "The new edition “%(title)s” was created as a draft. Check its title and "
+                    "dates and publish it.",
+                    title=new.title(new.default_locale),
+                ),
                 "success",
             )
         return redirect(url_for("courses.edit", slug=new.slug))
