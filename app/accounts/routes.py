@@ -65,6 +65,14 @@ def _home() -> str:
     return url_for("courses.index")
 
 
+def _landing(user: User) -> str:
+    """Where a log-in without a ``next`` lands: organisers on their courses (what they came
+    to run), everyone else (participants, administrators) on the catalogue."""
+    if user.role == Role.ORGANISER:
+        return url_for("courses.manage")
+    return _home()
+
+
 def _finish_login(user: User, *, remember: bool = False) -> None:
     """Sign the user in on this browser: every way in (log-in, sign-up, a second factor) ends
     here, so what a new session needs is done in one place: a session row on the server
@@ -130,7 +138,7 @@ def login() -> Response | str:
                 return redirect(url_for("twofactor.verify"))
             _finish_login(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
-            return redirect(next_url or _home())
+            return redirect(next_url or _landing(user))
     return render_template("accounts/login.html", form=form)
 
 
