@@ -26,6 +26,7 @@ from app.accounts.forms import (
     UserStatusForm,
 )
 from app.accounts.models import Role, User
+from app.core.timeutil import user_timezone
 from app.core.urls import other_query_args, page_number, safe_next
 from app.extensions import client_key, db, limiter
 from app.sessions import web as sessions_web
@@ -298,6 +299,8 @@ def users() -> str:
         search=search,
         page=page,
         role_forms=role_forms,
+        # The admin's own zone when chosen, else the site's (UTC): named on the page.
+        zone=user_timezone(current_user) or current_app.config["BABEL_DEFAULT_TIMEZONE"],
         here=here,
         page_args=other_query_args("page"),
     )
