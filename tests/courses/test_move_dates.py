@@ -94,18 +94,18 @@ def test_the_move_is_confirmed_first_then_saved_and_told(client):
     page = asked.get_data(as_text=True)
     assert asked.status_code == 200
     assert "2 confirmed participants will be told the new dates by email." in page
-    assert 'name="confirm_move" value="2027-11-22/5"' in page
+    assert 'name="confirm" value="move:2027-11-22/5"' in page
     db.session.expire_all()
     assert course.start_date == NOV and outbox() == []
 
     # Changing the dates again asks again; confirming the dates shown saves and tells.
     again = client.post(
         f"/courses/{course.slug}/edit",
-        data={**moved, "start_date": "2027-11-29", "confirm_move": "2027-11-22/5"},
+        data={**moved, "start_date": "2027-11-29", "confirm": "move:2027-11-22/5"},
     )
-    assert 'value="2027-11-29/5"' in again.get_data(as_text=True)
+    assert 'value="move:2027-11-29/5"' in again.get_data(as_text=True)
     saved = client.post(
-        f"/courses/{course.slug}/edit", data={**moved, "confirm_move": "2027-11-22/5"}
+        f"/courses/{course.slug}/edit", data={**moved, "confirm": "move:2027-11-22/5"}
     )
     assert saved.status_code == 302
     db.session.expire_all()
