@@ -54,14 +54,13 @@ def _timetable_url(course: Course, day: date | None = None) -> str:
 
 
 def _saved_url(session: CourseSession, day: date | None) -> str:
-    """Back to the timetable after saving ``session``: when it overlaps another, to the
-    warning the timetable shows beside it (``?saved=``), where the page opens."""
+    """Back to the timetable, opened at the session's day; when it overlaps another, that day
+    shows the warning under its heading (``?saved=``) and the rows below are marked."""
     course = session.course
     if not services.overlapping_sessions(session):
         return _timetable_url(course, day)
-    return url_for(
-        "schedule.timetable", slug=course.slug, saved=session.id, _anchor="overlap-warning"
-    )
+    anchor = f"day-{day.isoformat()}" if day else "overlap-warning"
+    return url_for("schedule.timetable", slug=course.slug, saved=session.id, _anchor=anchor)
 
 
 def _saved_overlaps(course: Course) -> tuple[CourseSession, list[CourseSession]] | None:
