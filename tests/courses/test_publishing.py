@@ -11,9 +11,9 @@ from app.courses.models import CourseStatus
 from app.courses.publishing import publication_warnings
 from app.extensions import db
 from tests.conftest import login
-from tests.schedule.conftest import add_session
 from tests.courses.test_routes import course_form
 from tests.factories import make_course, make_user
+from tests.schedule.conftest import add_session
 
 NOV = date(2027, 11, 15)
 

@@ -35,9 +35,7 @@ def test_saving_an_overlap_opens_on_the_warning_and_marks_both_rows(signed_in, c
     )
 
     location = saved.headers["Location"]
-    assert re.search(
-        r"/courses/governing-migration/timetable\?saved=\d+#day-2017-11-22$", location
-    )
+    assert re.search(r"/courses/governing-migration/timetable\?saved=\d+#day-2017-11-22$", location)
     html = signed_in.get(location).get_data(as_text=True)
     warning = html.index('id="overlap-warning"')
     # Inside Wednesday's section, before its table; not only at the top of the page.
