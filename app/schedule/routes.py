@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from app.core.templating import localdate
 from app.core.timeutil import display_timezone
+from app.core.urls import MAX_ID
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
@@ -67,7 +68,8 @@ def _saved_overlaps(course: Course) -> tuple[CourseSession, list[CourseSession]]
     """The session just saved (``?saved=<id>``, one of this course's) and those it
     overlaps, or None; anything else in the address is ignored."""
     saved = request.args.get("saved", "")
-    if not (saved.isascii() and saved.isdigit() and len(saved) <= 10):
+    # A row id: PostgreSQL refuses a number past its integer column's range.
+    if not (saved.isascii() and saved.isdigit() and len(saved) <= 10 and int(saved) <= MAX_ID):
         return None
     session = db.session.get(CourseSession, int(saved))
     if session is None or session.course_id != course.id:

@@ -76,7 +76,7 @@ def test_the_saved_argument_shows_only_this_courses_conflicts(signed_in, course)
     theirs = add_session(other, "Plenary", day=WEDNESDAY, start=time(14), end=time(15), room=room)
     add_session(other, "Panel", day=WEDNESDAY, start=time(14), end=time(15), room=room)
     db.session.commit()
-    for value in (str(theirs.id), "abc", "99999999999999999999", "1\x00", "-1"):
+    for value in (str(theirs.id), "abc", "2147483648", "99999999999999999999", "1\x00", "-1"):
         page = signed_in.get(
             "/courses/governing-migration/timetable", query_string={"saved": value}
         )
