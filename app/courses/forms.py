@@ -16,6 +16,7 @@ from wtforms import (
     DateField,
     FieldList,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -227,6 +228,10 @@ class CourseForm(FlaskForm):
         default=0,
         validate_choice=False,  # validate_programme_id says what is wrong
     )
+    # What the organiser has acknowledged, sent only by the confirmation's button
+    # (courses/edit.html): "move:2027-11-15/5" (the new dates the confirmed participants will
+    # be told) and "publish" (publishing despite the warnings), separated by a space.
+    confirm = HiddenField()
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, course: Course | None = None, **kwargs: Any) -> None:
