@@ -123,6 +123,22 @@ def status_counts(course: Course) -> dict[RegistrationStatus, int]:
     return counts
 
 
+def pending_counts(course_ids: Sequence[int]) -> dict[int, int]:
+    """Course id → applications waiting for an organiser's decision, for "Manage courses":
+    one query for all the courses (a course with none is left out)."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Registration.course_id, sa.func.count())
+        .where(
+            Registration.course_id.in_(course_ids),
+            Registration.status == RegistrationStatus.SUBMITTED,
+        )
+        .group_by(Registration.course_id)
+    ).all()
+    return {course_id: count for course_id, count in rows}
+
+
 def waitlist_positions(course: Course) -> dict[int, int]:
     """Registration id → place on the waiting list (1 for the first), in one query."""
     return {r.id: n for n, r in enumerate(services.waitlist(course), start=1)}
