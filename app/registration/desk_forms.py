@@ -130,6 +130,26 @@ class DeskFilterForm(FlaskForm):
             ),
         )
 
+    def described(self, filters: DeskFilters) -> str:
+        """The filters in effect in words, as the export buttons name them: "Status:
+        Confirmed; Search: “souza”" (empty when the list shows everyone)."""
+        parts = []
+        if filters.search:
+            parts.append(f"{self.q.label.text}: “{filters.search}”")
+        chosen = [
+            (self.status, filters.status),
+            (self.country, filters.country),
+            (self.organisation_type, filters.organisation_type),
+            (self.endorsement, filters.endorsement),
+        ]
+        chosen += [(field, field.data) for _question, field in self.answer_fields()]
+        for field, value in chosen:
+            if value:
+                labels = {c.value: c.label for c in field.choices}  # type: ignore[union-attr]
+                if str(value) in labels:
+                    parts.append(f"{field.label.text}: {labels[str(value)]}")
+        return "; ".join(parts)
+
 
 def answer_field_name(question: ApplicationQuestion) -> str:
     return f"answer_{question.id}"
