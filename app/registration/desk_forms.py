@@ -135,7 +135,7 @@ class DeskFilterForm(FlaskForm):
         Confirmed; Search: “souza”" (empty when the list shows everyone)."""
         parts = []
         if filters.search:
-            parts.append(f"{self.q.label.text}: “{filters.search}”")
+            parts.append(_filter_words(self.q.label.text, f"“{filters.search}”"))
         chosen = [
             (self.status, filters.status),
             (self.country, filters.country),
@@ -147,8 +147,12 @@ class DeskFilterForm(FlaskForm):
             if value:
                 labels = {c.value: c.label for c in field.choices}  # type: ignore[union-attr]
                 if str(value) in labels:
-                    parts.append(f"{field.label.text}: {labels[str(value)]}")
+                    parts.append(_filter_words(field.label.text, labels[str(value)]))
         return "; ".join(parts)
+
+
+def _filter_words(name: str, value: str) -> str:
+    return str(_l("%(filter)s: %(value)s", filter=name, value=value))
 
 
 def answer_field_name(question: ApplicationQuestion) -> str:
