@@ -79,6 +79,13 @@ def phone_course(database):
 def test_the_desk_on_a_phone(new_page, phone_course, database):
     page = new_page(viewport=PHONE)
     log_in(page, phone_course["email"])
+    # "Manage courses" as cards, with the applications awaiting a decision a tap from the desk.
+    page.goto("/manage/courses")
+    check_a11y(page)
+    assert_fits(page)
+    page.get_by_role("link", name=re.compile(r"^3 applications")).click()
+    check_a11y(page)
+    expect(page).to_have_url(re.compile(r"/participants\?status=submitted$"))
     desk = f"/courses/{phone_course['slug']}/participants"
     page.goto(desk)
     check_a11y(page)
