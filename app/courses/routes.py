@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.accounts.auth import organiser_required
@@ -47,6 +48,7 @@ from app.feeds.links import (
 )
 from app.followup.services import activities_in_order, phase_state
 from app.materials.reading import material_list
+from app.registration.exports import pending_counts
 from app.registration.services import (
     closed_reason,
     confirmed_count,
@@ -193,9 +195,16 @@ def show(slug: str) -> str:
 @bp.get("/manage/courses")
 @organiser_required
 def manage() -> str:
-    stmt = managed_courses_query(current_user).order_by(Course.start_date.desc())
+    stmt = (
+        managed_courses_query(current_user)
+        .order_by(Course.start_date.desc())
+        # The links each row offers depend on the viewer's role in its team.
+        .options(selectinload(Course.team))
+    )
     courses = db.session.scalars(stmt).unique().all()
-    return render_template("courses/manage.html", courses=courses)
+    return render_template(
+        "courses/manage.html", courses=courses, pending=pending_counts([c.id for c in courses])
+    )
 
 
 def _details_from(form: CourseForm) -> services.CourseDetails:

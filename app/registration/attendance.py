@@ -139,6 +139,21 @@ class AttendanceGrid:
         return any(row.marks.get(day) is not None for row in self.rows)
 
 
+def day_to_show(days: list[date], asked: str | None, today: date) -> date | None:
+    """The day a phone shows of the grid (one column at a time): the day asked for (an ISO
+    date of the course), else today if the course runs today, else its first day."""
+    if not days:
+        return None
+    try:
+        wanted = date.fromisoformat(asked or "")
+    except ValueError:
+        wanted = None
+    for candidate in (wanted, today):
+        if candidate in days:
+            return candidate
+    return days[0]
+
+
 def attendance_grid(course: Course) -> AttendanceGrid:
     """Confirmed participants (by name) × course days, in two queries."""
     days = course.day_dates

@@ -29,6 +29,7 @@ from app.accounts.models import User
 from app.applications import documents
 from app.applications.exports import answers_by_registration, filterable_questions, shown_answers
 from app.audit.services import record_export
+from app.core.timeutil import local_date
 from app.core.urls import safe_next
 from app.courses.models import Course
 from app.courses.permissions import (
@@ -38,6 +39,7 @@ from app.courses.permissions import (
     get_managed_course_or_403,
     is_confirmed_participant,
 )
+from app.db import now_utc
 from app.endorsement import services as endorsement
 from app.endorsement.forms import WaiveForm
 from app.extensions import db
@@ -49,6 +51,7 @@ from app.registration import exports, services
 from app.registration.attendance import (
     AttendanceError,
     attendance_grid,
+    day_to_show,
     days_attended,
     set_attendance_grid,
 )
@@ -277,6 +280,7 @@ def index(slug: str) -> str:
         action_form=RegistrationActionForm(),
         bulk_form=BulkActionForm(course=course),
         filter_args=filter_query(filters, form),
+        filter_words=form.described(filters),
         statuses=list(RegistrationStatus),
         has_documents=documents.asks_documents(course),
         balances=finance_services.balances(course, registrations),
@@ -465,6 +469,11 @@ def public_list(slug: str) -> str:
 def attendance(slug: str) -> str | Response:
     course = get_team_course_or_403(slug)
     grid = attendance_grid(course)
+    # A phone shows one day's column at a time, picked by links (no JavaScript needed).
+    shown_day = day_to_show(
+        grid.days, request.args.get("day"), local_date(now_utc(), course.timezone)
+    )
+    back = url_for("desk.attendance", slug=course.slug, day=request.args.get("day") and shown_day)
     form = AttendanceForm(
         days=grid.days, registration_ids=[row.registration.id for row in grid.rows]
     )
@@ -480,7 +489,7 @@ def attendance(slug: str) -> str | Response:
                 flash(_("Attendance saved."), "success")
             else:
                 flash(_("Nothing to save: tick who was present first."), "info")
-        return redirect(url_for("desk.attendance", slug=course.slug))
+        return redirect(back)
     if not form.is_submitted():
         form.marks.data = [
             attendance_mark(day, row.registration.id)
@@ -494,6 +503,7 @@ def attendance(slug: str) -> str | Response:
         grid=grid,
         form=form,
         attendance_mark=attendance_mark,
+        shown_day=shown_day,
     )
 
 

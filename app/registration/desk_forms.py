@@ -130,6 +130,30 @@ class DeskFilterForm(FlaskForm):
             ),
         )
 
+    def described(self, filters: DeskFilters) -> str:
+        """The filters in effect in words, as the export buttons name them: "Status:
+        Confirmed; Search: “souza”" (empty when the list shows everyone)."""
+        parts = []
+        if filters.search:
+            parts.append(_filter_words(self.q.label.text, f"“{filters.search}”"))
+        chosen = [
+            (self.status, filters.status),
+            (self.country, filters.country),
+            (self.organisation_type, filters.organisation_type),
+            (self.endorsement, filters.endorsement),
+        ]
+        chosen += [(field, field.data) for _question, field in self.answer_fields()]
+        for field, value in chosen:
+            if value:
+                labels = {c.value: c.label for c in field.choices}  # type: ignore[union-attr]
+                if str(value) in labels:
+                    parts.append(_filter_words(field.label.text, labels[str(value)]))
+        return "; ".join(parts)
+
+
+def _filter_words(name: str, value: str) -> str:
+    return str(_l("%(filter)s: %(value)s", filter=name, value=value))
+
 
 def answer_field_name(question: ApplicationQuestion) -> str:
     return f"answer_{question.id}"

@@ -23,6 +23,7 @@ from app.applications.exports import answer_columns, answered_with
 from app.core import spreadsheets
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.spreadsheets import safe_cell
+from app.core.text import fold
 from app.core.timeutil import to_local
 from app.courses.models import Course
 from app.endorsement.exports import endorsement_columns
@@ -101,15 +102,10 @@ def desk_registrations(course: Course, filters: DeskFilters | None = None) -> li
         stmt = stmt.where(Registration.id.in_(registrations_in_state(filters.endorsement)))
     for question_id, wanted in filters.answers:
         stmt = stmt.where(Registration.id.in_(answered_with(question_id, wanted)))
-    search = filters.search.strip()
+    search = fold(filters.search)
     if search:
-        stmt = stmt.where(
-            sa.or_(
-                Registration.certificate_name.icontains(search, autoescape=True),
-                Registration.email.icontains(search, autoescape=True),
-                Registration.organisation.icontains(search, autoescape=True),
-            )
-        )
+        # Both sides folded (case, accents, ø, ş…), so "sahin" finds Şahin on either database.
+        stmt = stmt.where(Registration.search_text.contains(search, autoescape=True))
     stmt = stmt.order_by(Registration.created_at, Registration.id)
     return list(db.session.scalars(stmt))
 
@@ -125,6 +121,22 @@ def status_counts(course: Course) -> dict[RegistrationStatus, int]:
     for status, count in rows:
         counts[RegistrationStatus(status)] = count
     return counts
+
+
+def pending_counts(course_ids: Sequence[int]) -> dict[int, int]:
+    """Course id → applications waiting for an organiser's decision, for "Manage courses":
+    one query for all the courses (a course with none is left out)."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Registration.course_id, sa.func.count())
+        .where(
+            Registration.course_id.in_(course_ids),
+            Registration.status == RegistrationStatus.SUBMITTED,
+        )
+        .group_by(Registration.course_id)
+    ).all()
+    return {course_id: count for course_id, count in rows}
 
 
 def waitlist_positions(course: Course) -> dict[int, int]:

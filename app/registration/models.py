@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.text import fold
 from app.db import UTCDateTime, now_utc, str_enum
 from app.extensions import db
 
@@ -108,6 +109,10 @@ class Registration(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     # The fields below the organisation are asked by the full application, not by an RSVP.
     organisation: Mapped[str] = mapped_column(sa.String(200))
+    # Name, email and organisation folded (no case, no accents: app.core.text.fold), one a
+    # line, kept by search_text_of on every write: the desk's search compares the folded query
+    # with it, the same on SQLite and PostgreSQL, whose own case and accent rules differ.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     country: Mapped[str | None] = mapped_column(sa.String(2))  # of residence, ISO 3166-1 alpha-2
     nationality: Mapped[str | None] = mapped_column(sa.String(2))
     organisation_type: Mapped[OrganisationType | None] = mapped_column(
@@ -162,6 +167,22 @@ class Registration(db.Model):
 
     def days_present(self) -> set[date]:
         return {a.day for a in self.attendance if a.is_present}
+
+
+def search_text_of(name: str | None, email: str | None, organisation: str | None) -> str:
+    """What the desk's search looks in: the folded fields, one a line (a folded query never
+    holds a line break, so a match never spans two fields)."""
+    return "\n".join(fold(value or "") for value in (name, email, organisation))
+
+
+@sa.event.listens_for(Registration, "before_insert")
+@sa.event.listens_for(Registration, "before_update")
+def _keep_search_text(mapper: object, connection: object, registration: Registration) -> None:
+    # Every ORM write passes here, whichever service or form changed the name, the email or
+    # the organisation (the application, "My courses", the privacy erasure).
+    registration.search_text = search_text_of(
+        registration.certificate_name, registration.email, registration.organisation
+    )
 
 
 class RegistrationEvent(db.Model):
