@@ -201,7 +201,7 @@ def issue(
         total=amount,
         language=locale,
         participant_name=registration.certificate_name,
-        course_title=course.title(locale) or course.title("en") or course.slug,
+        course_title=course.title(locale),  # else in the course's main language
         payer_kind=billing.payer_kind,
         billing_name=billing.name,
         billing_address=billing.address,
