@@ -38,10 +38,9 @@ from app.db import now_utc
 from app.evaluation import ratings as session_ratings
 from app.extensions import db
 from app.feeds.links import (
-    google_calendar_link,
     google_subscribe_url,
-    outlook_link,
     outlook_subscribe_url,
+    session_links,
     webcal_url,
 )
 from app.followup.services import activities_in_order, phase_state
@@ -117,16 +116,12 @@ def _session_links(
 ) -> dict[int, dict[str, str]]:
     """The "Add to calendar" links of each session that has them (not breaks, not cancelled),
     by id, for ``feeds/_add_to_calendar.html``: built from the rows alone, no query."""
+    shown = [s for s in sessions if not s.is_break and not s.is_cancelled]
+    links = session_links(shown, locale=locale)
     lang = _feed_language(course, locale)
-    return {
-        s.id: {
-            "ics": url_for("feeds.session", slug=course.slug, session_id=s.id, lang=lang),
-            "google": google_calendar_link(s, locale=locale) or "",
-            "outlook": outlook_link(s, locale=locale) or "",
-        }
-        for s in sessions
-        if not s.is_break and not s.is_cancelled
-    }
+    for s in shown:
+        links[s.id]["ics"] = url_for("feeds.session", slug=course.slug, session_id=s.id, lang=lang)
+    return links
 
 
 @bp.get("/courses/<slug>")
