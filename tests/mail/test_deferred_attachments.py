@@ -11,7 +11,6 @@ from email import policy
 import sqlalchemy as sa
 
 from app.db import now_utc
-from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.services import LazyAttachment, deliver_outbox, queue_mail
 from app.registration import services
