@@ -30,10 +30,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d app/translations -f
 
+# Mail waits in the outbox until delivered; without MAIL_SERVER, delivery writes .eml files to
+# instance/mail/. `make run` delivers the demo's mail at once, then runs `flask tick` (what cron
+# runs in production: mail, offers, reminders) every TICK seconds beside the server; Ctrl-C
+# stops both.
+TICK ?= 10
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(FLASK) mail send
+	@echo "Mail goes to instance/mail/ as .eml files within $(TICK) seconds (unless MAIL_SERVER is set)."
+	export SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
+	( while sleep $(TICK); do $(FLASK) tick >/dev/null || true; done ) & ticker=$$!; \
+	trap 'kill $$ticker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -32,7 +32,8 @@ from app.accounts.models import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.core.forms import PlainText
 from app.core.i18n import LANGUAGE_NAMES
-from app.core.timeutil import is_timezone, timezone_names
+from app.core.timeutil import is_timezone
+from app.core.zones import REGIONS, city_label, place_zones, zones_by_region
 
 PASSWORD_HINT = _l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
 # Long enough for any passphrase, short enough that hashing it costs nothing unusual.
@@ -145,12 +146,21 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.locale.choices = _language_choices()
-        self.timezone.choices = [SelectChoice("", _l("— not set —"))] + [
-            SelectChoice(name, name) for name in timezone_names()
-        ]
+        # One zone per place, grouped by region; a zone chosen before from the old aliases
+        # stays shown (and accepted) until the person picks another.
+        self.kept_zone = getattr(kwargs.get("obj"), "timezone", None) or None
+        ungrouped = [SelectChoice("", _l("— not set —")), SelectChoice("UTC", _l("UTC (universal time)"))]
+        if self.kept_zone and self.kept_zone not in place_zones() and self.kept_zone != "UTC":
+            ungrouped.append(SelectChoice(self.kept_zone, self.kept_zone))
+        self.timezone.choices = {None: ungrouped} | {
+            REGIONS[region]: [SelectChoice(name, city_label(name)) for name in names]
+            for region, names in zones_by_region()
+        }
 
     def validate_timezone(self, field: SelectField) -> None:
-        if field.data and not is_timezone(field.data):
+        if not field.data or field.data in (self.kept_zone, "UTC"):
+            return
+        if field.data not in place_zones() or not is_timezone(field.data):
             raise ValidationError(_l("Choose a time zone from the list."))
 
 

@@ -26,6 +26,7 @@ from app.accounts.forms import (
     UserStatusForm,
 )
 from app.accounts.models import Role, User
+from app.core.timeutil import user_timezone
 from app.core.urls import other_query_args, page_number, safe_next
 from app.extensions import client_key, db, limiter
 from app.sessions import web as sessions_web
@@ -63,6 +64,14 @@ def posted_account_key() -> str:
 
 def _home() -> str:
     return url_for("courses.index")
+
+
+def _landing(user: User) -> str:
+    """Where a log-in without a ``next`` lands: organisers on their courses (what they came
+    to run), everyone else (participants, administrators) on the catalogue."""
+    if user.role == Role.ORGANISER:
+        return url_for("courses.manage")
+    return _home()
 
 
 def _finish_login(user: User, *, remember: bool = False) -> None:
@@ -130,7 +139,7 @@ def login() -> Response | str:
                 return redirect(url_for("twofactor.verify"))
             _finish_login(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
-            return redirect(next_url or _home())
+            return redirect(next_url or _landing(user))
     return render_template("accounts/login.html", form=form)
 
 
@@ -290,6 +299,8 @@ def users() -> str:
         search=search,
         page=page,
         role_forms=role_forms,
+        # The admin's own zone when chosen, else the site's (UTC): named on the page.
+        zone=user_timezone(current_user) or current_app.config["BABEL_DEFAULT_TIMEZONE"],
         here=here,
         page_args=other_query_args("page"),
     )

@@ -34,7 +34,7 @@ from app.applications.checks import (
 from app.applications.models import ApplicationQuestion, QuestionKind
 from app.applications.options import OptionData, option_choice_counts
 from app.applications.services import QuestionData, TextData, check_question
-from app.core.forms import PlainText, one_line_break
+from app.core.forms import PlainText, SubForm, one_line_break
 from app.core.urls import MAX_ID
 from app.courses.models import Course
 
@@ -83,7 +83,7 @@ def _option_id(raw: str | None) -> int | None:
     return -1
 
 
-class QuestionTextForm(Form):
+class QuestionTextForm(SubForm):
     """A question's texts in one language (a sub-form: the outer form carries the token)."""
 
     label = StringField(
@@ -108,7 +108,7 @@ def _option_label(locale: str) -> StringField:
     )
 
 
-class OptionRowForm(Form):
+class OptionRowForm(SubForm):
     """One option of a choice question: change it in place, retire it, remove it, or fill an
     empty row to add one."""
 

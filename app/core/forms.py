@@ -15,8 +15,20 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
+
+
+class SubForm(Form):
+    """A form nested in a FlaskForm (a row of rooms, the texts in one language): plain WTForms
+    forms, unlike FlaskForm, do not ask for translations, so their built-in messages ("Not a
+    valid integer value.") would stay English whatever the reader's language."""
+
+    class Meta:
+        def get_translations(self, form: Form) -> Any:
+            return wtforms_translations
+
 
 # Dates people may enter: wide enough for any course, narrow enough that a date moved to UTC,
 # a week or a follow-up phase later, stays within what Python's dates hold (years 1 to 9999).

@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Protocol, TypeVar
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+
+def language_label(code: str) -> str:
+    """A language's name as the reader writes it in a sentence ("anglais" in French): unlike
+    :data:`LANGUAGE_NAMES`, which names each language in itself for the language switcher."""
+    reader = get_locale()
+    name = reader.languages.get(code) if reader is not None else None
+    return str(name or LANGUAGE_NAMES.get(code, code))
 
 
 def supported_locales() -> list[str]:

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from app.core.i18n import LANGUAGE_NAMES
+from app.core.i18n import LANGUAGE_NAMES, language_label
 from app.core.timeutil import display_timezone, times_follow_browser
 
 
@@ -100,6 +100,7 @@ def register(app: Flask) -> None:
             "display_timezone": display_timezone,
             "times_follow_browser": times_follow_browser,
             "language_names": LANGUAGE_NAMES,
+            "language_label": language_label,
             "current_locale": str(get_locale()),
             "site_name": current_app.config["SITE_NAME"],
         }

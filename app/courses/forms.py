@@ -15,8 +15,8 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -36,7 +36,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import PlainText, SensibleDate, one_line_break
+from app.core.forms import PlainText, SensibleDate, SubForm, one_line_break
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.urls import MAX_ID
 from app.courses.models import (
@@ -98,7 +98,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CourseTextForm(Form):
+class CourseTextForm(SubForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300), PlainText()])
     summary = TextAreaField(
         _l("Summary"),
@@ -113,7 +113,7 @@ class CourseTextForm(Form):
     )
 
 
-class PartnerForm(Form):
+class PartnerForm(SubForm):
     organisation = StringField(
         _l("Organisation"), validators=[Optional(), Length(max=200), PlainText()]
     )
@@ -228,6 +228,10 @@ class CourseForm(FlaskForm):
         default=0,
         validate_choice=False,  # validate_programme_id says what is wrong
     )
+    # What the organiser has acknowledged, sent only by the confirmation's button
+    # (courses/edit.html): "move:2027-11-15/5" (the new dates the confirmed participants will
+    # be told) and "publish" (publishing despite the warnings), separated by a space.
+    confirm = HiddenField()
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, course: Course | None = None, **kwargs: Any) -> None:
@@ -325,7 +329,7 @@ class CourseForm(FlaskForm):
         return ok
 
 
-class FocusForm(Form):
+class FocusForm(SubForm):
     module_id = SelectField(_l("Module"), coerce=int)
     theme = StringField(
         _l("…or a theme of its own"), validators=[Optional(), Length(max=300), PlainText()]

@@ -266,6 +266,14 @@ class Course(db.Model):
     def title(self, locale: str) -> str:
         return self.text(locale).title
 
+    def text_with(self, field: str, locale: str) -> CourseTranslation | None:
+        """The translation to show ``field`` ("summary", "description") from: in ``locale``
+        where it is written there, else in the course's main language, else in any language
+        that has it. A translation with a title but no description yet does not hide the
+        description written in another language."""
+        written = [t for t in self.translations if getattr(t, field).strip()]
+        return pick_translation(written, locale, self.default_locale)
+
     @property
     def end_date(self) -> date:
         """The last on-site day."""

@@ -35,6 +35,7 @@ from app.courses.permissions import (
     get_managed_course_or_403,
     managed_courses_query,
 )
+from app.courses.publishing import publication_warnings
 from app.db import now_utc
 from app.evaluation import ratings as session_ratings
 from app.extensions import db
@@ -48,6 +49,7 @@ from app.followup.services import activities_in_order, phase_state
 from app.materials.reading import material_list
 from app.registration.services import (
     closed_reason,
+    confirmed_count,
     find_registration,
     seats_left,
     waitlist_position,
@@ -325,6 +327,31 @@ def new() -> str | Response:
     return render_template("courses/edit.html", form=form, course=None)
 
 
+def _to_confirm(course: Course, form: CourseForm, details: services.CourseDetails) -> dict:
+    """What saving ``form`` needs the organiser to confirm first, for courses/edit.html (empty
+    when nothing or all of it was confirmed): new dates that confirmed participants will be
+    mailed, and the warnings of publishing. ``form.confirm`` then carries what the
+    confirmation's button acknowledges."""
+    acknowledged = set((form.confirm.data or "").split())
+    tokens, asked = [], {}
+    new_dates = f"move:{details.start_date.isoformat()}/{details.days}"
+    if new_dates != f"move:{course.start_date.isoformat()}/{course.days}":
+        count = confirmed_count(course)
+        if count:
+            tokens.append(new_dates)
+            if new_dates not in acknowledged:
+                asked["move_to_confirm"] = count
+    if details.status == CourseStatus.PUBLISHED and course.status != CourseStatus.PUBLISHED:
+        warnings = publication_warnings(course, details)
+        if warnings:
+            tokens.append("publish")
+            if "publish" not in acknowledged:
+                asked["publish_warnings"] = warnings
+    if asked:
+        form.confirm.data = " ".join(tokens)
+    return asked
+
+
 @bp.route("/courses/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str) -> str | Response:
@@ -334,9 +361,13 @@ def edit(slug: str) -> str | Response:
         _fill_form(form, course)
     if form.validate_on_submit():
         moved = form.start_date.data != course.start_date
+        details = _details_from(form)
+        asked = _to_confirm(course, form, details)
+        if asked:
+            return render_template("courses/edit.html", form=form, course=course, **asked)
         try:
             services.update_course(
-                course, _details_from(form), slug=form.slug.data or course.slug, actor=current_user
+                course, details, slug=form.slug.data or course.slug, actor=current_user
             )
         except services.CourseError as exc:
             db.session.rollback()
@@ -349,6 +380,8 @@ def edit(slug: str) -> str | Response:
             )
             if moved:
                 flash(_("The timetable and the follow-up phase moved with the new dates."), "info")
+            if "move:" in (form.confirm.data or ""):
+                flash(_("The confirmed participants were told the new dates by email."), "info")
             return redirect(url_for("courses.edit", slug=course.slug))
     return render_template("courses/edit.html", form=form, course=course)
 
@@ -435,7 +468,11 @@ def copy(slug: str) -> str | Response:
             )
         else:
             flash(
-                _("The new edition was created as a draft. Check its dates and publish it."),
+                _(
+                    "The new edition “%(title)s” was created as a draft. Check its title and "
+                    "dates and publish it.",
+                    title=new.title(new.default_locale),
+                ),
                 "success",
             )
         return redirect(url_for("courses.edit", slug=new.slug))

@@ -114,6 +114,19 @@ def slugify(text: str) -> str:
     return slug[:MAX_SLUG_LENGTH].rstrip("-") or "course"
 
 
+def title_with_year(title: str, year: int) -> str:
+    """The text a new course's address is made of: the title and its year, unless the title
+    names the year already ("Summer school 2027" gives summer-school-2027, not …-2027-2027)."""
+    if re.search(rf"(?<![0-9]){year}(?![0-9])", title):
+        return title
+    return f"{title}-{year}"
+
+
+def edition_title(title: str, old_year: int, new_year: int) -> str:
+    """A new edition's title: the original's year, where it names it, becomes the new one."""
+    return re.sub(rf"(?<![0-9]){old_year}(?![0-9])", str(new_year), title)
+
+
 def slug_taken(slug: str, *, excluding: Course | None = None) -> bool:
     stmt = sa.select(Course.id).where(Course.slug == slug)
     if excluding is not None and excluding.id is not None:
@@ -271,7 +284,8 @@ def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> C
         raise CourseError(error)
     main_title = details.texts[details.default_locale].title
     course = Course(
-        slug=slug or unique_slug(f"{main_title}-{details.start_date.year}"), status=details.status
+        slug=slug or unique_slug(title_with_year(main_title, details.start_date.year)),
+        status=details.status,
     )
     _apply_details(course, details)
     course.team.append(CourseTeamMember(user=actor, role=TeamRole.ORGANISER))
@@ -293,11 +307,16 @@ def update_course(course: Course, details: CourseDetails, *, slug: str, actor: U
     shift = (details.start_date - course.start_date).days
     old_tz = course.timezone
     old_capacity = course.capacity
+    old_dates = (course.start_date, course.end_date)
     course.slug = slug
     _apply_details(course, details)
     if shift:
         _shift_programme(course, shift, old_tz)
     set_course_status(course, details.status, actor=actor)
+    if old_dates != (course.start_date, course.end_date):
+        # Confirmed participants learn the new dates by mail (the route asked first).
+        db.session.flush()
+        registration_services.tell_course_moved(course, *old_dates)
     if (course.capacity is None and old_capacity is not None) or (
         course.capacity is not None and old_capacity is not None and course.capacity > old_capacity
     ):
@@ -476,8 +495,10 @@ def copy_as_new_edition(
     identities, and the application questions asked now (not their answers)."""
     shift = (start_date - course.start_date).days
     tz = course.timezone
+    years = (course.start_date.year, start_date.year)
+    title = edition_title(course.title(course.default_locale), *years)
     new = Course(
-        slug=slug or unique_slug(f"{course.title(course.default_locale)}-{start_date.year}"),
+        slug=slug or unique_slug(title_with_year(title, start_date.year)),
         kind=course.kind,
         is_online=course.is_online,
         online_url=course.online_url,
@@ -509,7 +530,10 @@ def copy_as_new_edition(
         else None,
         translations=[
             CourseTranslation(
-                locale=t.locale, title=t.title, summary=t.summary, description=t.description
+                locale=t.locale,
+                title=edition_title(t.title, *years),
+                summary=t.summary,
+                description=t.description,
             )
             for t in course.translations
         ],

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, FormField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, FormField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -18,7 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.core.forms import PlainText, one_line_break
+from app.core.forms import PlainText, SubForm, one_line_break
 from app.modules.models import Module
 from app.modules.services import LOCALES, ModuleData, ModuleText, code_taken, normalise_code
 
@@ -37,7 +37,7 @@ def _code(value: str | None) -> str | None:
     return normalise_code(value) if isinstance(value, str) else value
 
 
-class ModuleTextForm(Form):
+class ModuleTextForm(SubForm):
     """A module's texts in one language (a sub-form: the outer form carries the CSRF token)."""
 
     title = StringField(

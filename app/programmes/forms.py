@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    Form,
     FormField,
     SelectChoice,
     SelectMultipleField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.fields import URLField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from app.core.forms import PlainText, one_line_break
+from app.core.forms import PlainText, SubForm, one_line_break
 from app.courses.models import Programme
 from app.programmes.services import (
     LOCALES,
@@ -37,7 +36,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class ProgrammeTextForm(Form):
+class ProgrammeTextForm(SubForm):
     """The title and summary in one language (a sub-form: the outer form has the token)."""
 
     title = StringField(

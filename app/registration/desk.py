@@ -223,6 +223,7 @@ def _done_message(action: DeskAction, name: str) -> str:
 
 EVENT_LABELS = {
     "submitted": _l("Applied"),
+    "reapplied": _l("Applied again"),
     "confirmed": _l("Confirmed"),
     "waitlisted": _l("Put on the waiting list"),
     "rejected": _l("Not accepted"),

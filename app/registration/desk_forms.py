@@ -178,7 +178,7 @@ class BulkActionForm(FlaskForm):
 
     action = SelectField(
         _l("Action for the selected participants"),
-        choices=[SelectChoice("", str(_l("Choose an action")))]
+        choices=[SelectChoice("", _l("Choose an action"))]
         + [SelectChoice(a.value, a.label) for a in BULK_ACTIONS],
         validators=[InputRequired(message=_l("Choose an action."))],
     )

@@ -11,7 +11,7 @@ from app.mail.services import Attachment, LazyAttachment, queue_mail
 from app.registration.models import Registration, RegistrationStatus
 
 # Messages that carry the course's programme as an .ics file.
-WITH_PROGRAMME = {"confirmed", "promoted", "schedule_changed"}
+WITH_PROGRAMME = {"confirmed", "promoted", "schedule_changed", "course_moved"}
 # Messages that confirm a seat: they carry the check-in code, as text and as a QR code (PNG),
 # for a course on site.
 WITH_CHECKIN = {"confirmed", "promoted"}

@@ -293,7 +293,7 @@ def apply(slug: str) -> Response | str | tuple[str, int]:
     title = course.title(_locale())
     if current_user.is_authenticated:
         existing = services.find_registration(course, _user())
-        if existing is not None:
+        if existing is not None and not services.can_apply_again(existing):
             return _already_applied(existing)
     reason = services.closed_reason(course)
     if reason is not None:
@@ -415,6 +415,8 @@ class MyCourse:
     position: int | None
     can_cancel: bool
     can_change_needs: bool
+    # Cancelled, yet the course takes applications and the person may send one again.
+    can_apply_again: bool
     followup_state: PhaseState
     followup_activities: list[FollowupActivity] = field(default_factory=list)
     # For confirmed participants of a course: what the certificate needs, met or not.
@@ -451,6 +453,8 @@ def _my_course(
         position=services.waitlist_position(registration),
         can_cancel=registration.status in ACTIVE and now_utc() < services.course_start_utc(course),
         can_change_needs=registration.status in ACTIVE,
+        can_apply_again=services.closed_reason(course) is None
+        and services.can_apply_again(registration),
         followup_state=state,
         followup_activities=activities_in_order(course) if confirmed and followup_near else [],
         progress=checklist(registration),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -352,7 +352,7 @@ def apply(
     if reason is not None:
         raise RegistrationClosed(reason)
     existing = find_registration(course, user)
-    if existing is not None:
+    if existing is not None and not can_apply_again(existing):
         raise AlreadyRegistered(existing)
     if not data.consent_data:
         raise RegistrationError(
@@ -360,20 +360,23 @@ def apply(
         )
 
     lock_seats(course)
-    # Submitted (the column's default) until the seats are counted below.
-    registration = Registration(course=course, user=user, **registration_fields(data))
-    if data.consent_alumni:
-        registration.consent_alumni_changed_at = now
-    db.session.add(registration)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError:
-        # The same person applied twice at once; the database kept the first.
-        db.session.rollback()
-        existing = find_registration(course, user)
-        assert existing is not None
-        raise AlreadyRegistered(existing) from None
-    _record(registration, "submitted", actor=user, before=None)
+    if existing is not None:
+        registration = _reopen(existing, data, user=user, now=now)
+    else:
+        # Submitted (the column's default) until the seats are counted below.
+        registration = Registration(course=course, user=user, **registration_fields(data))
+        if data.consent_alumni:
+            registration.consent_alumni_changed_at = now
+        db.session.add(registration)
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:
+            # The same person applied twice at once; the database kept the first.
+            db.session.rollback()
+            existing = find_registration(course, user)
+            assert existing is not None
+            raise AlreadyRegistered(existing) from None
+        _record(registration, "submitted", actor=user, before=None)
     _record_consent(registration, now)
     if _waits_for_endorsement(course):
         # Held, taking no seat and no place in line, until the employer endorses it; then
@@ -381,6 +384,43 @@ def apply(
         db.session.flush()
     else:
         _place(registration)
+    return registration
+
+
+def can_apply_again(registration: Registration) -> bool:
+    """Whether the person may apply again to the same course (while it takes applications):
+    after withdrawing, declining an offer or letting it expire. Not after an organiser
+    cancelled the registration (that was the course team's decision: they are asked), nor
+    once an employer took part (the endorsement cannot be asked twice)."""
+    if registration.status != S.CANCELLED:
+        return False
+    last = next((e for e in reversed(registration.events) if e.to_status == S.CANCELLED), None)
+    if last is not None and last.actor_id not in (None, registration.user_id):
+        return False
+    from app.endorsement.services import endorsement_of
+
+    return endorsement_of(registration) is None
+
+
+def _reopen(
+    registration: Registration, data: ApplicationData, *, user: User, now: datetime
+) -> Registration:
+    """A cancelled registration applied for again: the same row (one per person and course)
+    with the new answers, placed afresh by the caller; its history is kept and says so."""
+    before = registration.status
+    consent_before = registration.consent_alumni
+    for name, value in registration_fields(data).items():
+        setattr(registration, name, value)
+    if data.consent_alumni != consent_before:
+        registration.consent_alumni_changed_at = now
+    registration.status = S.SUBMITTED
+    registration.waitlist_position = None
+    registration.offer_expires_at = None
+    registration.decided_at = None
+    # The date of this application (the desk's "applied"); the first is in the history.
+    registration.created_at = now
+    _record(registration, "reapplied", actor=user, before=before)
+    db.session.flush()
     return registration
 
 
@@ -640,3 +680,28 @@ def tell_course_cancelled(course: Course) -> int:
     for registration in live:
         _notify(registration, "course_cancelled")
     return len(live)
+
+
+def confirmed_count(course: Course) -> int:
+    """How many confirmed participants a change of the course's dates would tell."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Registration.course_id == course.id, Registration.status == S.CONFIRMED
+            )
+        )
+        or 0
+    )
+
+
+def tell_course_moved(course: Course, old_start: date, old_end: date) -> int:
+    """Mail each confirmed participant, in their language, the course's new dates (with the
+    moved programme attached); returns how many were told."""
+    confirmed = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.course_id == course.id, Registration.status == S.CONFIRMED)
+        .order_by(Registration.id)
+    ).all()
+    for registration in confirmed:
+        _notify(registration, "course_moved", old_start=old_start, old_end=old_end)
+    return len(confirmed)

@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.core.templating import localdate, localtime
+from app.core.templating import localdate
 from app.core.timeutil import display_timezone
+from app.core.urls import MAX_ID
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
@@ -53,33 +54,47 @@ def _timetable_url(course: Course, day: date | None = None) -> str:
     return url_for("schedule.timetable", slug=course.slug, _anchor=anchor)
 
 
+def _saved_url(session: CourseSession, day: date | None) -> str:
+    """Back to the timetable, opened at the session's day; when it overlaps another, that day
+    shows the warning under its heading (``?saved=``) and the rows below are marked."""
+    course = session.course
+    if not services.overlapping_sessions(session):
+        return _timetable_url(course, day)
+    anchor = f"day-{day.isoformat()}" if day else "overlap-warning"
+    return url_for("schedule.timetable", slug=course.slug, saved=session.id, _anchor=anchor)
+
+
+def _saved_overlaps(course: Course) -> tuple[CourseSession, list[CourseSession]] | None:
+    """The session just saved (``?saved=<id>``, one of this course's) and those it
+    overlaps, or None; anything else in the address is ignored."""
+    saved = request.args.get("saved", "")
+    # A row id: PostgreSQL refuses a number past its integer column's range.
+    if not (saved.isascii() and saved.isdigit() and len(saved) <= 10 and int(saved) <= MAX_ID):
+        return None
+    session = db.session.get(CourseSession, int(saved))
+    if session is None or session.course_id != course.id:
+        return None
+    others = services.overlapping_sessions(session)
+    return (session, others) if others else None
+
+
 def _render_timetable(course: Course, propose_form: ProposeForm | None) -> str:
     tz = _zone(course)
+    overlaps = services.find_room_overlaps(course)
+    saved = _saved_overlaps(course)
     return render_template(
         "schedule/timetable.html",
         course=course,
         tz=tz,
         course_days=services.course_days(course, tz),
         timetable_days=services.sessions_by_day(course, tz),
-        overlaps=services.find_room_overlaps(course),
+        overlaps=overlaps,
+        # Both sessions of every conflict are marked in the table.
+        overlapping_ids={s.id for pair in overlaps for s in pair},
+        saved_overlaps=saved,
+        saved_day=services.local_times(saved[0], tz)[0] if saved else None,
         propose_form=propose_form,
     )
-
-
-def _flash_overlaps(session: CourseSession) -> None:
-    tz = _zone(session.course)
-    for other in services.overlapping_sessions(session):
-        flash(
-            _(
-                "“%(title)s” overlaps “%(other)s” (%(start)s–%(end)s) in %(room)s.",
-                title=session.title,
-                other=other.title,
-                start=localtime(other.starts_at, tz),
-                end=localtime(other.ends_at, tz),
-                room=other.room.name if other.room else "",
-            ),
-            "warning",
-        )
 
 
 @bp.get("/courses/<slug>/timetable")
@@ -148,8 +163,7 @@ def new_session(slug: str) -> Response | str:
         else:
             db.session.commit()
             flash(_("The session “%(title)s” has been added.", title=session.title), "success")
-            _flash_overlaps(session)
-            return redirect(_timetable_url(course, form.day.data))
+            return redirect(_saved_url(session, form.day.data))
     return render_template("schedule/new_session.html", course=course, form=form)
 
 
@@ -168,8 +182,7 @@ def edit_session(slug: str, session_id: int) -> Response | str:
         else:
             db.session.commit()
             flash(_("The session “%(title)s” has been saved.", title=session.title), "success")
-            _flash_overlaps(session)
-            return redirect(_timetable_url(course, form.day.data))
+            return redirect(_saved_url(session, form.day.data))
     return render_template(
         "schedule/edit_session.html", course=course, course_session=session, form=form
     )
@@ -213,5 +226,4 @@ def restore_session(slug: str, session_id: int) -> Response:
     services.restore_session(session, actor=current_user)
     db.session.commit()
     flash(_("The session “%(title)s” is back in the timetable.", title=session.title), "success")
-    _flash_overlaps(session)
-    return redirect(_timetable_url(course, services.local_times(session, _zone(course))[0]))
+    return redirect(_saved_url(session, services.local_times(session, _zone(course))[0]))

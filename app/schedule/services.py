@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -508,7 +509,10 @@ _KIND_KEYWORDS: tuple[tuple[SessionKind, tuple[str, ...]], ...] = (
         ("role play", "role-play", "jeu de rôle", "jeux de rôle", "juego de rol"),
     ),
     (SessionKind.STUDY_VISIT, ("study visit", "visite", "visita")),
-    (SessionKind.CASE_STUDY, ("case stud", "étude de cas", "études de cas", "estudio de caso")),
+    (
+        SessionKind.CASE_STUDY,
+        ("case stud", "étude de cas", "études de cas", "estudio de caso", "estudios de caso"),
+    ),
     (SessionKind.GROUP_WORK, ("group work", "working group", "de groupe", "en grupo", "de grupo")),
     (SessionKind.PANEL, ("panel",)),
     (SessionKind.DEBATE, ("debate", "débat", "discussion", "discusión")),
@@ -546,9 +550,21 @@ def _focus_sessions(
     generic = _generic_titles(focus.title(locale))
     if focus.module is None:
         return generic, None
-    outline = focus.module.text(locale).outline_list
+    outline = module_outline(focus.module, locale)
     suggested = [(title, guess_kind(title)) for title in outline]
     return suggested + generic[len(suggested) :], focus.module
+
+
+def module_outline(module: Module, locale: str) -> list[str]:
+    """A module's suggested session titles in ``locale`` where its outline is written in it;
+    else in the site's default language; else in any language it has one in. A translation
+    with a title but no outline yet does not hide the outline written in another language."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    by_locale = {t.locale: t.outline_list for t in module.translations}
+    for code in (locale, default, *sorted(by_locale)):
+        if by_locale.get(code):
+            return by_locale[code]
+    return []
 
 
 def _split(slot: Slot, first_minutes: int) -> tuple[Slot, Slot]:
@@ -564,7 +580,9 @@ def propose_timetable(
     room: Room | None = None,
     replace: bool = False,
 ) -> list[CourseSession]:
-    """A complete timetable for the course week, in the course's default language.
+    """A complete timetable for the course week, in the course's default language (session
+    titles, breaks, opening and closing; a module's outline where it is written in that
+    language, else in the site's default language: see :func:`module_outline`).
 
     Each day has four sessions around two coffee breaks and lunch (see :func:`plan_day`) and
     one focus (two on the first days when there are more focuses than days; "Action planning"

@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.core.forms import PlainText, one_line_break
+from app.core.forms import PlainText, SubForm, one_line_break
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.urls import MAX_ID
 from app.courses.models import Course
@@ -69,7 +69,7 @@ def add_service_errors(form: FlaskForm, exc: SelectionError) -> None:
 # --- criteria ---------------------------------------------------------------------------------
 
 
-class CriterionTextForm(Form):
+class CriterionTextForm(SubForm):
     label = StringField(_l("Name"), validators=[Optional(), Length(max=LABEL_MAX), PlainText()])
     help_text = TextAreaField(
         _l("What reviewers look for"),
@@ -214,7 +214,7 @@ class DecisionForm(FlaskForm):
 
     decision = SelectField(
         _l("Decision for the selected applications"),
-        choices=[SelectChoice("", str(_l("Choose a decision")))]
+        choices=[SelectChoice("", _l("Choose a decision"))]
         + [SelectChoice(d.value, d.label) for d in Decision],
         validators=[InputRequired(message=_l("Choose a decision."))],
     )

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import admin_required
 from app.accounts.models import User
-from app.accounts.routes import LOGIN_LIMIT, _finish_login, _home
+from app.accounts.routes import LOGIN_LIMIT, _finish_login, _home, _landing
 from app.extensions import client_key, db, limiter
 from app.twofactor import login as pending_login
 from app.twofactor import services
@@ -98,7 +98,7 @@ def verify() -> Response | tuple[str, int, dict[str, str]]:
                     "warning",
                 )
             flash(_("You are logged in."), "success")
-            return redirect(state.next_url or _home())
+            return redirect(state.next_url or _landing(state.user))
     return render_template("twofactor/verify.html", form=form), 200, NO_STORE
 
 

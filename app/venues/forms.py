@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -22,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.core.forms import PlainText, one_line_break
+from app.core.forms import PlainText, SubForm, one_line_break
 from app.venues.models import Venue
 from app.venues.services import RoomData, VenueData, canonical_timezone, room_usage
 
@@ -57,7 +56,7 @@ def country_choices(current: str | None = None) -> list[tuple[str, str]]:
     return [("", _("Choose a country")), *ordered]
 
 
-class RoomRowForm(Form):
+class RoomRowForm(SubForm):
     """One room in the venue form (a sub-form: the outer form carries the CSRF token)."""
 
     room_id = HiddenField()

@@ -377,10 +377,33 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "results.export_csv": TEAM,
     "results.show": TEAM,
     "registration.accept_offer": OWNER,
-    # The course is over: the registered are sent to their registration, others told it closed.
+    # The course is over: the registered are sent to their registration, others told it closed
+    # (so is whoever cancelled: they could apply again, were it open).
     "registration.apply": ByMethod(
-        GET=row(PUBLIC, OK, OK, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, elsewhere=PUBLIC),
-        POST=row(CLOSED, OK, OK, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, elsewhere=CLOSED),
+        GET=row(
+            PUBLIC,
+            OK,
+            OK,
+            PUBLIC,
+            PUBLIC,
+            PUBLIC,
+            PUBLIC,
+            PUBLIC,
+            elsewhere=PUBLIC,
+            cancelled=PUBLIC,
+        ),
+        POST=row(
+            CLOSED,
+            OK,
+            OK,
+            CLOSED,
+            CLOSED,
+            CLOSED,
+            CLOSED,
+            CLOSED,
+            elsewhere=CLOSED,
+            cancelled=CLOSED,
+        ),
     ),
     "registration.cancel": OWNER,
     # A sign-up made while applying: the account is made, the application meets the closed

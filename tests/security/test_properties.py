@@ -666,6 +666,7 @@ def course_post(venue_id: int | str) -> dict[str, Any]:
         "partners-0-role": "co_organiser",
         "host_event_id": "0",
         "programme_id": "0",
+        "confirm": "",
     }
 
 
@@ -702,6 +703,8 @@ def course_fields(venue_id: int | str) -> dict[str, Any]:
         "partners-0-role": choices("organiser", "co_organiser", "funder"),
         "host_event_id": numbers,
         "programme_id": numbers,
+        # What the confirmation step acknowledges (moved dates, publishing with warnings).
+        "confirm": st.one_of(choices("publish", "move:2030-11-25/5 publish"), any_text),
     }
     return {"valid": valid, "free": free, "structural": structural}
 

@@ -52,6 +52,7 @@ ARGS = (
     "country",
     "organisation_type",
     "endorsement",
+    "saved",
 )
 EDGES = (
     "0",
