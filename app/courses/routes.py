@@ -18,6 +18,7 @@ from app.announcements.services import shown_on_course_page
 from app.core.timeutil import display_timezone, local_date
 from app.core.urls import external_url, other_query_args, page_number
 from app.courses import services
+from app.courses.event_programme import with_side_events
 from app.courses.forms import CourseForm, CourseModulesForm, EditionForm, TeamMemberForm
 from app.courses.models import (
     Course,
@@ -40,10 +41,9 @@ from app.db import now_utc
 from app.evaluation import ratings as session_ratings
 from app.extensions import db
 from app.feeds.links import (
-    google_calendar_link,
     google_subscribe_url,
-    outlook_link,
     outlook_subscribe_url,
+    session_links,
     webcal_url,
 )
 from app.followup.services import activities_in_order, phase_state
@@ -86,12 +86,22 @@ def index() -> str:
     if not filters.past and not page.has_next:
         # Under the last page of what is coming, a glimpse of what was held.
         recent = services.catalogue(replace(filters, past=True), today=today, limit=4)
+    # Past matches count as matches: an empty list with filters says where the matches are.
+    upcoming_match = bool(
+        filters.past
+        and filters.narrowed
+        and not page.courses
+        and services.catalogue(replace(filters, past=False), today=today, limit=1)
+    )
+    page_args = other_query_args("page")
     return render_template(
         "courses/index.html",
         courses=page.courses,
         page=page,
-        page_args=other_query_args("page"),
+        page_args=page_args,
+        other_view_args={k: v for k, v in page_args.items() if k != "when"},
         recent=recent,
+        upcoming_match=upcoming_match,
         filters=filters,
         choices=choices,
         windows=services.registration_windows(page.courses + recent),
@@ -121,16 +131,12 @@ def _session_links(
 ) -> dict[int, dict[str, str]]:
     """The "Add to calendar" links of each session that has them (not breaks, not cancelled),
     by id, for ``feeds/_add_to_calendar.html``: built from the rows alone, no query."""
+    shown = [s for s in sessions if not s.is_break and not s.is_cancelled]
+    links = session_links(shown, locale=locale)
     lang = _feed_language(course, locale)
-    return {
-        s.id: {
-            "ics": url_for("feeds.session", slug=course.slug, session_id=s.id, lang=lang),
-            "google": google_calendar_link(s, locale=locale) or "",
-            "outlook": outlook_link(s, locale=locale) or "",
-        }
-        for s in sessions
-        if not s.is_break and not s.is_cancelled
-    }
+    for s in shown:
+        links[s.id]["ics"] = url_for("feeds.session", slug=course.slug, session_id=s.id, lang=lang)
+    return links
 
 
 @bp.get("/courses/<slug>")
@@ -168,11 +174,13 @@ def show(slug: str) -> str:
         side_events = (
             services.published_side_events(course) if course.kind == CourseKind.CONFERENCE else []
         )
+        if side_events:
+            # One programme in time order: the host's sessions and its side events together.
+            context["timetable_days"] = with_side_events(timetable_days, side_events, zone)
         return render_template(
             "courses/event.html",
             **context,
             side_events=side_events,
-            side_event_spans={event.id: services.session_span(event) for event in side_events},
             online_link_visible=can_see_online_link(current_user, course, registration),
             programme_url=(
                 url_for("programmes.show", slug=course.programme.slug) if course.programme else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,8 +26,12 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
-    # The whole RFC 5322 message, attachments included, as it will be sent.
+    # The whole RFC 5322 message as it will be sent, but for the attachments listed in
+    # `deferred`, which delivery builds and adds (then stores the message as it was sent).
     raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # Attachments built at delivery (app.mail.services.LazyAttachment): [{"builder":
+    # "module:function", "params": {...}}], or None.
+    deferred: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus), default=OutboxStatus.PENDING
     )

@@ -8,14 +8,16 @@ server that is down loses nothing; failed rows are retried later with a growing 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from email import policy
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -40,6 +42,18 @@ class Attachment:
     mimetype: str  # e.g. "text/calendar; method=PUBLISH"
 
 
+@dataclass(frozen=True)
+class LazyAttachment:
+    """An attachment built when the message is delivered, not when it is queued: the request
+    that queues a mail does not pay for it, and the file says what holds at sending time
+    (a programme as it stands then). ``builder`` names a function "app.module:function",
+    called with ``params`` (JSON values) and returning an :class:`Attachment`, or None to
+    leave it out (what it was about is gone)."""
+
+    builder: str
+    params: dict[str, Any]
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -53,11 +67,14 @@ def queue_mail(
     template: str,
     *,
     locale: str,
-    attachments: Iterable[Attachment] = (),
+    attachments: Iterable[Attachment | LazyAttachment] = (),
     **context: object,
 ) -> OutboxMessage:
     """Render ``emails/<template>.subject.txt``, ``.txt`` (and ``.html`` if present) in
-    ``locale`` and add the message to the outbox. The caller's commit makes it real."""
+    ``locale`` and add the message to the outbox. The caller's commit makes it real.
+    Lazy attachments are built at delivery (:func:`outgoing_bytes`)."""
+    attachments = list(attachments)
+    deferred = [a for a in attachments if isinstance(a, LazyAttachment)]
     with force_locale(locale):
         subject = render_template(f"emails/{template}.subject.txt", **context).strip()
         text = render_template(f"emails/{template}.txt", **context)
@@ -76,20 +93,55 @@ def queue_mail(
     if html is not None:
         msg.add_alternative(html, subtype="html")
     for item in attachments:
-        maintype, _, rest = item.mimetype.partition("/")
-        subtype, *params = [p.strip() for p in rest.split(";")]
-        msg.add_attachment(item.content, maintype=maintype, subtype=subtype, filename=item.filename)
-        if params:
-            part = msg.get_payload()[-1]
-            for param in params:
-                key, _, value = param.partition("=")
-                part.set_param(key, value)
+        if isinstance(item, Attachment):
+            _attach(msg, item)
     # Last: set_content() and the multipart conversions drop or move Content-* headers.
     msg["Content-Language"] = locale
 
-    row = OutboxMessage(recipient=recipient, subject=msg["Subject"], raw=msg.as_bytes())
+    row = OutboxMessage(
+        recipient=recipient,
+        subject=msg["Subject"],
+        raw=msg.as_bytes(),
+        deferred=[{"builder": a.builder, "params": a.params} for a in deferred] or None,
+    )
     db.session.add(row)
     return row
+
+
+def _attach(msg: EmailMessage, item: Attachment) -> None:
+    maintype, _, rest = item.mimetype.partition("/")
+    subtype, *params = [p.strip() for p in rest.split(";")]
+    msg.add_attachment(item.content, maintype=maintype, subtype=subtype, filename=item.filename)
+    if params:
+        part = msg.get_payload()[-1]
+        for param in params:
+            key, _, value = param.partition("=")
+            part.set_param(key, value)
+
+
+def _build(spec: dict[str, Any]) -> Attachment | None:
+    module_name, _, function = spec["builder"].partition(":")
+    if not module_name.startswith("app."):
+        raise ValueError(f"not an attachment builder of ours: {spec['builder']!r}")
+    builder = getattr(importlib.import_module(module_name), function)
+    return builder(**spec["params"])
+
+
+def outgoing_bytes(row: OutboxMessage) -> bytes:
+    """The message as it is sent: the stored one with its deferred attachments built now."""
+    if not row.deferred:
+        return row.raw
+    msg = message_from_bytes(row.raw, policy=policy.SMTP)
+    language = msg["Content-Language"]
+    # Turning the message into multipart/mixed would carry this header into the text part.
+    del msg["Content-Language"]
+    for spec in row.deferred:
+        attachment = _build(spec)
+        if attachment is not None:
+            _attach(msg, attachment)
+    if language is not None:
+        msg["Content-Language"] = language
+    return msg.as_bytes()
 
 
 def _site_domain() -> str:
@@ -202,8 +254,13 @@ def deliver_outbox(limit: int = 500) -> DeliveryReport:
                 break
             tried.add(row.id)
             try:
+                try:
+                    raw = outgoing_bytes(row)
+                except Exception as exc:  # a builder's bug must not stop the other messages
+                    current_app.logger.exception("mail %s: attachment not built", row.id)
+                    raise OSError(f"attachment not built: {exc}") from exc
                 if transport.enabled:
-                    transport.send(row.recipient, row.raw)
+                    transport.send(row.recipient, raw)
             except (smtplib.SMTPException, OSError) as exc:
                 row.attempts += 1
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -228,6 +285,8 @@ def deliver_outbox(limit: int = 500) -> DeliveryReport:
                 row.status = OutboxStatus.SENT
                 row.sent_at = now_utc()
                 row.last_error = ""
+                # What was sent, attachments included, is what the outbox keeps.
+                row.raw, row.deferred = raw, None
                 _write_eml(row)
                 report.sent += 1
             db.session.commit()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.urls import external_url
-from app.mail.services import Attachment, queue_mail
+from app.courses.models import Course
+from app.extensions import db
+from app.mail.services import Attachment, LazyAttachment, queue_mail
 from app.registration.models import Registration, RegistrationStatus
 
 # Messages that carry the course's programme as an .ics file.
@@ -15,15 +17,33 @@ WITH_PROGRAMME = {"confirmed", "promoted", "schedule_changed", "course_moved"}
 WITH_CHECKIN = {"confirmed", "promoted"}
 
 
-def programme_attachment(registration: Registration) -> Attachment:
+def programme_attachment(registration: Registration) -> LazyAttachment:
+    """The course's programme as an .ics file, built when the mail is delivered (the request
+    that confirms a seat does not wait for it; the file has the programme as it stands then).
+    """
+    # The join links of its webinars for a confirmed place only (as on the course's page),
+    # as the registration stands when the mail is written.
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    return LazyAttachment(
+        builder=f"{__name__}:build_programme_attachment",
+        params={
+            "course_id": registration.course.id,
+            "locale": registration.language,
+            "with_links": confirmed,
+        },
+    )
+
+
+def build_programme_attachment(course_id: int, locale: str, with_links: bool) -> Attachment | None:
+    """The .ics file of :func:`programme_attachment`; None if the course is gone."""
     from app.feeds.calendars import course_calendar
 
-    course = registration.course
-    # The join links of its webinars for a confirmed place only (as on the course's page).
-    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    course = db.session.get(Course, course_id)
+    if course is None:
+        return None
     return Attachment(
         filename=f"{course.slug}.ics",
-        content=course_calendar(course, locale=registration.language, with_links=confirmed),
+        content=course_calendar(course, locale=locale, with_links=with_links),
         mimetype="text/calendar; method=PUBLISH",
     )
 

@@ -264,3 +264,42 @@ def test_the_catalogue_in_french_names_the_kinds_in_french(client, items):
     html = page(client, "host=habitat", **{"Accept-Language": "fr"})
     assert "Événement parallèle" in html
     assert "Toolbox side event" in html
+
+
+# --- one answer: past matches count as matches -----------------------------------------------
+
+
+def answer(html: str) -> str:
+    return html.split('class="catalogue-answer">')[1].split("</p>")[0]
+
+
+def test_filters_matching_past_items_only_say_so_above_them(client, items):
+    html = page(client, "kind=launch")
+    assert "Nothing matches" not in html
+    assert "No upcoming course or event matches these filters; these past ones do." in answer(html)
+    assert listed(html.split("Recently held")[1], items) == {"past_launch"}
+    assert 'href="/?when=past&kind=launch"' in answer(html)
+
+
+def test_nothing_matches_only_when_nothing_at_all_matches(client, items):
+    # No launch in October 2030 and none in the past in that month.
+    html = page(client, "kind=launch&month=2030-10")
+    assert answer(html).strip() == "Nothing matches these filters."
+    assert "Recently held" not in html
+    assert listed(html, items) == set()
+
+
+def test_the_past_view_points_to_upcoming_matches(client, items):
+    html = page(client, "when=past&kind=webinar")
+    assert "No past course or event matches these filters, but upcoming ones do." in answer(html)
+    assert 'href="/?kind=webinar"' in answer(html)
+    assert "Nothing matches" not in html
+    html = page(client, "when=past&kind=panel&place=online")
+    assert answer(html).strip() == "Nothing matches these filters."
+
+
+def test_upcoming_matches_list_past_ones_below_without_a_contrary_message(client, items):
+    html = page(client, "kind=side_event")
+    assert 'class="catalogue-answer"' not in html
+    assert listed(html.split("Recently held")[0], items) == {"side"}
+    assert listed(html.split("Recently held")[1], items) == {"past_side"}

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 
 from app.accounts.models import Role
 from app.courses import services
-from app.courses.models import CourseKind, CourseStatus, CourseTranslation
+from app.courses.models import Course, CourseKind, CourseStatus, CourseTranslation
 from app.extensions import db
 from app.schedule.models import SessionKind, SessionStatus
 from tests.courses.builders import add_session, details, details_of
@@ -265,13 +265,16 @@ def test_a_side_event_joining_a_conference_and_programme_is_kept_in_both(habitat
 
 
 def test_a_conference_page_costs_as_many_queries_with_five_side_events_as_with_one(client, habitat):
+    habitat_id = habitat.id
+
     def add_side_event(n: int) -> None:
+        # The page's request ends the session: the host is read again in the current one.
         event = make_event(
             CourseKind.SIDE_EVENT,
             title=f"Side event {n}",
             start=date(2016, 10, 18),
             venue=make_quito_venue(),  # each its own room list and city line
-            host=habitat,
+            host=db.session.get(Course, habitat_id),
         )
         add_session(event, date(2016, 10, 18), time(9 + n), time(10 + n))
 

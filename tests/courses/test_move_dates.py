@@ -13,6 +13,7 @@ from app.accounts.models import Role
 from app.courses import services
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.mail.services import outgoing_bytes
 from app.registration.models import RegistrationStatus as S
 from tests.conftest import login
 from tests.courses.test_routes import course_form
@@ -56,7 +57,8 @@ def test_moving_the_dates_tells_each_confirmed_participant_in_their_language():
         "ana@example.org": "New dates: Governing migration at the local level",
         "amelie@example.org": "Nouvelles dates : Governing migration at the local level",
     }
-    raw = next(m for m in outbox() if m.recipient == "ana@example.org").raw
+    # As delivered: the programme (.ics) is attached then.
+    raw = outgoing_bytes(next(m for m in outbox() if m.recipient == "ana@example.org"))
     message = message_from_bytes(raw, policy=email_policy.default)
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert (

@@ -1,12 +1,13 @@
 """The course builder and the public pages, through HTTP as organisers and visitors use them."""
 
-from datetime import date
+from datetime import date, time
 
 import sqlalchemy as sa
 
 from app.accounts.models import Role
 from app.courses.models import Course, CourseStatus, TeamRole
 from app.extensions import db
+from app.schedule.services import SessionData, create_session
 from tests.conftest import login
 from tests.factories import make_course, make_module, make_user, make_venue
 from tests.neighbours import SLUG as NEIGHBOUR_SLUG
@@ -231,3 +232,34 @@ def test_catalogue_in_french_uses_french_titles_and_dates(client):
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Gestion de la migration au niveau local" in page
     assert "novembre 2030" in page
+
+
+# --- the course page on a phone ---------------------------------------------------------------
+
+
+def test_the_course_page_puts_registration_first_and_lists_the_days(client):
+    course = make_course(slug="phone-page", start=date(2030, 11, 18))
+    other = make_course(slug="phone-other", start=date(2030, 11, 18))
+    for day in (date(2030, 11, 18), date(2030, 11, 20)):
+        create_session(
+            course, SessionData(title="Plenary", day=day, start=time(9), end=time(10)), actor=None
+        )
+    create_session(
+        other,
+        SessionData(title="Other", day=date(2030, 11, 21), start=time(9), end=time(10)),
+        actor=None,
+    )
+    db.session.commit()
+
+    html = client.get("/courses/phone-page").get_data(as_text=True)
+
+    # Registration comes before the text in the page, so a phone shows it first.
+    assert html.index('class="course-register"') < html.index('class="course-main"')
+    assert html.count('aria-labelledby="registration-heading"') == 1
+    # Without scripts, the day list jumps to each day of the week, and every day is there.
+    nav = html.split('<nav class="day-nav"')[1].split("</nav>")[0]
+    days = ["2030-11-18", "2030-11-19", "2030-11-20", "2030-11-21", "2030-11-22"]
+    for day in days:
+        assert f'href="#timetable-{day}"' in nav
+        assert f'<h3 id="timetable-{day}">' in html
+    assert "<section hidden" not in html and 'class="day" hidden' not in html

@@ -73,7 +73,10 @@ def test_a_visitor_registers_for_a_side_event_in_quito_and_sees_its_time(new_pag
     card.get_by_role("link", name="Event page").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     check_a11y(page)
-    expect(page.get_by_role("complementary")).to_contain_text("You have registered. Confirmed")
+    # The registration box (first on a phone, beside the text on a wide screen).
+    expect(page.get_by_role("region", name="Registration")).to_contain_text(
+        "You have registered. Confirmed"
+    )
     expect(times).to_have_text(["11:00 AM–12:30 PM"])
 
     with database.session() as s:

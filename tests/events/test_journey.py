@@ -43,7 +43,7 @@ def test_side_event_in_quito_from_the_form_to_its_page_and_calendar(client):
     # 10:00 in Quito is 15:00 UTC, shown as 10:00 at the venue.
     assert '<time datetime="2016-10-18T15:00:00+00:00">10:00\u202fAM</time>' in page
     assert "Times are in Quito time (-05)." in page
-    assert "Migration toolbox for urban governance" in host_page.split('id="side-events"')[1]
+    assert "Migration toolbox for urban governance" in host_page.split('id="programme"')[1]
     assert "DTSTART;TZID=America/Guayaquil:20161018T100000" in ics
     assert "DTEND;TZID=America/Guayaquil:20161018T113000" in ics
     vtimezone = ics.split("BEGIN:VTIMEZONE")[1].split("END:VTIMEZONE")[0]

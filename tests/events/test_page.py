@@ -85,36 +85,56 @@ def test_side_event_in_quito_shows_local_times_host_partners_and_programme(clien
     assert "data-localize" not in page and "localtime.js" not in page  # on site: no rewriting
 
 
-def test_conference_lists_its_published_side_events_by_date(client):
+def test_conference_lists_its_sessions_and_side_events_in_time_order(client):
     host = _habitat()
     later = make_event(title="Refugees in cities", host=host, venue=host.venue)
     later.start_date = date(2016, 10, 19)
     later.kind = CourseKind.SPECIAL_SESSION
     add_session(later, "Special session", date(2016, 10, 19), time(15, 0), time(16, 30))
-    earlier = make_event(title="Toolbox for urban governance", host=host, venue=host.venue)
-    add_session(earlier, "Presentation", SIDE_DAY, time(10, 0), time(11, 30))
+    toolbox = make_event(title="Toolbox for urban governance", host=host, venue=host.venue)
+    add_session(toolbox, "Presentation", SIDE_DAY, time(10, 0), time(11, 30))
+    # Created last but earlier in the day: 13:00 UTC is 08:00 in Quito.
     online = make_event(
         title="Remote side event", host=host, online_url="https://meet.example.org/h3"
     )
     add_session(online, "Online talk", SIDE_DAY, time(13, 0), time(14, 0), tz="UTC")
     make_event(title="Draft side event", host=host, venue=host.venue, status=CourseStatus.DRAFT)
+    # The host's own sessions on both sides of the side events' times.
+    add_session(host, "Opening plenary", SIDE_DAY, time(9, 0), time(9, 59))
+    add_session(host, "Urban dialogue", SIDE_DAY, time(10, 1), time(12, 0))
+    add_session(host, "Closing of the day", date(2016, 10, 19), time(16, 31), time(17, 0))
+    add_session(host, "Cities and refugees", date(2016, 10, 19), time(14, 59), time(15, 30))
     db.session.commit()
 
     page = client.get(f"/courses/{host.slug}").get_data(as_text=True)
 
-    assert '<h2 id="side-events">Side events</h2>' in page
-    listed = page.split('id="side-events"')[1]
+    assert '<h2 id="programme">Sessions and side events</h2>' in page
+    listed = page.split('id="programme"')[1]
     assert "Draft side event" not in listed
-    positions = [
-        listed.index(t) for t in ("Toolbox for urban", "Remote side event", "Refugees in cities")
+    order = [
+        "Remote side event",  # 08:00 in Quito
+        "Opening plenary",  # 09:00
+        "Toolbox for urban governance",  # 10:00
+        "Urban dialogue",  # 10:01
+        "Cities and refugees",  # 14:59 the next day
+        "Refugees in cities",  # 15:00
+        "Closing of the day",  # 16:31
     ]
-    assert positions == sorted(positions)  # by date, then in order of creation
+    positions = [listed.index(title) for title in order]
+    assert positions == sorted(positions)
+    assert listed.index("Tuesday, October 18, 2016") < positions[0]
+    assert positions[3] < listed.index("Wednesday, October 19, 2016") < positions[4]
     assert "Special session</span>" in listed and "Side event</span>" in listed
-    toolbox = listed.split("Toolbox for urban governance")[1].split("</li>")[0]
-    assert "10:00\u202fAM</time>–" in toolbox and "11:30\u202fAM</time> -05" in toolbox
-    assert "Casa de la Cultura Ecuatoriana, Quito" in toolbox
-    remote = listed.split("Remote side event")[1].split("</li>")[0]
-    assert "1:00\u202fPM</time>–" in remote and "UTC" in remote and "Online" in remote
+    row = listed.split("Toolbox for urban governance")[0].rsplit("<tr", 1)[1]
+    assert "10:00 AM</time>–" in row and "11:30 AM</time>" in row
+    assert f'<a href="/courses/{toolbox.slug}">Toolbox for urban governance</a>' in row + (
+        "Toolbox for urban governance</a>"
+    )
+    place = listed.split("Toolbox for urban governance")[1].split("</tr>")[0]
+    assert "Casa de la Cultura Ecuatoriana, Quito" in place
+    remote = listed.split("Remote side event")[0].rsplit("<tr", 1)[1]
+    assert "8:00 AM</time>–" in remote
+    assert "Online" in listed.split("Remote side event")[1].split("</tr>")[0]
 
 
 def test_online_webinar_shows_utc_to_visitors_and_the_own_zone_to_users(client):

@@ -50,7 +50,7 @@ def test_profile_sets_and_clears_the_time_zone(client):
     kept = user.timezone
     cleared = client.post("/account", data={"name": "Aiko", "locale": "en", "timezone": ""})
 
-    assert '<option value="Europe/Madrid">Europe/Madrid</option>' in form
+    assert '<option value="Europe/Madrid">Madrid</option>' in form  # under "Europe"
     assert saved.status_code == 302 and tokyo == "Asia/Tokyo"
     assert refused.status_code == 200 and kept == "Asia/Tokyo"
     assert "Choose a time zone from the list." in refused.get_data(as_text=True)

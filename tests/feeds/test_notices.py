@@ -19,6 +19,7 @@ from app.extensions import db
 from app.feeds.models import ScheduleChange
 from app.feeds.notices import send_change_notices
 from app.mail.models import OutboxMessage
+from app.mail.services import outgoing_bytes
 from app.registration.models import RegistrationStatus
 from app.reminders import run_tick
 from app.schedule.models import SessionKind
@@ -97,7 +98,7 @@ def outbox() -> list[OutboxMessage]:
 
 
 def parsed(row: OutboxMessage) -> email.message.EmailMessage:
-    return email.message_from_bytes(row.raw, policy=policy.default)
+    return email.message_from_bytes(outgoing_bytes(row), policy=policy.default)
 
 
 def body(row: OutboxMessage) -> str:

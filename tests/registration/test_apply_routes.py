@@ -16,6 +16,7 @@ from app.courses.models import CourseStatus
 from app.db import now_utc
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.mail.services import outgoing_bytes
 from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
 from tests.accounts.identity_helpers import confirmation_path
@@ -83,7 +84,8 @@ def outbox() -> list[OutboxMessage]:
 
 
 def parse(row: OutboxMessage) -> Any:
-    return message_from_bytes(row.raw, policy=email_policy.default)
+    # As delivered: the programme (.ics) is attached then.
+    return message_from_bytes(outgoing_bytes(row), policy=email_policy.default)
 
 
 def register_url(course: Any) -> str:

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from app.core.templating import localtime
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.mail.services import outgoing_bytes
 from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
 from app.registration.notifications import notify
@@ -51,7 +52,8 @@ def send(registration: Registration, template: str, **context: Any) -> Any:
     db.session.flush()
     row = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert row is not None
-    return message_from_bytes(row.raw, policy=email_policy.default)
+    # As delivered: the programme is attached then.
+    return message_from_bytes(outgoing_bytes(row), policy=email_policy.default)
 
 
 def body(message: Any) -> str:

@@ -20,6 +20,7 @@ from app.courses.models import CourseKind, RegistrationMode
 from app.courses.services import RegistrationWindow, registration_window, registration_windows
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.mail.services import outgoing_bytes
 from app.registration import exports, services
 from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
@@ -189,7 +190,7 @@ def test_a_signed_in_user_registers_and_is_confirmed_with_the_programme(client, 
     [mail] = outbox()
     assert mail.recipient == "ana@example.org"
     assert mail.subject == f"Your place is confirmed: {TITLE}"
-    message = message_from_bytes(mail.raw, policy=email_policy.default)
+    message = message_from_bytes(outgoing_bytes(mail), policy=email_policy.default)
     assert [p.get_content_type() for p in message.walk()].count("text/calendar") == 1
     text = body(mail)
     assert "Event page: http://atelier.test/courses/" in text

@@ -13,6 +13,7 @@ from app.courses.models import CourseStatus
 from app.db import now_utc
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.mail.services import outgoing_bytes
 from app.registration import services
 from app.registration.models import RegistrationStatus as S
 from tests.factories import application_data, make_registration, make_user
@@ -52,7 +53,7 @@ def test_confirmation_mail_carries_the_programme(course):
     [row] = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.recipient == registration.email)
     ).all()
-    message = message_from_bytes(row.raw)
+    message = message_from_bytes(outgoing_bytes(row))
     calendars = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
     assert len(calendars) == 1
     assert b"BEGIN:VCALENDAR" in calendars[0].get_payload(decode=True)

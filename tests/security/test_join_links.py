@@ -18,7 +18,7 @@ from app.db import now_utc
 from app.feeds.calendars import personal_calendar
 from app.followup.models import ActivityKind, FollowupActivity
 from app.registration.models import RegistrationStatus
-from app.registration.notifications import programme_attachment
+from app.registration.notifications import build_programme_attachment, programme_attachment
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
 
@@ -84,9 +84,14 @@ def test_the_public_feed_has_no_join_link(client, world):
     assert "meet.example.org" not in body
 
 
+def attached_programme(registration) -> str:
+    attachment = build_programme_attachment(**programme_attachment(registration).params)
+    return attachment.content.decode()
+
+
 def test_the_personal_feed_and_the_mail_attachment_carry_it_for_a_confirmed_place(world):
     _course, _organiser, ana, bea = world
     assert LINK in personal_calendar(ana.user).decode()
     assert "meet.example.org" not in personal_calendar(bea.user).decode()
-    assert LINK in programme_attachment(ana).content.decode()
-    assert "meet.example.org" not in programme_attachment(bea).content.decode()
+    assert LINK in attached_programme(ana)
+    assert "meet.example.org" not in attached_programme(bea)
