@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import aliased
 
-from app.courses.models import Course, CourseKind, CourseStatus, CourseTeamMember, Programme
+from app.courses.models import Course, CourseStatus, CourseTeamMember, Programme
 from app.extensions import db
 from app.followup.models import FollowupActivity
 from app.registration.models import Registration
@@ -88,48 +88,61 @@ def _version(kind: str, values: Sequence[Any], extras: Sequence[Any]) -> FeedVer
 def _courses_columns(
     every: Callable[[Any], sa.ColumnElement[bool]],
     shown: Callable[[Any], sa.ColumnElement[bool]],
+    outer: Any = None,
 ) -> list[Any]:
     """Scalar subqueries over a group of courses: ``every`` picks the courses whose own row
     counts (drafts too: one taken back to draft leaves the feed), ``shown`` those whose
     sessions and activities are in the feed. Each is given a fresh alias of Course, so both
-    may refer to an enclosing query's row."""
+    may refer to ``outer``, the enclosing query's row (named: SQLAlchemy correlates only one
+    level down by itself, and the list of shown courses is two levels down)."""
     course = aliased(Course)
     member = aliased(Course)
     shown_ids = sa.select(member.id).where(shown(member))
-    columns: list[Any] = [
+    if outer is not None:
+        shown_ids = shown_ids.correlate(outer)
+    return [
         sa.select(sa.func.count(course.id)).where(every(course)).scalar_subquery(),
         sa.select(sa.func.max(course.updated_at)).where(every(course)).scalar_subquery(),
         sa.select(sa.func.sum(course.id)).where(every(course)).scalar_subquery(),
+        *_items_columns(lambda course_id: course_id.in_(shown_ids)),
     ]
+
+
+def _items_columns(where: Callable[[Any], sa.ColumnElement[bool]]) -> list[Any]:
+    """Count, largest id and latest change of the sessions and of the activities whose
+    ``course_id`` matches ``where`` (an index on course_id serves each)."""
+    columns: list[Any] = []
     for model in (CourseSession, FollowupActivity):
-        where = model.course_id.in_(shown_ids)
         columns += [
-            sa.select(sa.func.count(model.id)).where(where).scalar_subquery(),
-            sa.select(sa.func.max(model.id)).where(where).scalar_subquery(),
-            sa.select(sa.func.max(model.updated_at)).where(where).scalar_subquery(),
+            sa.select(sa.func.count(model.id)).where(where(model.course_id)).scalar_subquery(),
+            sa.select(sa.func.max(model.id)).where(where(model.course_id)).scalar_subquery(),
+            sa.select(sa.func.max(model.updated_at))
+            .where(where(model.course_id))
+            .scalar_subquery(),
         ]
     return columns
 
 
 def course_feed_version(slug: str, locale: str) -> tuple[int, FeedVersion] | None:
-    """The id and version of a public course's feed (its side events' too for a host event),
-    or None when there is none (unknown, or a draft)."""
+    """The id and version of a public course's feed, or None when there is none (unknown, or
+    a draft). Its side events count too: a host event's feed holds them (no other course has
+    any)."""
     outer = aliased(Course)
-    is_host = outer.kind == CourseKind.CONFERENCE
 
-    def every(course: Any) -> sa.ColumnElement[bool]:
-        return sa.or_(course.id == outer.id, sa.and_(is_host, course.host_event_id == outer.id))
+    def side(course: Any) -> sa.ColumnElement[bool]:
+        return course.host_event_id == outer.id
 
-    def shown(course: Any) -> sa.ColumnElement[bool]:
-        side = sa.and_(
-            is_host, course.host_event_id == outer.id, course.status != CourseStatus.DRAFT
-        )
-        return sa.or_(course.id == outer.id, side)
+    def shown_side(course: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(course.host_event_id == outer.id, course.status != CourseStatus.DRAFT)
 
     row = db.session.execute(
-        sa.select(outer.id, outer.uid, *_courses_columns(every, shown)).where(
-            outer.slug == slug, outer.status != CourseStatus.DRAFT
-        )
+        sa.select(
+            outer.id,
+            outer.uid,
+            outer.updated_at,
+            *_items_columns(lambda course_id: course_id == outer.id),
+            *_courses_columns(side, shown_side, outer),
+        ).where(outer.slug == slug, outer.status != CourseStatus.DRAFT)
     ).first()
     if row is None:
         return None
@@ -147,9 +160,9 @@ def programme_feed_version(slug: str, locale: str) -> FeedVersion | None:
         return sa.and_(course.programme_id == outer.id, course.status != CourseStatus.DRAFT)
 
     row = db.session.execute(
-        sa.select(outer.id, outer.uid, outer.updated_at, *_courses_columns(every, shown)).where(
-            outer.slug == slug
-        )
+        sa.select(
+            outer.id, outer.uid, outer.updated_at, *_courses_columns(every, shown, outer)
+        ).where(outer.slug == slug)
     ).first()
     if row is None:
         return None

@@ -219,6 +219,34 @@ def test_the_host_feed_follows_its_side_events(client):
     side.status = CourseStatus.DRAFT
     assert "Toolbox launch" not in after_change(client, url, renamed)
 
+    # Another host's side event is not in this feed: its changes keep this version.
+    drafted = client.get(url)
+    other = make_event(CourseKind.CONFERENCE, title="World Urban Forum", start=date(2030, 2, 8))
+    elsewhere = make_event(
+        CourseKind.SIDE_EVENT, title="Forum side event", start=date(2030, 2, 9), host=other
+    )
+    add_session(elsewhere, "Side session", date(2030, 2, 9), time(9), time(10))
+    db.session.commit()
+    again = client.get(url, headers={"If-None-Match": drafted.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_programme_feed_ignores_other_programmes(client):
+    programme = make_programme("joint")
+    make_event(
+        CourseKind.COURSE, title="Turin course", start=date(2030, 11, 18), programme=programme
+    )
+    other = make_programme("other")
+    db.session.commit()
+    url = "/programmes/joint/calendar.ics"
+    before = client.get(url)
+    theirs = make_event(
+        CourseKind.COURSE, title="Geneva course", start=date(2030, 5, 6), programme=other
+    )
+    add_session(theirs, "Opening", date(2030, 5, 6), time(9), time(10))
+    db.session.commit()
+    assert client.get(url, headers={"If-None-Match": before.headers["ETag"]}).status_code == 304
+
 
 # The store ------------------------------------------------------------------------------------
 
