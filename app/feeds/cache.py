@@ -16,6 +16,7 @@ and a full one is built once per version for all workers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -123,10 +124,12 @@ def _items_columns(where: Callable[[Any], sa.ColumnElement[bool]]) -> list[Any]:
     return columns
 
 
-def course_feed_version(slug: str, locale: str) -> tuple[int, FeedVersion] | None:
-    """The id and version of a public course's feed, or None when there is none (unknown, or
-    a draft). Its side events count too: a host event's feed holds them (no other course has
-    any)."""
+# Each statement is built once (with bound parameters): building one costs several times
+# what running it does.
+
+
+@functools.cache
+def _course_statement() -> sa.Select[Any]:
     outer = aliased(Course)
 
     def side(course: Any) -> sa.ColumnElement[bool]:
@@ -135,22 +138,27 @@ def course_feed_version(slug: str, locale: str) -> tuple[int, FeedVersion] | Non
     def shown_side(course: Any) -> sa.ColumnElement[bool]:
         return sa.and_(course.host_event_id == outer.id, course.status != CourseStatus.DRAFT)
 
-    row = db.session.execute(
-        sa.select(
-            outer.id,
-            outer.uid,
-            outer.updated_at,
-            *_items_columns(lambda course_id: course_id == outer.id),
-            *_courses_columns(side, shown_side, outer),
-        ).where(outer.slug == slug, outer.status != CourseStatus.DRAFT)
-    ).first()
+    return sa.select(
+        outer.id,
+        outer.uid,
+        outer.updated_at,
+        *_items_columns(lambda course_id: course_id == outer.id),
+        *_courses_columns(side, shown_side, outer),
+    ).where(outer.slug == sa.bindparam("slug"), outer.status != CourseStatus.DRAFT)
+
+
+def course_feed_version(slug: str, locale: str) -> tuple[int, FeedVersion] | None:
+    """The id and version of a public course's feed, or None when there is none (unknown, or
+    a draft). Its side events count too: a host event's feed holds them (no other course has
+    any)."""
+    row = db.session.execute(_course_statement(), {"slug": slug}).first()
     if row is None:
         return None
     return row[0], _version("course", row, (slug, locale))
 
 
-def programme_feed_version(slug: str, locale: str) -> FeedVersion | None:
-    """The version of a programme's feed, or None for an unknown programme."""
+@functools.cache
+def _programme_statement() -> sa.Select[Any]:
     outer = aliased(Programme)
 
     def every(course: Any) -> sa.ColumnElement[bool]:
@@ -159,11 +167,14 @@ def programme_feed_version(slug: str, locale: str) -> FeedVersion | None:
     def shown(course: Any) -> sa.ColumnElement[bool]:
         return sa.and_(course.programme_id == outer.id, course.status != CourseStatus.DRAFT)
 
-    row = db.session.execute(
-        sa.select(
-            outer.id, outer.uid, outer.updated_at, *_courses_columns(every, shown, outer)
-        ).where(outer.slug == slug)
-    ).first()
+    return sa.select(
+        outer.id, outer.uid, outer.updated_at, *_courses_columns(every, shown, outer)
+    ).where(outer.slug == sa.bindparam("slug"))
+
+
+def programme_feed_version(slug: str, locale: str) -> FeedVersion | None:
+    """The version of a programme's feed, or None for an unknown programme."""
+    row = db.session.execute(_programme_statement(), {"slug": slug}).first()
     if row is None:
         return None
     return _version("programme", row, (slug, locale))
@@ -174,9 +185,9 @@ def _reader(user: Any) -> tuple[Any, ...]:
     return (user.id, user.name, user.locale)
 
 
-def personal_feed_version(user: Any) -> FeedVersion:
-    """The version of ``user``'s personal feed: their registrations and those courses."""
-    mine = Registration.user_id == user.id
+@functools.cache
+def _personal_statement() -> sa.Select[Any]:
+    mine = Registration.user_id == sa.bindparam("user_id")
     course_ids = sa.select(Registration.course_id).where(mine)
     registrations = [
         sa.select(sa.func.count(Registration.id)).where(mine).scalar_subquery(),
@@ -190,13 +201,18 @@ def personal_feed_version(user: Any) -> FeedVersion:
     def shown(course: Any) -> sa.ColumnElement[bool]:
         return sa.and_(course.id.in_(course_ids), course.status != CourseStatus.DRAFT)
 
-    row = db.session.execute(sa.select(*registrations, *_courses_columns(every, shown))).one()
+    return sa.select(*registrations, *_courses_columns(every, shown))
+
+
+def personal_feed_version(user: Any) -> FeedVersion:
+    """The version of ``user``'s personal feed: their registrations and those courses."""
+    row = db.session.execute(_personal_statement(), {"user_id": user.id}).one()
     return _version("personal", row, _reader(user))
 
 
-def organiser_feed_version(user: Any) -> FeedVersion:
-    """The version of ``user``'s organiser feed: their team places and those courses."""
-    mine = CourseTeamMember.user_id == user.id
+@functools.cache
+def _organiser_statement() -> sa.Select[Any]:
+    mine = CourseTeamMember.user_id == sa.bindparam("user_id")
     course_ids = sa.select(CourseTeamMember.course_id).where(mine)
     places = [
         sa.select(sa.func.count(CourseTeamMember.id)).where(mine).scalar_subquery(),
@@ -206,7 +222,12 @@ def organiser_feed_version(user: Any) -> FeedVersion:
     def every(course: Any) -> sa.ColumnElement[bool]:
         return course.id.in_(course_ids)
 
-    row = db.session.execute(sa.select(*places, *_courses_columns(every, every))).one()
+    return sa.select(*places, *_courses_columns(every, every))
+
+
+def organiser_feed_version(user: Any) -> FeedVersion:
+    """The version of ``user``'s organiser feed: their team places and those courses."""
+    row = db.session.execute(_organiser_statement(), {"user_id": user.id}).one()
     return _version("organiser", row, _reader(user))
 
 
