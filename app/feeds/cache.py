@@ -43,6 +43,7 @@ __all__ = [
     "cached_body",
     "course_feed_version",
     "feed_cache",
+    "forget_statements",
     "organiser_feed_version",
     "personal_feed_version",
     "programme_feed_version",
@@ -178,6 +179,18 @@ def programme_feed_version(slug: str, locale: str) -> FeedVersion | None:
     if row is None:
         return None
     return _version("programme", row, (slug, locale))
+
+
+def forget_statements() -> None:
+    """Build the version statements again at their next use (tests that change what they are
+    built from call it; nothing else needs to)."""
+    for built in (
+        _course_statement,
+        _programme_statement,
+        _personal_statement,
+        _organiser_statement,
+    ):
+        built.cache_clear()
 
 
 def _reader(user: Any) -> tuple[Any, ...]:
