@@ -176,7 +176,9 @@ def organizer(course: Course) -> vCalAddress:
         parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1]
     )
     value = vCalAddress(f"mailto:{address or f'no-reply@{site_host()}'}")
-    value.params["CN"] = plain_text(course.contact_name).strip() or config["SITE_NAME"]
+    # A parameter value is one line and cannot hold a double quote (RFC 5545 §3.2).
+    name = " ".join(plain_text(course.contact_name).replace('"', "'").split())
+    value.params["CN"] = name or config["SITE_NAME"]
     return value
 
 

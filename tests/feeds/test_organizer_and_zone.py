@@ -140,3 +140,11 @@ def test_one_zone_rule_in_every_feed(habitat):
     # Only UTC: UTC; nothing to place: none.
     assert x_timezone(course_calendar(online, locale="en")) == "UTC"
     assert x_timezone(personal_calendar(make_user(name="Anna Sousa"))) is None
+
+
+def test_an_organizer_name_is_one_line_without_double_quotes(habitat):
+    turin = habitat["turin"]
+    turin.contact_name = 'Marija "Maja"\r\nNovak\x00'
+    assert set(organizers(course_calendar(turin, locale="en"))) == {
+        ("Marija 'Maja' Novak", "mailto:no-reply@atelier.example.org")
+    }
