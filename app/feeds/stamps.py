@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.courses.models import Course, CourseTranslation, ProgrammeTranslation
+from app.courses.models import Course, CourseTranslation, Programme, ProgrammeTranslation
 from app.db import now_utc
 from app.modules.models import Module, ModuleTranslation
 from app.schedule.models import CourseSession
@@ -32,6 +32,10 @@ def changed_rows(session: Session) -> Iterable[Any]:
     for row in session.dirty:
         if session.is_modified(row, include_collections=False):
             yield row
+
+
+def _lost_a_text(row: Course | Programme) -> bool:
+    return bool(sa.inspect(row).attrs.translations.history.deleted)
 
 
 def _bump(session: Session, criterion: sa.ColumnElement[bool]) -> None:
@@ -50,6 +54,11 @@ def date_what_feeds_show(session: Session, _context: Any, _instances: Any) -> No
     venue_ids: set[int] = set()
     room_ids: set[int] = set()
     module_ids: set[int] = set()
+    for row in list(session.dirty):
+        # A translation taken out of its course or programme is deleted later in the flush
+        # (delete-orphan); here it only shows in the owner's collection history.
+        if isinstance(row, Course | Programme) and _lost_a_text(row):
+            row.updated_at = now_utc()
     for row in list(changed_rows(session)):
         if isinstance(row, CourseTranslation):
             if row.course is not None and row.course not in session.new:

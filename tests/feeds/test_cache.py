@@ -174,6 +174,18 @@ def test_a_new_french_text_shows_in_the_french_feed(client, published):
     assert "X-WR-CALNAME:Gouverner la migration" in text
 
 
+def test_a_language_dropped_falls_back_in_its_feed(client, published, admin):
+    published.translations.append(CourseTranslation(locale="fr", title="Gouverner la migration"))
+    db.session.commit()
+    before = client.get(feed_url(published, "fr"))
+    texts = {"en": courses.CourseText(published.title("en"), "A five-day workshop.")}
+    courses.update_course(
+        published, details_of(published, texts=texts), slug=published.slug, actor=admin
+    )
+    text = after_change(client, feed_url(published, "fr"), before)
+    assert "X-WR-CALNAME:Governing migration at the local level" in text
+
+
 def test_new_dates_move_the_sessions(client, published, admin):
     before = client.get(feed_url(published))
     courses.update_course(
