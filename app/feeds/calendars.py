@@ -19,8 +19,10 @@ What goes in:
   zero-length event is badly supported, an all-day one would hide the hour).
 - Discussions: an all-day event on the local date they open; left out without a date.
 
-A host event's feed also holds its side events, a programme's feed its courses and events:
-one VTIMEZONE per zone used. Personal and organiser feeds gather the same events across
+Every event names an ORGANIZER (the course's contact, else the site), as RFC 5546 asks under
+METHOD:PUBLISH. A host event's feed also holds its side events, a programme's feed its courses
+and events: one VTIMEZONE per zone used, and X-WR-TIMEZONE only when one zone covers them all
+(:func:`calendar_zone`, the same rule in every feed). Personal and organiser feeds gather the same events across
 courses. An event whose place in the reader's plans is not settled (an application still
 submitted or waitlisted, a course still in draft) is a copy marked STATUS:TENTATIVE, title
 unchanged; its DTSTAMP and LAST-MODIFIED then also count the registration's or the course's
