@@ -22,11 +22,12 @@ What goes in:
 Every event names an ORGANIZER (the course's contact, else the site), as RFC 5546 asks under
 METHOD:PUBLISH. A host event's feed also holds its side events, a programme's feed its courses
 and events: one VTIMEZONE per zone used, and X-WR-TIMEZONE only when one zone covers them all
-(:func:`calendar_zone`, the same rule in every feed). Personal and organiser feeds gather the same events across
-courses. An event whose place in the reader's plans is not settled (an application still
-submitted or waitlisted, a course still in draft) is a copy marked STATUS:TENTATIVE, title
-unchanged; its DTSTAMP and LAST-MODIFIED then also count the registration's or the course's
-last change, so clients see the change when it becomes CONFIRMED.
+(:func:`calendar_zone`, the same rule in every feed). Personal and organiser feeds gather the
+same events across courses. An event whose place in the reader's plans is not settled (an
+application still submitted or waitlisted, a course still in draft) is a copy marked
+STATUS:TENTATIVE, title unchanged; its DTSTAMP and LAST-MODIFIED then also count the
+registration's or the course's last change, so clients see the change when it becomes
+CONFIRMED.
 """
 
 from __future__ import annotations
