@@ -175,12 +175,12 @@ def organizer(course: Course) -> vCalAddress:
     """The ORGANIZER of the course's events (RFC 5546 wants one under METHOD:PUBLISH): its
     contact person and address, else the site's sender address under the site's name."""
     config = current_app.config
-    address = _web_link(course.contact_email) or _web_link(
+    address = _web_link(course.contact_email or "") or _web_link(
         parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1]
     )
     value = vCalAddress(f"mailto:{address or f'no-reply@{site_host()}'}")
     # A parameter value is one line and cannot hold a double quote (RFC 5545 §3.2).
-    name = " ".join(plain_text(course.contact_name).replace('"', "'").split())
+    name = " ".join(plain_text(course.contact_name or "").replace('"', "'").split())
     value.params["CN"] = name or config["SITE_NAME"]
     return value
 
