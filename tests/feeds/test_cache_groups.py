@@ -339,3 +339,21 @@ def test_versions_are_one_query_each(app):
         with Statements() as statements:
             assert read() is not None
         assert len(statements.sent) == 1
+
+
+def test_the_store_follows_the_settings(app, monkeypatch):
+    # None configured (as in these tests): each process keeps its own.
+    assert cache.feed_cache().redis is None
+    app.extensions.pop("feed_cache", None)
+    # REDIS_URL alone serves the feeds too, with short timeouts: a Redis that hangs must not
+    # hold a feed longer than building it would.
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "FEED_CACHE_ENTRIES", 3)
+    monkeypatch.setitem(app.config, "FEED_CACHE_PREFIX", "mine:")
+    store = cache.feed_cache()
+    assert store is cache.feed_cache()
+    settings = store.redis.connection_pool.connection_kwargs
+    assert (settings["host"], settings["port"]) == ("127.0.0.1", 6379)
+    assert settings["socket_timeout"] == settings["socket_connect_timeout"] == 0.5
+    assert (store.entries, store.prefix) == (3, "mine:")
+    app.extensions.pop("feed_cache", None)
