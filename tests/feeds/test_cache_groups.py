@@ -342,8 +342,10 @@ def test_versions_are_one_query_each(app):
 
 
 def test_the_store_follows_the_settings(app, monkeypatch):
-    # None configured (as in these tests): each process keeps its own.
+    # None configured (as in these tests): each process keeps its own; the keys' namespace is
+    # the one the README's operators would look for in a shared Redis.
     assert cache.feed_cache().redis is None
+    assert cache.feed_cache().prefix == "atelier:feed:"
     app.extensions.pop("feed_cache", None)
     # REDIS_URL alone serves the feeds too, with short timeouts: a Redis that hangs must not
     # hold a feed longer than building it would.
