@@ -82,6 +82,7 @@ def _import_models() -> None:
     from app.evaluation import models as _evaluation  # noqa: F401
     from app.evaluation import rating_models as _evaluation_ratings  # noqa: F401
     from app.feeds import models as _feeds  # noqa: F401
+    from app.feeds import stamps as _feeds_stamps  # noqa: F401
     from app.finance import models as _finance  # noqa: F401
     from app.followup import models as _followup  # noqa: F401
     from app.invoices import models as _invoices  # noqa: F401

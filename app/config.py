@@ -76,6 +76,11 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_KEY_PREFIX": "atelier",
     "REDIS_URL": None,
+    # Built calendar feeds are kept by version (app/feeds/cache.py): the latest
+    # FEED_CACHE_ENTRIES in each process, and in Redis at FEED_CACHE_REDIS_URL (else
+    # REDIS_URL) when set, shared by every worker.
+    "FEED_CACHE_REDIS_URL": None,
+    "FEED_CACHE_ENTRIES": 256,
     # How many reverse proxies stand in front of the app: their X-Forwarded-For, -Proto and
     # -Host headers are then believed (the rate limits count by the client's real address).
     "TRUSTED_PROXIES": 0,
@@ -146,6 +151,8 @@ ENVIRONMENT: dict[str, type] = {
     "RATELIMIT_ENABLED": bool,
     "RATELIMIT_STORAGE_URI": str,
     "REDIS_URL": str,
+    "FEED_CACHE_REDIS_URL": str,
+    "FEED_CACHE_ENTRIES": int,
     "TRUSTED_PROXIES": int,
     "ENDORSEMENT_LINK_DAYS": int,
     "TWO_FACTOR_PENDING_MINUTES": int,

@@ -19,12 +19,15 @@ What goes in:
   zero-length event is badly supported, an all-day one would hide the hour).
 - Discussions: an all-day event on the local date they open; left out without a date.
 
-A host event's feed also holds its side events, a programme's feed its courses and events:
-one VTIMEZONE per zone used. Personal and organiser feeds gather the same events across
-courses. An event whose place in the reader's plans is not settled (an application still
-submitted or waitlisted, a course still in draft) is a copy marked STATUS:TENTATIVE, title
-unchanged; its DTSTAMP and LAST-MODIFIED then also count the registration's or the course's
-last change, so clients see the change when it becomes CONFIRMED.
+Every event names an ORGANIZER (the course's contact, else the site), as RFC 5546 asks under
+METHOD:PUBLISH. A host event's feed also holds its side events, a programme's feed its courses
+and events: one VTIMEZONE per zone used, and X-WR-TIMEZONE only when one zone covers them all
+(:func:`calendar_zone`, the same rule in every feed). Personal and organiser feeds gather the
+same events across courses. An event whose place in the reader's plans is not settled (an
+application still submitted or waitlisted, a course still in draft) is a copy marked
+STATUS:TENTATIVE, title unchanged; its DTSTAMP and LAST-MODIFIED then also count the
+registration's or the course's last change, so clients see the change when it becomes
+CONFIRMED.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -39,10 +43,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, vDuration, vText
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from app.core.urls import external_url
 from app.courses.models import Course, CourseStatus, Programme, RegistrationMode
+from app.feeds.loaders import personal_registrations, team_courses
 from app.feeds.models import FeedKind
 from app.feeds.timezones import vtimezone
 from app.followup.models import ActivityKind, FollowupActivity
@@ -58,11 +63,13 @@ __all__ = [
     "activity_event",
     "build_calendar",
     "calendar_bytes",
+    "calendar_zone",
     "course_calendar",
     "course_events",
     "event_zone",
     "organiser_calendar",
     "organiser_calendar_name",
+    "organizer",
     "personal_calendar",
     "personal_calendar_name",
     "programme_calendar",
@@ -164,6 +171,20 @@ def _web_link(link: str) -> str | None:
     return link
 
 
+def organizer(course: Course) -> vCalAddress:
+    """The ORGANIZER of the course's events (RFC 5546 wants one under METHOD:PUBLISH): its
+    contact person and address, else the site's sender address under the site's name."""
+    config = current_app.config
+    address = _web_link(course.contact_email or "") or _web_link(
+        parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1]
+    )
+    value = vCalAddress(f"mailto:{address or f'no-reply@{site_host()}'}")
+    # A parameter value is one line and cannot hold a double quote (RFC 5545 §3.2).
+    name = " ".join(plain_text(course.contact_name or "").replace('"', "'").split())
+    value.params["CN"] = name or config["SITE_NAME"]
+    return value
+
+
 def _base_event(item: CourseSession | FollowupActivity, uid: str, summary: str) -> Event:
     """The properties every event of ours has, in a fixed order."""
     cancelled = _is_cancelled(item)
@@ -177,6 +198,7 @@ def _base_event(item: CourseSession | FollowupActivity, uid: str, summary: str) 
     summary = plain_text(summary)
     event.add("summary", Text(_("Cancelled: %(title)s", title=summary) if cancelled else summary))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("organizer", organizer(item.course))
     return event
 
 
@@ -323,6 +345,29 @@ def _zone_times(
     return by_zone, every
 
 
+def calendar_zone(zones: Iterable[str], events: Iterable[Event]) -> str | None:
+    """The feed's X-WR-TIMEZONE, by one rule for every feed: the one zone (other than UTC)
+    that the feed declares or its events use; none when there are several (each time carries
+    its own TZID, and no single zone would be right for all); "UTC" when the feed's only
+    times, or its declared zone, are UTC; none when there is nothing to place."""
+    declared = set(zones)
+    used: set[str] = set()
+    for event in events:
+        for name in ("DTSTART", "DTEND"):
+            prop = event[name]
+            tzid = prop.params.get("TZID")
+            if tzid:
+                used.add(str(tzid))
+            elif isinstance(prop.dt, datetime):
+                used.add("UTC")
+    local = (declared | used) - {"UTC"}
+    if len(local) == 1:
+        return local.pop()
+    if not local and "UTC" in declared | used:
+        return "UTC"
+    return None
+
+
 def build_calendar(
     name: str,
     events: Iterable[Event],
@@ -330,19 +375,21 @@ def build_calendar(
     zones: Iterable[str],
     description: str,
     refresh: str = "PT6H",
-    timezone: str | None = None,
 ) -> Calendar:
     """A VCALENDAR to publish: our PRODID, METHOD:PUBLISH, the name under NAME and
-    X-WR-CALNAME, the description under DESCRIPTION and X-WR-CALDESC, refresh hints, one
-    VTIMEZONE per zone, then the events by start and UID.
+    X-WR-CALNAME, the description under DESCRIPTION and X-WR-CALDESC, X-WR-TIMEZONE as
+    :func:`calendar_zone` says, refresh hints, one VTIMEZONE per zone, then the events by
+    start and UID.
 
-    ``zones`` (never "UTC": UTC times are written with "Z" and need no block) are written
-    even when no event uses them (the venue's zone of an online-only feed); a TZID that an
-    event uses is added if missing, so none is ever left without its block. X-WR-TIMEZONE is
-    ``timezone``, else the first of ``zones``, else the first zone the events use.
+    ``zones`` (the feed's own: the venue's zone, or "UTC" for an online course, which needs
+    no block) are written even when no event uses them (the venue's zone of an online-only
+    feed); a TZID that an event uses is added if missing, so none is ever left without its
+    block.
     """
     events = sorted(events, key=_start_key)
-    wanted = list(dict.fromkeys(zones))
+    zones = list(dict.fromkeys(zones))
+    x_timezone = calendar_zone(zones, events)
+    wanted = [zone for zone in zones if zone != "UTC"]
     by_zone, every = _zone_times(events)
     for tzid in sorted(by_zone):
         if tzid not in wanted:
@@ -359,7 +406,6 @@ def build_calendar(
         cal.add(prop, Text(name))
     for prop in ("description", "x-wr-caldesc"):
         cal.add(prop, Text(description))
-    x_timezone = timezone or (wanted[0] if wanted else None)
     if x_timezone:
         cal.add("x-wr-timezone", vText(x_timezone))
     # RFC 7986 wants VALUE=DURATION, which icalendar's helper leaves out.
@@ -395,9 +441,9 @@ def course_events(course: Course, locale: str, *, with_links: bool = False) -> l
 
 
 def _zones(course: Course) -> list[str]:
-    """The venue's zone of an on-site course (written even if no event uses it)."""
-    zone = event_zone(course)
-    return [] if zone == "UTC" else [zone]
+    """The course's own zone: the venue's of an on-site course (its VTIMEZONE is written even
+    if no event uses it), "UTC" for an online one."""
+    return [event_zone(course)]
 
 
 def _courses_events(
@@ -431,7 +477,6 @@ def course_calendar(
             _courses_events([course, *side_events], locale, with_links=with_links),
             zones=_zones(course),
             description=_paragraphs(text.summary, course_url(course)),
-            timezone=event_zone(course),
         )
     return calendar_bytes(cal)
 
@@ -448,8 +493,6 @@ def programme_calendar(programme: Programme, courses: Sequence[Course], *, local
             _courses_events(courses, locale),
             zones=zones,
             description=_paragraphs(programme.text(locale).summary, page),
-            # A programme across zones has no single one for clients to assume.
-            timezone=zones[0] if len(zones) == 1 else "UTC",
         )
     return calendar_bytes(cal)
 
@@ -466,7 +509,6 @@ def session_calendar(session: CourseSession, *, locale: str) -> bytes:
             [session_event(session, locale)],
             zones=_zones(course),
             description=_paragraphs(course.text(locale).summary, course_url(course)),
-            timezone=event_zone(course),
         )
     return calendar_bytes(cal)
 
@@ -541,11 +583,9 @@ def personal_calendar(user: User, *, registrations: Sequence[Registration] | Non
     """The courses ``user`` takes part in, as one calendar in their language.
 
     ``registrations`` are all the user's (by default as
-    :func:`app.feeds.services.personal_registrations` loads them); cancelled and rejected
+    :func:`app.feeds.loaders.personal_registrations` loads them); cancelled and rejected
     ones, and courses back in draft, give no events."""
     if registrations is None:
-        from app.feeds.services import personal_registrations
-
         registrations = personal_registrations(user)
     locale = feed_locale(user)
     site = current_app.config["SITE_NAME"]
@@ -572,10 +612,8 @@ def organiser_calendar(user: User, *, courses: Sequence[Course] | None = None) -
     """Every course ``user`` runs or facilitates, drafts included, as one calendar in their
     language. Events of a draft course are TENTATIVE (nothing is announced yet).
 
-    ``courses`` default to :func:`app.feeds.services.team_courses`."""
+    ``courses`` default to :func:`app.feeds.loaders.team_courses`."""
     if courses is None:
-        from app.feeds.services import team_courses
-
         courses = team_courses(user)
     locale = feed_locale(user)
     site = current_app.config["SITE_NAME"]

@@ -1,9 +1,12 @@
 """Calendar feeds and downloads, and the page of a user's secret feed links.
 
-Every ``.ics`` address answers ``text/calendar`` with a strong ETag (a hash of the body,
-which is byte-stable) and a Last-Modified taken from the data, and honours If-None-Match and
-If-Modified-Since (304) and HEAD. Errors there are plain text, never HTML: calendar apps send
-no Accept header and would show a web page as a broken calendar.
+Every ``.ics`` address answers ``text/calendar`` with a strong ETag and a Last-Modified taken
+from the data, and honours If-None-Match and If-Modified-Since (304) and HEAD. The feeds'
+ETag is their version (:mod:`app.feeds.cache`), read in one query: a 304 is answered from it
+without building anything, and a full answer comes from the cache when another request (or
+worker) built that version already. A single session's download hashes its body. Errors
+there are plain text, never HTML: calendar apps send no Accept header and would show a web
+page as a broken calendar.
 
 The private feed's URL holds a secret: nothing here logs it, and an error in that view is
 logged by endpoint, not by path (Flask's own handler would log the path).
@@ -22,6 +25,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
 
 from app.accounts.models import User
@@ -30,6 +34,12 @@ from app.courses.models import CourseKind
 from app.db import now_utc
 from app.extensions import db
 from app.feeds import services
+from app.feeds.cache import (
+    FeedVersion,
+    cached_body,
+    course_feed_version,
+    programme_feed_version,
+)
 from app.feeds.calendars import course_calendar, programme_calendar, session_calendar
 from app.feeds.forms import FeedLinkForm, RevokeFeedLinkForm
 from app.feeds.links import google_subscribe_url, outlook_subscribe_url, webcal_url
@@ -75,20 +85,41 @@ def calendar_response(
     filename: str,
     attachment: bool = False,
     private: bool = False,
+    etag: str | None = None,
 ) -> Response:
-    """A calendar body with its validators, answered 304 when the client's copy is current."""
+    """A calendar body with its validators (``etag``, else a hash of the body), answered 304
+    when the client's copy is current."""
     response = Response(body, mimetype=CALENDAR_MIMETYPE)  # Werkzeug adds charset=utf-8
     disposition = "attachment" if attachment else "inline"
     # Slugs and UIDs are ASCII already; anything else is replaced rather than escaped.
     safe_name = _UNSAFE_FILENAME.sub("_", filename)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{safe_name}"'
-    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.set_etag(etag or hashlib.sha256(body).hexdigest())
     if last_modified is not None:
         response.last_modified = last_modified
     response.headers["Cache-Control"] = cache_control
     if private:
         response.headers["X-Robots-Tag"] = "noindex"
     return response.make_conditional(request)
+
+
+def not_modified(
+    version: FeedVersion, *, cache_control: str, private: bool = False
+) -> Response | None:
+    """A 304 when the client holds ``version`` already (by If-None-Match, else by
+    If-Modified-Since), else None: nothing is built to answer it."""
+    if is_resource_modified(
+        request.environ, etag=version.etag, last_modified=version.last_modified
+    ):
+        return None
+    response = Response(status=304)
+    response.set_etag(version.etag)
+    if version.last_modified is not None:
+        response.last_modified = version.last_modified
+    response.headers["Cache-Control"] = cache_control
+    if private:
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def calendar_view(*, private: bool = False) -> Callable[[Callable[..., Response]], Any]:
@@ -132,21 +163,33 @@ def _language(default: str) -> str:
 def course(slug: str) -> Response:
     """The course's calendar to subscribe to (published and cancelled courses). A host event's
     (a conference's) also holds its side events: it is their umbrella."""
-    found = services.public_course(slug)
-    if found is None:
+    # "" is the course's own language (its default_locale is part of the version).
+    locale = _language("")
+    found_version = course_feed_version(slug, locale)
+    if found_version is None:
         return _not_found()
-    if found.kind == CourseKind.CONFERENCE:
-        side_events = services.public_side_events(found)
-        last_modified = services.host_feed_last_modified(found, side_events)
-    else:
-        side_events = []
-        last_modified = services.feed_last_modified([found])
-    body = course_calendar(found, locale=_language(found.default_locale), side_events=side_events)
+    course_id, version = found_version
+    answer = not_modified(version, cache_control=COURSE_FEED_CACHE)
+    if answer is not None:
+        return answer
+
+    def build() -> bytes:
+        found = services.public_course(slug)
+        if found is None or found.id != course_id:
+            raise NotFound()
+        side_events = (
+            services.public_side_events(found) if found.kind == CourseKind.CONFERENCE else []
+        )
+        return course_calendar(
+            found, locale=_language(found.default_locale), side_events=side_events
+        )
+
     return calendar_response(
-        body,
-        last_modified=last_modified,
+        cached_body(version, build),
+        last_modified=version.last_modified,
         cache_control=COURSE_FEED_CACHE,
-        filename=f"{found.slug}.ics",
+        filename=f"{slug}.ics",
+        etag=version.etag,
     )
 
 
@@ -155,16 +198,27 @@ def course(slug: str) -> Response:
 def programme(slug: str) -> Response:
     """A programme's calendar: the sessions and activities of its published and cancelled
     courses and events, named in ``?lang=`` (English by default)."""
-    found = find_programme(slug)
-    if found is None:
+    locale = _language("en")
+    version = programme_feed_version(slug, locale)
+    if version is None:
         return _not_found()
-    courses = services.public_programme_courses(found)
-    body = programme_calendar(found, courses, locale=_language("en"))
+    answer = not_modified(version, cache_control=COURSE_FEED_CACHE)
+    if answer is not None:
+        return answer
+
+    def build() -> bytes:
+        found = find_programme(slug)
+        if found is None:
+            raise NotFound()
+        courses = services.public_programme_courses(found)
+        return programme_calendar(found, courses, locale=locale)
+
     return calendar_response(
-        body,
-        last_modified=services.programme_feed_last_modified(found, courses),
+        cached_body(version, build),
+        last_modified=version.last_modified,
         cache_control=COURSE_FEED_CACHE,
-        filename=f"{found.slug}.ics",
+        filename=f"{slug}.ics",
+        etag=version.etag,
     )
 
 
@@ -196,15 +250,19 @@ def private(token: str) -> Response:
     row = services.find_feed_token(token)
     if row is None:
         return _not_found(private=True)
-    body, last_modified = services.private_feed(row)
+    version = services.private_feed_version(row)
     if services.touch(row, now_utc()):
         db.session.commit()
+    answer = not_modified(version, cache_control=PRIVATE_FEED_CACHE, private=True)
+    if answer is not None:
+        return answer
     return calendar_response(
-        body,
-        last_modified=last_modified,
+        cached_body(version, lambda: services.private_feed(row)),
+        last_modified=version.last_modified,
         cache_control=PRIVATE_FEED_CACHE,
         filename=f"{row.kind.value}.ics",
         private=True,
+        etag=version.etag,
     )
 
 

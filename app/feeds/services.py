@@ -6,8 +6,8 @@ database gives no working link and the raw token is shown once, when it is made.
 deletes the row: the link stops working at the next poll. A link cannot be recovered, only
 replaced by a new one.
 
-Services flush but never commit; they take the actor as an argument. The loaders here fetch
-everything a feed shows in a fixed number of queries, whatever the number of courses.
+Services flush but never commit; they take the actor as an argument. What the feeds are
+built from is loaded by :mod:`app.feeds.loaders`, their versions read by :mod:`app.feeds.cache`.
 """
 
 from __future__ import annotations
@@ -16,20 +16,25 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.interfaces import LoaderOption
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
-from app.courses.models import Course, CourseStatus, CourseTeamMember, Programme
+from app.courses.models import CourseTeamMember
 from app.extensions import db
 from app.feeds import calendars
+from app.feeds.cache import FeedVersion, organiser_feed_version, personal_feed_version
+from app.feeds.loaders import (
+    personal_registrations,
+    public_course,
+    public_programme_courses,
+    public_side_events,
+    team_courses,
+)
 from app.feeds.models import FeedKind, FeedToken
-from app.registration.models import Registration
 
 __all__ = [
     "FeedError",
@@ -37,13 +42,11 @@ __all__ = [
     "NotYourLink",
     "allowed_kinds",
     "create_feed_token",
-    "feed_last_modified",
     "feed_name",
     "find_feed_token",
-    "host_feed_last_modified",
     "personal_registrations",
     "private_feed",
-    "programme_feed_last_modified",
+    "private_feed_version",
     "public_course",
     "public_programme_courses",
     "public_side_events",
@@ -194,132 +197,6 @@ def user_feed_token(user: User, token_id: int) -> FeedToken | None:
 # What the feeds show ---------------------------------------------------------------------
 
 
-def _course_loads() -> list[LoaderOption]:
-    """Everything a course's events need: venue, sessions (rooms and modules are joined by
-    the model), activities; texts are loaded by the models."""
-    return [
-        joinedload(Course.venue),
-        selectinload(Course.sessions),
-        selectinload(Course.activities),
-    ]
-
-
-def public_course(slug: str) -> Course | None:
-    """A course whose feed anyone may read: published or cancelled (a draft's feed would
-    have no subscribers to tell), loaded for its calendar."""
-    return db.session.scalar(
-        sa.select(Course)
-        .options(*_course_loads())
-        .where(Course.slug == slug, Course.status != CourseStatus.DRAFT)
-    )
-
-
-def public_side_events(host: Course) -> list[Course]:
-    """The published and cancelled side events of a host event, loaded for its calendar
-    (cancelled ones stay, so subscribers see their sessions cancelled)."""
-    return list(
-        db.session.scalars(
-            sa.select(Course)
-            .options(*_course_loads())
-            .where(Course.host_event_id == host.id, Course.status != CourseStatus.DRAFT)
-            .order_by(Course.start_date, Course.id)
-        )
-    )
-
-
-def public_programme_courses(programme: Programme) -> list[Course]:
-    """The published and cancelled courses and events of a programme, loaded for its
-    calendar."""
-    return list(
-        db.session.scalars(
-            sa.select(Course)
-            .options(*_course_loads())
-            .where(Course.programme_id == programme.id, Course.status != CourseStatus.DRAFT)
-            .order_by(Course.start_date, Course.id)
-        )
-    )
-
-
-def _drafts_changed_at(criterion: sa.ColumnElement[bool]) -> datetime | None:
-    """The last change of the draft courses matching ``criterion``: one taken back to draft
-    leaves a group's feed, and the feed's Last-Modified must then move too."""
-    return db.session.scalar(
-        sa.select(sa.func.max(Course.updated_at)).where(
-            criterion, Course.status == CourseStatus.DRAFT
-        )
-    )
-
-
-def _latest(*stamps: datetime | None) -> datetime | None:
-    known = [stamp for stamp in stamps if stamp is not None]
-    return max(known) if known else None
-
-
-def host_feed_last_modified(host: Course, side_events: Iterable[Course]) -> datetime | None:
-    """The Last-Modified of a host event's feed: the host, its public side events, and any
-    side event taken back to draft. (A side event moved to another host leaves no trace
-    here: :func:`app.courses.services.update_course` dates the old host.)"""
-    return _latest(
-        feed_last_modified([host, *side_events]),
-        _drafts_changed_at(Course.host_event_id == host.id),
-    )
-
-
-def programme_feed_last_modified(
-    programme: Programme, courses: Iterable[Course]
-) -> datetime | None:
-    """The Last-Modified of a programme's feed: the programme (its name), its public courses
-    and events, and any taken back to draft. (One moved to another programme leaves no trace
-    here: :func:`app.courses.services.update_course` dates the old programme.)"""
-    return _latest(
-        programme.updated_at,
-        feed_last_modified(courses),
-        _drafts_changed_at(Course.programme_id == programme.id),
-    )
-
-
-def personal_registrations(user: User) -> list[Registration]:
-    """All of the user's registrations, whatever their status (cancelled ones count for the
-    feed's Last-Modified), with their courses loaded for the calendar."""
-    return list(
-        db.session.scalars(
-            sa.select(Registration)
-            .options(selectinload(Registration.course).options(*_course_loads()))
-            .where(Registration.user_id == user.id)
-            .order_by(Registration.id)
-        )
-    )
-
-
-def team_courses(user: User) -> list[Course]:
-    """The courses ``user`` organises or facilitates, drafts included."""
-    return list(
-        db.session.scalars(
-            sa.select(Course)
-            .options(*_course_loads())
-            .join(CourseTeamMember)
-            .where(CourseTeamMember.user_id == user.id)
-            .order_by(Course.start_date, Course.id)
-        )
-    )
-
-
-def feed_last_modified(
-    courses: Iterable[Course], registrations: Iterable[Registration] = ()
-) -> datetime | None:
-    """The latest change of what a feed shows: the courses, their sessions and activities,
-    and for a personal feed the registrations. A deleted session leaves no trace here: the
-    schedule touches its course when it deletes one."""
-    stamps: list[datetime] = []
-    for course in courses:
-        stamps.append(course.updated_at)
-        stamps.extend(session.updated_at for session in course.sessions)
-        stamps.extend(activity.updated_at for activity in course.activities)
-    stamps.extend(registration.updated_at for registration in registrations)
-    known = [stamp for stamp in stamps if stamp is not None]
-    return max(known) if known else None
-
-
 def feed_name(token_row: FeedToken) -> str:
     """The name calendar apps give the feed of a link."""
     if token_row.kind == FeedKind.ORGANISER:
@@ -327,17 +204,16 @@ def feed_name(token_row: FeedToken) -> str:
     return calendars.personal_calendar_name(token_row.user)
 
 
-def private_feed(token_row: FeedToken) -> tuple[bytes, datetime | None]:
-    """The body of a link's feed and its Last-Modified."""
+def private_feed_version(token_row: FeedToken) -> FeedVersion:
+    """The version of a link's feed, read in one query (its ETag and cache key)."""
+    if token_row.kind == FeedKind.ORGANISER:
+        return organiser_feed_version(token_row.user)
+    return personal_feed_version(token_row.user)
+
+
+def private_feed(token_row: FeedToken) -> bytes:
+    """The body of a link's feed, built from the database."""
     user = token_row.user
     if token_row.kind == FeedKind.ORGANISER:
-        courses = team_courses(user)
-        return calendars.organiser_calendar(user, courses=courses), feed_last_modified(courses)
-    registrations = personal_registrations(user)
-    body = calendars.personal_calendar(user, registrations=registrations)
-    courses = _unique(registration.course for registration in registrations)
-    return body, feed_last_modified(courses, registrations)
-
-
-def _unique(courses: Iterable[Course]) -> Sequence[Course]:
-    return list({course.id: course for course in courses}.values())
+        return calendars.organiser_calendar(user, courses=team_courses(user))
+    return calendars.personal_calendar(user, registrations=personal_registrations(user))

@@ -11,6 +11,7 @@ import pytest
 from app.core.timeutil import local_to_utc
 from app.courses.models import Course
 from app.extensions import db
+from app.feeds.cache import forget_statements
 from app.followup.models import ActivityKind, FollowupActivity
 from app.schedule.models import CourseSession, SessionKind
 from app.schedule.services import propose_timetable
@@ -91,6 +92,13 @@ def blocks(raw: bytes, name: str) -> list[list[str]]:
 def event_block(raw: bytes, uid_part: str) -> list[str]:
     [block] = [b for b in blocks(raw, "VEVENT") if any(uid_part in line for line in b)]
     return block
+
+
+@pytest.fixture(autouse=True)
+def fresh_feed_statements() -> None:
+    """Version statements built by this test's code (a mutation run forks from a process that
+    built them already)."""
+    forget_statements()
 
 
 @pytest.fixture(autouse=True)

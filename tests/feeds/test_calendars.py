@@ -419,13 +419,13 @@ def test_build_calendar_adds_a_block_for_any_zone_an_event_uses(course):
         [session_event(sydney, "en"), session_event(rome, "en")],
         zones=[ROME],
         description="Sessions in Sydney and Turin",
-        timezone=ROME,
     )
     assert cal.get_missing_tzids() == set()
     assert sorted(tz.tz_name for tz in cal.timezones) == ["Australia/Sydney", ROME]
     raw = calendar_bytes(cal)
     assert raw.count(b"BEGIN:VTIMEZONE") == 2
-    assert b"X-WR-TIMEZONE:Europe/Rome" in raw
+    # Two zones: none is claimed for the whole calendar.
+    assert b"X-WR-TIMEZONE" not in raw
 
 
 def test_an_online_only_course_still_describes_the_venue_zone():

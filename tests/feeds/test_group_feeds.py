@@ -8,7 +8,7 @@ and online ones in UTC, and revalidate like the course feed.
 
 from __future__ import annotations
 
-import hashlib
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -253,7 +253,8 @@ def test_the_programme_feed_answers_like_the_course_feed(client, programme):
     assert response.headers["Content-Type"] == CALENDAR_TYPE
     assert response.headers["Content-Disposition"] == 'inline; filename="joint.ics"'
     assert response.headers["Cache-Control"] == "public, max-age=900"
-    assert response.headers["ETag"] == f'"{hashlib.sha256(response.data).hexdigest()}"'
+    # The feed's version, not a hash of a freshly built body (a 304 builds nothing).
+    assert re.fullmatch(r'"[0-9a-f]{40}"', response.headers["ETag"])
     items = [programme[k] for k in ("course", "side", "webinar", "panel")]
     # A draft of the programme counts too (taken back to draft, it leaves the feed).
     newest = max(
@@ -381,7 +382,8 @@ def test_the_host_event_feed_writes_each_zone_once(client, habitat):
     assert dtstart_line(raw, online) == "DTSTART:20301018T090000Z"
     cancelled = habitat["cancelled"].sessions[0]
     assert "STATUS:CANCELLED" in event_block(raw, cancelled.uid)
-    assert "X-WR-TIMEZONE:America/Guayaquil" in unfolded(raw)
+    # Quito and Turin: no single zone is claimed (it once was the alphabetically first).
+    assert not [line for line in unfolded(raw) if line.startswith("X-WR-TIMEZONE")]
 
 
 def test_the_host_event_feed_is_named_after_the_host_event(client, habitat):

@@ -164,7 +164,7 @@ def test_the_token_never_reaches_the_logs(app, client, participant, monkeypatch,
         def broken(row):
             raise RuntimeError("no calendar today")
 
-        monkeypatch.setattr(services, "private_feed", broken)
+        monkeypatch.setattr(services, "private_feed_version", broken)
         failed = client.get(feed_path(raw))
     assert failed.status_code == 500
     assert failed.mimetype == "text/plain"

@@ -378,6 +378,7 @@ KNOWN_PROPERTIES = {
     "SEQUENCE",
     "SUMMARY",
     "STATUS",
+    "ORGANIZER",
     "LOCATION",
     "URL",
     "CATEGORIES",
