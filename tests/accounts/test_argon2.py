@@ -132,3 +132,33 @@ def test_a_hash_in_no_known_format_opens_nothing(db):
     assert not user.check_password(PASSWORD)
     assert passwords.needs_rehash("$argon2id$garbage")
     assert passwords.needs_rehash(None)
+
+
+def test_no_hash_or_a_malformed_werkzeug_hash_opens_nothing(db):
+    # An account without a password (signed up by a link not yet followed, or erased).
+    assert not passwords.verify_password(None, PASSWORD)
+    assert not passwords.verify_password("", PASSWORD)
+    # A Werkzeug hash whose iteration count is not a number: Werkzeug raises, we refuse.
+    assert not passwords.verify_password("pbkdf2:sha256:many$salt$00ff", PASSWORD)
+
+
+def test_the_unknown_email_check_runs_at_this_apps_parameters(db, monkeypatch):
+    checked: list[str] = []
+    real = passwords.hasher
+
+    def counting_hasher():
+        found = real()
+
+        class Counting:
+            def verify(self, stored: str, password: str) -> bool:
+                checked.append(stored)
+                return found.verify(stored, password)
+
+        return Counting()
+
+    monkeypatch.setattr(passwords, "hasher", counting_hasher)
+    with pytest.raises(services.InvalidCredentials):
+        services.authenticate("nobody@example.org", "whatever it is")
+    # One real Argon2 check, against a dummy hash made at the test parameters, not OWASP's.
+    assert len(checked) == 1
+    assert checked[0].startswith(f"$argon2id$v=19${TEST_PARAMS}$")

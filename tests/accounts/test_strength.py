@@ -27,6 +27,10 @@ STRONG = "violet kettle marathon"
         ("anaalves2020", Weakness.PERSONAL),
         ("ana.alves@example.org", Weakness.PERSONAL),
         ("michaeljohnson", Weakness.NAMES),
+        ("rodriguez", Weakness.NAMES),  # a surname
+        ("jennifer", Weakness.NAMES),  # a woman's first name
+        # The random part is longer, but the guessable one ("abc") is what to explain.
+        ("k9x2qabc", Weakness.SEQUENCE),
         ("asdfghjkl;lk", Weakness.KEYBOARD),
         ("aaaaaaaaaaaa", Weakness.REPEAT),
         ("abcdefghijkl", Weakness.SEQUENCE),
@@ -48,6 +52,15 @@ def test_the_minimum_score_is_three_on_both_sides(app):
     two = passwords.strength("anaalves2020", "Somebody Else", "else@example.org")
     assert two.score == 3 and two.ok
     assert passwords.strength("anaalves2020", NAME, EMAIL).score < 3
+
+
+def test_a_score_of_exactly_three_passes_without_a_reason(app):
+    assert passwords.strength("qz8kv2024", NAME, EMAIL) == passwords.Strength(3, None)
+
+
+def test_the_email_counts_even_without_a_name(app):
+    # No name yet (an address change, a sign-up link): the address still counts.
+    assert passwords.strength("anaalves2020", "", EMAIL).weakness == Weakness.PERSONAL
 
 
 def test_a_strong_password_passes(app):
