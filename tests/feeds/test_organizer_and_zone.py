@@ -144,7 +144,7 @@ def test_one_zone_rule_in_every_feed(habitat):
 
 def test_an_organizer_name_is_one_line_without_double_quotes(habitat):
     turin = habitat["turin"]
-    turin.contact_name = 'Marija "Maja"\r\nNovak\x00'
+    turin.contact_name = 'Marija "Maja"\r\nNovak\x1b'
     assert set(organizers(course_calendar(turin, locale="en"))) == {
         ("Marija 'Maja' Novak", "mailto:no-reply@atelier.example.org")
     }
