@@ -149,7 +149,10 @@ class ProfileForm(FlaskForm):
         # One zone per place, grouped by region; a zone chosen before from the old aliases
         # stays shown (and accepted) until the person picks another.
         self.kept_zone = getattr(kwargs.get("obj"), "timezone", None) or None
-        ungrouped = [SelectChoice("", _l("— not set —")), SelectChoice("UTC", _l("UTC (universal time)"))]
+        ungrouped = [
+            SelectChoice("", _l("— not set —")),
+            SelectChoice("UTC", _l("UTC (universal time)")),
+        ]
         if self.kept_zone and self.kept_zone not in place_zones() and self.kept_zone != "UTC":
             ungrouped.append(SelectChoice(self.kept_zone, self.kept_zone))
         self.timezone.choices = {None: ungrouped} | {
