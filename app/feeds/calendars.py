@@ -266,6 +266,36 @@ def session_event(session: CourseSession, locale: str) -> Event:
     return event
 
 
+def activity_when(
+    activity: FollowupActivity,
+) -> tuple[str, date | datetime, date | datetime] | None:
+    """The title, start and end of a follow-up activity as calendars show it, or None when it
+    has no time to show: a webinar in UTC, an assignment as the hour before its deadline, a
+    discussion as an all-day item on the venue's date it opens. Call it in the reader's locale
+    (the deadline's title is translated)."""
+    kind = activity.kind
+    title = activity.title
+    if kind == ActivityKind.WEBINAR:
+        if activity.starts_at is None:
+            return None
+        start: date | datetime = activity.starts_at.astimezone(UTC)
+        end: date | datetime = (
+            activity.ends_at or activity.starts_at + DEFAULT_WEBINAR_LENGTH
+        ).astimezone(UTC)
+    elif kind == ActivityKind.ASSIGNMENT:
+        if activity.due_at is None:
+            return None
+        end = activity.due_at.astimezone(UTC)
+        start = end - DEADLINE_LENGTH
+        title = _("Deadline: %(title)s", title=activity.title)
+    else:
+        if activity.starts_at is None:
+            return None
+        start = activity.starts_at.astimezone(ZoneInfo(activity.course.timezone)).date()
+        end = start + timedelta(days=1)  # DTEND of a day is exclusive
+    return title, start, end
+
+
 def activity_event(
     activity: FollowupActivity, locale: str, *, with_link: bool = False
 ) -> Event | None:
@@ -278,25 +308,10 @@ def activity_event(
     course = activity.course
     kind = activity.kind
     with force_locale(locale):
-        title = activity.title
-        if kind == ActivityKind.WEBINAR:
-            if activity.starts_at is None:
-                return None
-            start: date | datetime = activity.starts_at.astimezone(UTC)
-            end: date | datetime = (
-                activity.ends_at or activity.starts_at + DEFAULT_WEBINAR_LENGTH
-            ).astimezone(UTC)
-        elif kind == ActivityKind.ASSIGNMENT:
-            if activity.due_at is None:
-                return None
-            end = activity.due_at.astimezone(UTC)
-            start = end - DEADLINE_LENGTH
-            title = _("Deadline: %(title)s", title=activity.title)
-        else:
-            if activity.starts_at is None:
-                return None
-            start = activity.starts_at.astimezone(ZoneInfo(course.timezone)).date()
-            end = start + timedelta(days=1)  # DTEND of a day is exclusive
+        when = activity_when(activity)
+        if when is None:
+            return None
+        title, start, end = when
 
         event = _base_event(activity, f"activity-{activity.uid}", title)
         event.add("dtstart", start)

@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from app.courses.models import CourseStatus, RegistrationMode
 from app.feeds.calendars import (
-    DEADLINE_LENGTH,
-    DEFAULT_WEBINAR_LENGTH,
+    activity_when,
     course_url,
     plain_text,
     session_location,
@@ -115,25 +113,10 @@ def activity_text(activity: FollowupActivity, locale: str) -> EventText | None:
     course = activity.course
     kind = activity.kind
     with _in_locale(locale):
-        title = activity.title
-        if kind == ActivityKind.WEBINAR:
-            if activity.starts_at is None:
-                return None
-            start: date | datetime = activity.starts_at.astimezone(UTC)
-            end: date | datetime = (
-                activity.ends_at or activity.starts_at + DEFAULT_WEBINAR_LENGTH
-            ).astimezone(UTC)
-        elif kind == ActivityKind.ASSIGNMENT:
-            if activity.due_at is None:
-                return None
-            end = activity.due_at.astimezone(UTC)
-            start = end - DEADLINE_LENGTH
-            title = _("Deadline: %(title)s", title=activity.title)
-        else:
-            if activity.starts_at is None:
-                return None
-            start = activity.starts_at.astimezone(ZoneInfo(course.timezone)).date()
-            end = start + timedelta(days=1)  # the end of an all-day item is exclusive
+        when = activity_when(activity)
+        if when is None:
+            return None
+        title, start, end = when
         link_label = _("Join link") if kind == ActivityKind.WEBINAR else _("Link")
         shown = activity.link if course.registration_mode == RegistrationMode.NONE else ""
         description = _paragraphs(
