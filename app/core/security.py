@@ -202,6 +202,9 @@ def register(app: Flask) -> None:
     if app.config["PRODUCTION"] or app.config["SESSION_COOKIE_SECURE"]:
         headers["Strict-Transport-Security"] = HSTS
 
+    # Also for the answers given before Flask (app.feeds.conditional).
+    app.extensions["atelier.security_headers"] = headers
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         for name, value in headers.items():

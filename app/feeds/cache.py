@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from app.courses.models import Course, CourseStatus, CourseTeamMember, Programme
@@ -85,6 +86,16 @@ def _version(kind: str, values: Sequence[Any], extras: Sequence[Any]) -> FeedVer
 
 
 # The version queries ------------------------------------------------------------------------
+
+
+def _first(
+    statement: sa.Select[Any], params: dict[str, Any], connection: Connection | None
+) -> sa.Row[Any] | None:
+    """The statement's first row, on ``connection`` when given (the conditional GETs answered
+    before Flask, :mod:`app.feeds.conditional`), else in the request's session."""
+    if connection is not None:
+        return connection.execute(statement, params).first()
+    return db.session.execute(statement, params).first()
 
 
 def _courses_columns(
@@ -148,11 +159,13 @@ def _course_statement() -> sa.Select[Any]:
     ).where(outer.slug == sa.bindparam("slug"), outer.status != CourseStatus.DRAFT)
 
 
-def course_feed_version(slug: str, locale: str) -> tuple[int, FeedVersion] | None:
+def course_feed_version(
+    slug: str, locale: str, connection: Connection | None = None
+) -> tuple[int, FeedVersion] | None:
     """The id and version of a public course's feed, or None when there is none (unknown, or
     a draft). Its side events count too: a host event's feed holds them (no other course has
     any)."""
-    row = db.session.execute(_course_statement(), {"slug": slug}).first()
+    row = _first(_course_statement(), {"slug": slug}, connection)
     if row is None:
         return None
     return row[0], _version("course", row, (slug, locale))
@@ -173,9 +186,11 @@ def _programme_statement() -> sa.Select[Any]:
     ).where(outer.slug == sa.bindparam("slug"))
 
 
-def programme_feed_version(slug: str, locale: str) -> FeedVersion | None:
+def programme_feed_version(
+    slug: str, locale: str, connection: Connection | None = None
+) -> FeedVersion | None:
     """The version of a programme's feed, or None for an unknown programme."""
-    row = db.session.execute(_programme_statement(), {"slug": slug}).first()
+    row = _first(_programme_statement(), {"slug": slug}, connection)
     if row is None:
         return None
     return _version("programme", row, (slug, locale))
@@ -217,9 +232,11 @@ def _personal_statement() -> sa.Select[Any]:
     return sa.select(*registrations, *_courses_columns(every, shown))
 
 
-def personal_feed_version(user: Any) -> FeedVersion:
-    """The version of ``user``'s personal feed: their registrations and those courses."""
-    row = db.session.execute(_personal_statement(), {"user_id": user.id}).one()
+def personal_feed_version(user: Any, connection: Connection | None = None) -> FeedVersion:
+    """The version of ``user``'s personal feed: their registrations and those courses.
+    ``user`` is anything with the account's ``id``, ``name`` and ``locale``."""
+    row = _first(_personal_statement(), {"user_id": user.id}, connection)
+    assert row is not None  # aggregates without GROUP BY: always one row
     return _version("personal", row, _reader(user))
 
 
@@ -238,9 +255,11 @@ def _organiser_statement() -> sa.Select[Any]:
     return sa.select(*places, *_courses_columns(every, every))
 
 
-def organiser_feed_version(user: Any) -> FeedVersion:
-    """The version of ``user``'s organiser feed: their team places and those courses."""
-    row = db.session.execute(_organiser_statement(), {"user_id": user.id}).one()
+def organiser_feed_version(user: Any, connection: Connection | None = None) -> FeedVersion:
+    """The version of ``user``'s organiser feed: their team places and those courses (``user``
+    as for :func:`personal_feed_version`)."""
+    row = _first(_organiser_statement(), {"user_id": user.id}, connection)
+    assert row is not None  # aggregates without GROUP BY: always one row
     return _version("organiser", row, _reader(user))
 
 

@@ -25,7 +25,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
 
 from app.accounts.models import User
@@ -35,12 +34,12 @@ from app.db import now_utc
 from app.extensions import db
 from app.feeds import services
 from app.feeds.cache import (
-    FeedVersion,
     cached_body,
     course_feed_version,
     programme_feed_version,
 )
 from app.feeds.calendars import course_calendar, programme_calendar, session_calendar
+from app.feeds.conditional import COURSE_FEED_CACHE, PRIVATE_FEED_CACHE, not_modified
 from app.feeds.forms import FeedLinkForm, RevokeFeedLinkForm
 from app.feeds.links import google_subscribe_url, outlook_subscribe_url, webcal_url
 from app.feeds.models import FeedToken
@@ -49,8 +48,6 @@ from app.programmes.services import find_programme
 bp = Blueprint("feeds", __name__)
 
 CALENDAR_MIMETYPE = "text/calendar"
-COURSE_FEED_CACHE = "public, max-age=900"
-PRIVATE_FEED_CACHE = "private, max-age=300"
 DOWNLOAD_CACHE = "public, max-age=300"
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 # The page that shows a new secret link: kept out of caches (and of the back-forward
@@ -103,25 +100,6 @@ def calendar_response(
     return response.make_conditional(request)
 
 
-def not_modified(
-    version: FeedVersion, *, cache_control: str, private: bool = False
-) -> Response | None:
-    """A 304 when the client holds ``version`` already (by If-None-Match, else by
-    If-Modified-Since), else None: nothing is built to answer it."""
-    if is_resource_modified(
-        request.environ, etag=version.etag, last_modified=version.last_modified
-    ):
-        return None
-    response = Response(status=304)
-    response.set_etag(version.etag)
-    if version.last_modified is not None:
-        response.last_modified = version.last_modified
-    response.headers["Cache-Control"] = cache_control
-    if private:
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def calendar_view(*, private: bool = False) -> Callable[[Callable[..., Response]], Any]:
     """Wrap a feed view so that whatever goes wrong is answered in plain text, and logged
     without the request's path (a private feed's path is its secret)."""
@@ -169,7 +147,7 @@ def course(slug: str) -> Response:
     if found_version is None:
         return _not_found()
     course_id, version = found_version
-    answer = not_modified(version, cache_control=COURSE_FEED_CACHE)
+    answer = not_modified(request.environ, version, cache_control=COURSE_FEED_CACHE)
     if answer is not None:
         return answer
 
@@ -202,7 +180,7 @@ def programme(slug: str) -> Response:
     version = programme_feed_version(slug, locale)
     if version is None:
         return _not_found()
-    answer = not_modified(version, cache_control=COURSE_FEED_CACHE)
+    answer = not_modified(request.environ, version, cache_control=COURSE_FEED_CACHE)
     if answer is not None:
         return answer
 
@@ -253,7 +231,7 @@ def private(token: str) -> Response:
     version = services.private_feed_version(row)
     if services.touch(row, now_utc()):
         db.session.commit()
-    answer = not_modified(version, cache_control=PRIVATE_FEED_CACHE, private=True)
+    answer = not_modified(request.environ, version, cache_control=PRIVATE_FEED_CACHE, private=True)
     if answer is not None:
         return answer
     return calendar_response(

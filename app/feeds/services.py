@@ -12,14 +12,18 @@ built from is loaded by :mod:`app.feeds.loaders`, their versions read by :mod:`a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -39,11 +43,14 @@ from app.feeds.models import FeedKind, FeedToken
 __all__ = [
     "FeedError",
     "KindNotAllowed",
+    "LinkReader",
     "NotYourLink",
     "allowed_kinds",
     "create_feed_token",
     "feed_name",
     "find_feed_token",
+    "link_feed_version",
+    "peek_feed_token",
     "personal_registrations",
     "private_feed",
     "private_feed_version",
@@ -53,6 +60,7 @@ __all__ = [
     "revoke_feed_token",
     "team_courses",
     "touch",
+    "touch_due",
     "user_feed_token",
     "user_feed_tokens",
 ]
@@ -167,12 +175,58 @@ def find_feed_token(raw: str) -> FeedToken | None:
 def touch(token_row: FeedToken, now: datetime) -> bool:
     """Record that the link was used at ``now``, at most once per :data:`TOUCH_INTERVAL`
     (calendar apps poll often; most polls then write nothing). Returns whether it wrote."""
-    last = token_row.last_used_at
-    if last is not None and now - last < TOUCH_INTERVAL:
+    if not touch_due(token_row.last_used_at, now):
         return False
     token_row.last_used_at = now
     db.session.flush()
     return True
+
+
+def touch_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a use at ``now`` is to be written (see :func:`touch`)."""
+    return last_used_at is None or now - last_used_at >= TOUCH_INTERVAL
+
+
+@dataclass(frozen=True)
+class LinkReader:
+    """A live link's kind, its owner (what the feed prints of them) and its last use, read on
+    a bare connection: what a conditional GET needs, without the ORM (app.feeds.conditional)."""
+
+    kind: FeedKind
+    id: int
+    name: str
+    locale: str
+    last_used_at: datetime | None
+
+
+@functools.cache
+def _peek_statement() -> sa.Select[Any]:
+    return (
+        sa.select(
+            FeedToken.kind,
+            FeedToken.token_hash,
+            FeedToken.last_used_at,
+            User.id,
+            User.name,
+            User.locale,
+        )
+        .join(User, User.id == FeedToken.user_id)
+        .where(FeedToken.token_hash == sa.bindparam("token_hash"), User.is_active)
+    )
+
+
+def peek_feed_token(raw: str, connection: Connection) -> LinkReader | None:
+    """The live link behind a raw token, as :func:`find_feed_token` finds it, on
+    ``connection``."""
+    if not _TOKEN_PATTERN.fullmatch(raw):
+        return None
+    wanted = _hash(raw)
+    row = connection.execute(_peek_statement(), {"token_hash": wanted}).first()
+    if row is None or not hmac.compare_digest(row.token_hash, wanted):
+        return None
+    return LinkReader(
+        kind=row.kind, id=row.id, name=row.name, locale=row.locale, last_used_at=row.last_used_at
+    )
 
 
 def user_feed_tokens(user: User) -> list[FeedToken]:
@@ -206,9 +260,16 @@ def feed_name(token_row: FeedToken) -> str:
 
 def private_feed_version(token_row: FeedToken) -> FeedVersion:
     """The version of a link's feed, read in one query (its ETag and cache key)."""
-    if token_row.kind == FeedKind.ORGANISER:
-        return organiser_feed_version(token_row.user)
-    return personal_feed_version(token_row.user)
+    return link_feed_version(token_row.kind, token_row.user)
+
+
+def link_feed_version(
+    kind: FeedKind, reader: Any, connection: Connection | None = None
+) -> FeedVersion:
+    """The version of the ``kind`` of feed of ``reader`` (a user or a :class:`LinkReader`)."""
+    if kind == FeedKind.ORGANISER:
+        return organiser_feed_version(reader, connection)
+    return personal_feed_version(reader, connection)
 
 
 def private_feed(token_row: FeedToken) -> bytes:
