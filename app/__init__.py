@@ -57,6 +57,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
+
+    from app.feeds.conditional import ConditionalFeeds
+
+    # Outermost: calendar apps' polls answered 304 never enter Flask.
+    app.wsgi_app = ConditionalFeeds(app)  # type: ignore[method-assign]
     return app
 
 
