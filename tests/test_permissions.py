@@ -38,6 +38,7 @@ PUBLIC_ENDPOINTS = {
     "registration.confirm_signup",
     "feeds.course",
     "feeds.session",
+    "feeds.session_add",
     # Each visitor sees the materials they may see (app/materials/routes.py).
     "materials.index",
     "materials.download_all",

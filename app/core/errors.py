@@ -15,6 +15,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.db import end_request_transaction
 from app.extensions import db, limiter, login_manager
 
 # How long a client is asked to wait when the database does not answer (it is restarting,
@@ -103,7 +104,7 @@ def register(app: Flask) -> None:
         already dropped the dead connection, so log it and let the response stand instead of
         turning it into a 500. (Runs first: teardowns run in reverse order of registration.)"""
         try:
-            db.session.close()
+            end_request_transaction(db.session(), failed=error is not None)
         except sa.exc.SQLAlchemyError as exc:
             current_app.logger.warning("database connection lost at the end of a request: %s", exc)
 

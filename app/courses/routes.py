@@ -43,7 +43,6 @@ from app.extensions import db
 from app.feeds.links import (
     google_subscribe_url,
     outlook_subscribe_url,
-    session_links,
     webcal_url,
 )
 from app.followup.services import activities_in_order, phase_state
@@ -130,12 +129,19 @@ def _session_links(
     course: Course, sessions: list[CourseSession], locale: str
 ) -> dict[int, dict[str, str]]:
     """The "Add to calendar" links of each session that has them (not breaks, not cancelled),
-    by id, for ``feeds/_add_to_calendar.html``: built from the rows alone, no query."""
-    shown = [s for s in sessions if not s.is_break and not s.is_cancelled]
-    links = session_links(shown, locale=locale)
+    by id, for ``feeds/_add_to_calendar.html``: the session's download, and the addresses that
+    send the visitor on to Google's or Outlook's page for it (feeds.session_add)."""
     lang = _feed_language(course, locale)
-    for s in shown:
-        links[s.id]["ics"] = url_for("feeds.session", slug=course.slug, session_id=s.id, lang=lang)
+    links = {}
+    for s in sessions:
+        if s.is_break or s.is_cancelled:
+            continue
+        ids = {"slug": course.slug, "session_id": s.id, "lang": lang}
+        links[s.id] = {
+            "ics": url_for("feeds.session", **ids),
+            "google": url_for("feeds.session_add", service="google", **ids),
+            "outlook": url_for("feeds.session_add", service="outlook", **ids),
+        }
     return links
 
 

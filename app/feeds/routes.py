@@ -41,7 +41,13 @@ from app.feeds.cache import (
 from app.feeds.calendars import course_calendar, programme_calendar, session_calendar
 from app.feeds.conditional import COURSE_FEED_CACHE, PRIVATE_FEED_CACHE, not_modified
 from app.feeds.forms import FeedLinkForm, RevokeFeedLinkForm
-from app.feeds.links import google_subscribe_url, outlook_subscribe_url, webcal_url
+from app.feeds.links import (
+    google_calendar_link,
+    google_subscribe_url,
+    outlook_link,
+    outlook_subscribe_url,
+    webcal_url,
+)
 from app.feeds.models import FeedToken
 from app.programmes.services import find_programme
 
@@ -216,6 +222,27 @@ def session(slug: str, session_id: int) -> Response:
         filename=f"{found.slug}-{item.uid[:8]}.ics",
         attachment=True,
     )
+
+
+@bp.get("/courses/<slug>/sessions/<int:session_id>/add-to/<any(google, outlook):service>")
+@calendar_view()
+def session_add(slug: str, session_id: int, service: str) -> Response:
+    """The session on Google Calendar's or Outlook's "new event" page: the course page links
+    here rather than to those pages, so that it builds no link nobody follows (forty
+    sessions, two links each, were a fifth of the page's time)."""
+    found = services.public_course(slug)
+    item = next((s for s in found.sessions if s.id == session_id), None) if found else None
+    if found is None or item is None or item.is_break or item.is_cancelled:
+        return _not_found()
+    locale = _language(found.default_locale)
+    link = (
+        google_calendar_link(item, locale=locale)
+        if service == "google"
+        else outlook_link(item, locale=locale)
+    )
+    response = redirect(link)
+    response.headers["Cache-Control"] = DOWNLOAD_CACHE
+    return response
 
 
 # Private feeds -------------------------------------------------------------------------------

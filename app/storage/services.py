@@ -35,6 +35,7 @@ from pure_magic_rs import MagicDb
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 
+from app.db import mark_written
 from app.extensions import db
 from app.storage.backends import CHUNK_SIZE, Storage, get_storage
 from app.storage.models import FILENAME_MAX_LENGTH, StoredFile
@@ -389,6 +390,7 @@ def _note(session: Session, bucket: str, storage: Storage, key: str) -> None:
 def track_saved(session: Session, storage: Storage, key: str) -> None:
     """Delete the bytes under ``key`` unless the session's transaction commits."""
     _note(session, SAVED, storage, key)
+    mark_written(session)
 
 
 def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:

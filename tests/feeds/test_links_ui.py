@@ -145,8 +145,14 @@ def test_a_session_row_has_the_three_add_to_calendar_links(client, course, local
     google = google_calendar_link(session, locale=locale)
     outlook = outlook_link(session, locale=locale)
     assert f'href="{attr(ics)}" download' in row
-    assert f'href="{attr(google)}"' in row
-    assert f'href="{attr(outlook)}"' in row
+    # The page links to its own addresses, which send the visitor on to each service's page.
+    for service, target in (("google", google), ("outlook", outlook)):
+        own = f"/courses/governing-2017/sessions/{session.id}/add-to/{service}{lang}"
+        assert f'href="{attr(own)}"' in row
+        answer = client.get(own)
+        assert answer.status_code == 302
+        assert answer.headers["Location"] == target
+        assert answer.headers["Cache-Control"] == "public, max-age=300"
     # 14:00-15:30 in Turin (CET) is 13:00-14:30 UTC.
     assert "dates=20171123T130000Z/20171123T143000Z" in google
     assert "startdt=2017-11-23T13%3A00%3A00Z&enddt=2017-11-23T14%3A30%3A00Z" in outlook
@@ -170,6 +176,32 @@ def test_breaks_and_cancelled_sessions_have_no_links(client, course):
     assert "Add to calendar" in row_of(html, "Group work")
     assert "Add to calendar" not in row_of(html, "Coffee break")
     assert "Add to calendar" not in row_of(html, "Role play")
+    # Nor do their addresses send anyone on.
+    for name in ("Coffee break", "Role play"):
+        session = session_named(course, name)
+        answer = client.get(f"/courses/governing-2017/sessions/{session.id}/add-to/google")
+        assert answer.status_code == 404
+        assert answer.mimetype == "text/plain"
+
+
+def test_sending_on_needs_a_published_course_and_its_own_session(client, course):
+    other = make_course(title="Mainstreaming migration into development planning")
+    db.session.commit()
+    group_work = session_named(course, "Group work")
+    assert (
+        client.get(f"/courses/{other.slug}/sessions/{group_work.id}/add-to/google").status_code
+        == 404
+    )
+    assert (
+        client.get(f"/courses/governing-2017/sessions/{group_work.id}/add-to/yahoo").status_code
+        == 404
+    )
+    course.status = CourseStatus.DRAFT
+    db.session.commit()
+    assert (
+        client.get(f"/courses/governing-2017/sessions/{group_work.id}/add-to/google").status_code
+        == 404
+    )
 
 
 # --- My courses ------------------------------------------------------------------------------

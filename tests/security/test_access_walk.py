@@ -157,6 +157,9 @@ def row(*allowed: Allowed, **others: Allowed) -> dict[str, Allowed]:
 # participants' own. The reviewer is on the course's team for the selection only: every other
 # page treats them as anyone signed in without a registration there.
 EVERYONE = row(PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC)
+# Sent on to another site (a session to Google Calendar's or Outlook's page), whoever asks.
+SENT_ON = Allowed("SENT_ON", frozenset({302}), success=True)
+EVERYONE_SENT_ON = row(SENT_ON, SENT_ON, SENT_ON, SENT_ON, SENT_ON, SENT_ON, SENT_ON, SENT_ON)
 ANYONE = row(OK, OK, OK, OK, OK, OK, OK, OK)  # log-in and sign-up send signed-in people home
 SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK, OK)
 ADMINS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
@@ -322,6 +325,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "feeds.programme": EVERYONE,
     "feeds.revoke": OWNER,
     "feeds.session": EVERYONE,
+    "feeds.session_add": EVERYONE_SENT_ON,
     "followup.delete_activity": MANAGERS,
     "followup.edit_activity": MANAGERS,
     "followup.give_feedback": TEAM,
@@ -740,6 +744,7 @@ def build_world() -> World:
             "fund_id": fund.id,
             "invoice_id": invoice.id,
             "fmt": "csv",
+            "service": "google",
             "visa_request_id": letter.id,
             "request_id": erasure_request.id,
             "user_session_id": participant_phone.id,
