@@ -40,6 +40,7 @@ from app.feeds.models import ScheduleChange
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.notifications import notify
 from app.schedule.models import CourseSession, SessionStatus
+from app.schedule.zones import zone_label
 
 __all__ = [
     "QUIET_FOR",
@@ -288,8 +289,6 @@ def _participants(course: Course) -> list[Registration]:
 
 
 def _notify_course(course: Course, changes: list[ScheduleChange]) -> int:
-    from app.schedule.services import zone_label
-
     # An imported file does not delete events that a newer file leaves out: say so.
     removed = any(item.deleted and not item.added for item in _merge(changes))
     sent = 0

@@ -23,7 +23,7 @@ from app.core.urls import MAX_ID
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
-from app.schedule import services
+from app.schedule import services, zones
 from app.schedule.forms import ProposeForm, SessionForm
 from app.schedule.models import CourseSession
 
@@ -32,9 +32,9 @@ bp = Blueprint("schedule", __name__)
 # What the public partial ``schedule/_timetable.html`` may call from any page.
 bp.add_app_template_global(services.sessions_by_day, "timetable_sessions_by_day")
 bp.add_app_template_global(services.day_focuses, "timetable_day_focuses")
-bp.add_app_template_global(services.zone_label, "timetable_zone_label")
-bp.add_app_template_global(services.zone_note, "timetable_zone_note")
-bp.add_app_template_global(services.entry_zone_hint, "timetable_entry_hint")
+bp.add_app_template_global(zones.zone_label, "timetable_zone_label")
+bp.add_app_template_global(zones.zone_note, "timetable_zone_note")
+bp.add_app_template_global(zones.entry_zone_hint, "timetable_entry_hint")
 
 
 def _zone(course: Course) -> str:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from app.schedule.services import entry_zone_hint, zone_label, zone_note
+from app.schedule.zones import entry_zone_hint, zone_label, zone_note
 from tests.factories import make_course, make_venue
 from tests.schedule.conftest import make_online_course, zoned_user
 
