@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.announcements.routes import bp as announcements_bp
     from app.applications.routes import bp as applications_bp
     from app.audit.routes import bp as audit_bp
+    from app.catalogue.routes import bp as catalogue_bp
     from app.certificates.routes import bp as certificates_bp
     from app.checkin.routes import bp as checkin_bp
     from app.core.routes import bp as core_bp
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (
         core_bp,
+        catalogue_bp,
         accounts_bp,
         twofactor_bp,
         courses_bp,

@@ -63,7 +63,7 @@ def posted_account_key() -> str:
 
 
 def _home() -> str:
-    return url_for("courses.index")
+    return url_for("catalogue.index")
 
 
 def _landing(user: User) -> str:

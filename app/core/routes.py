@@ -34,4 +34,4 @@ def set_language() -> Response:
         if current_user.is_authenticated and current_user.locale != locale:
             current_user.locale = locale
             db.session.commit()
-    return redirect(safe_next(request.form.get("next")) or url_for("courses.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("catalogue.index"))

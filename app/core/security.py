@@ -159,7 +159,9 @@ PERSONAL_ENDPOINTS = frozenset(
     }
 )
 # Endpoints whose own Cache-Control stands even for a signed-in person: the same for everyone.
-OWN_CACHING = frozenset({"static", "feeds.course", "feeds.programme", "feeds.session"})
+OWN_CACHING = frozenset(
+    {"static", "feeds.course", "feeds.programme", "feeds.session", "feeds.session_add"}
+)
 _PERSONAL = "atelier_personal_data"
 NO_STORE = "private, no-store"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,7 +15,7 @@ from app.accounts.auth import organiser_required
 from app.accounts.services import find_user_by_email
 from app.announcements.services import shown_on_course_page
 from app.core.timeutil import display_timezone, local_date
-from app.core.urls import external_url, other_query_args, page_number
+from app.core.urls import external_url
 from app.courses import services
 from app.courses.event_programme import with_side_events
 from app.courses.forms import CourseForm, CourseModulesForm, EditionForm, TeamMemberForm
@@ -72,39 +71,6 @@ def _venue_today(course: Course | None = None) -> date:
 
 # ---------------------------------------------------------------------------
 # Public
-
-
-@bp.get("/")
-def index() -> str:
-    """The catalogue: courses and events together, filtered as asked (unknown values ignored)."""
-    choices = services.catalogue_choices(_locale())
-    filters = services.catalogue_filters(request.args, choices)
-    today = _venue_today()
-    page = services.catalogue_page(filters, today, page_number())
-    recent = []
-    if not filters.past and not page.has_next:
-        # Under the last page of what is coming, a glimpse of what was held.
-        recent = services.catalogue(replace(filters, past=True), today=today, limit=4)
-    # Past matches count as matches: an empty list with filters says where the matches are.
-    upcoming_match = bool(
-        filters.past
-        and filters.narrowed
-        and not page.courses
-        and services.catalogue(replace(filters, past=False), today=today, limit=1)
-    )
-    page_args = other_query_args("page")
-    return render_template(
-        "courses/index.html",
-        courses=page.courses,
-        page=page,
-        page_args=page_args,
-        other_view_args={k: v for k, v in page_args.items() if k != "when"},
-        recent=recent,
-        upcoming_match=upcoming_match,
-        filters=filters,
-        choices=choices,
-        windows=services.registration_windows(page.courses + recent),
-    )
 
 
 def _feed_language(course: Course, locale: str) -> str | None:

@@ -8,9 +8,9 @@ from html import unescape
 
 import pytest
 
-from app.courses import services
+from app.catalogue import services
+from app.catalogue.services import CatalogueFilters, Place
 from app.courses.models import CourseKind, CourseModule, CourseStatus
-from app.courses.services import CatalogueFilters, Place
 from app.extensions import db
 from tests.factories import make_module
 from tests.programmes.factories import (

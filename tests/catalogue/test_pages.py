@@ -6,9 +6,9 @@ import re
 from datetime import date, timedelta
 from html import unescape
 
-from app.courses import services
+from app.catalogue import services
+from app.catalogue.services import CATALOGUE_PER_PAGE, CatalogueFilters
 from app.courses.models import CourseKind
-from app.courses.services import CATALOGUE_PER_PAGE, CatalogueFilters
 from tests.programmes.factories import make_event
 
 TODAY = date(2030, 6, 1)

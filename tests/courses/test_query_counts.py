@@ -5,8 +5,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app.catalogue.services import CatalogueFilters, catalogue_page
 from app.courses.models import CourseKind, CourseStatus
-from app.courses.services import CatalogueFilters, catalogue_page
 from app.extensions import db
 from app.modules.services import seed_modules
 from app.schedule.services import propose_timetable

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from app.accounts.models import Role
+from app.catalogue import services as catalogue
 from app.core.timeutil import local_to_utc, to_local
 from app.courses import services
 from app.courses.models import CourseKind, CourseStatus, PartnerRole, TeamRole
@@ -221,20 +222,20 @@ def test_catalogue_lists_upcoming_first_and_filters(neighbour):
     make_course(title="Draft", start=date(2027, 1, 1), status=CourseStatus.DRAFT)
     db.session.flush()
 
-    upcoming = services.catalogue(services.CatalogueFilters(), today)
+    upcoming = catalogue.catalogue(catalogue.CatalogueFilters(), today)
     assert upcoming == [running, soon, later]
     # Latest first: the Turin week of November 2017, then its sister course of October.
-    assert services.catalogue(services.CatalogueFilters(past=True), today) == [
+    assert catalogue.catalogue(catalogue.CatalogueFilters(past=True), today) == [
         past,
         neighbour.course,
     ]
-    assert services.catalogue(services.CatalogueFilters(module="M1"), today) == [later]
-    assert services.catalogue(services.CatalogueFilters(language="fr"), today) == [later]
-    assert services.catalogue(services.CatalogueFilters(month="2026-12"), today) == [soon]
+    assert catalogue.catalogue(catalogue.CatalogueFilters(module="M1"), today) == [later]
+    assert catalogue.catalogue(catalogue.CatalogueFilters(language="fr"), today) == [later]
+    assert catalogue.catalogue(catalogue.CatalogueFilters(month="2026-12"), today) == [soon]
     assert (
-        services.is_month("2026-12")
-        and not services.is_month("2026-13")
-        and not services.is_month("x")
+        catalogue.is_month("2026-12")
+        and not catalogue.is_month("2026-13")
+        and not catalogue.is_month("x")
     )
 
 
@@ -247,8 +248,8 @@ def test_past_catalogue_limited_to_the_latest_that_ended(neighbour):
     same_day = make_course(title="Same day", start=date(2025, 5, 4))
     db.session.flush()
 
-    recent = services.catalogue(services.CatalogueFilters(past=True), today, limit=3)
-    everything = services.catalogue(services.CatalogueFilters(past=True), today)
+    recent = catalogue.catalogue(catalogue.CatalogueFilters(past=True), today, limit=3)
+    everything = catalogue.catalogue(catalogue.CatalogueFilters(past=True), today)
     assert recent == everything[:3] == [short, older[-1], same_day]
     assert everything[3:] == [*reversed(older[:-1]), neighbour.course]
 

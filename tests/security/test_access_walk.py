@@ -261,7 +261,7 @@ EXPECTED: dict[str, dict[str, Allowed] | ByMethod] = {
     "courses.copy": MANAGERS,
     "courses.edit": MANAGERS,
     "courses.edit_modules": MANAGERS,
-    "courses.index": EVERYONE,
+    "catalogue.index": EVERYONE,
     "courses.manage": ORGANISERS,
     "courses.new": ORGANISERS,
     "courses.remove_team_member": MANAGERS,

@@ -28,7 +28,7 @@ PERSONAL_ADDRESSES = re.compile(
     r"|/badges|/selection($|/<int)|/special-needs|/attendance|/alumni|/messages|/progress"
     r"|\.csv$|\.xlsx$|^/reset-password/|^/endorse/|^/registrations/"
 )
-PUBLIC_PAGES = ("courses.index", "courses.show", "programmes.index", "modules.index")
+PUBLIC_PAGES = ("catalogue.index", "courses.show", "programmes.index", "modules.index")
 
 
 def test_every_personal_address_is_marked(app: Flask):

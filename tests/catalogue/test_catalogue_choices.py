@@ -3,14 +3,25 @@ order a visitor looks for it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
-from app.courses import services
+import pytest
+
+from app.catalogue import services
+from app.catalogue.services import Place
 from app.courses.models import CourseKind, CourseStatus
-from app.courses.services import Place
+from app.courses.services import default_venue
 from app.extensions import db
 from tests.factories import make_course, make_module, make_venue
+from tests.neighbours import Neighbour, guard, make_busy_course
 from tests.programmes.factories import make_event, make_programme
+
+
+@pytest.fixture(autouse=True)
+def neighbour() -> Iterator[Neighbour]:
+    """The busy sister course, as in tests/courses: no test may change it."""
+    yield from guard(make_busy_course(date(2017, 10, 30)))
 
 
 def test_the_languages_offered_are_those_of_the_site():
@@ -83,4 +94,4 @@ def test_the_months_offered_are_those_in_which_public_courses_start(neighbour):
 
 def test_a_new_course_starts_at_the_first_venue_created(neighbour):
     make_venue("America/Guayaquil")
-    assert services.default_venue() is neighbour.course.venue
+    assert default_venue() is neighbour.course.venue

@@ -3,17 +3,26 @@ filter at the edges of months and years; pages; the filters read from a link."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 
-from app.courses import services
+from app.catalogue import services
+from app.catalogue.services import CatalogueFilters, Place
 from app.courses.models import Course, CourseKind, CourseStatus
-from app.courses.services import CatalogueFilters, Place
 from app.db import now_utc
 from app.extensions import db
 from tests.factories import make_course, make_module
+from tests.neighbours import Neighbour, guard, make_busy_course
 from tests.programmes.factories import make_event, make_programme
+
+
+@pytest.fixture(autouse=True)
+def neighbour() -> Iterator[Neighbour]:
+    """The busy sister course, as in tests/courses: no test may change it."""
+    yield from guard(make_busy_course(date(2017, 10, 30)))
+
 
 TODAY = date(2030, 6, 12)
 UPCOMING, PAST = CatalogueFilters(), CatalogueFilters(past=True)
