@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations as wtforms_translations
+from markupsafe import Markup, escape
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
+from wtforms.widgets import Select, html_params
 
 
 class SubForm(Form):
@@ -89,3 +92,36 @@ class SensibleDate:
                     last=LATEST_DATE.year,
                 )
             )
+
+
+class LongSelect(Select):
+    """A ``<select>`` of many options (the 250 countries) whose options are rendered once per
+    list and kept: the country and nationality fields were most of the application form's
+    rendering time. Only the chosen option is marked at each rendering."""
+
+    def __init__(self, entries: int = 32) -> None:
+        super().__init__()
+        self._options = lru_cache(maxsize=entries)(self._render_options)
+
+    @staticmethod
+    def _render_options(choices: tuple[tuple[str, str], ...]) -> str:
+        return "".join(
+            f'<option value="{escape(value)}">{escape(label or value)}</option>'
+            for value, label in choices
+        )
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        choices = tuple(
+            (str(choice.value), str(choice.label)) for choice in field._iter_choices_normalized()
+        )
+        options = self._options(choices)
+        chosen = field.data if isinstance(field.data, str) else None
+        if chosen is not None and any(value == chosen for value, _label in choices):
+            tag = f'<option value="{escape(chosen)}">'
+            options = options.replace(tag, f'<option selected value="{escape(chosen)}">', 1)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")

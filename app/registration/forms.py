@@ -31,7 +31,7 @@ from wtforms.validators import (
 
 from app.accounts.forms import MAX_PASSWORD_LENGTH, PASSWORD_HINT
 from app.accounts.services import MIN_PASSWORD_LENGTH
-from app.core.forms import PlainText
+from app.core.forms import LongSelect, PlainText
 from app.core.i18n import LANGUAGE_NAMES
 from app.registration.models import Funding, Gender, OrganisationType
 from app.registration.services import ApplicationData
@@ -215,11 +215,13 @@ class ApplicationForm(SpecialNeedsFields, FlaskForm):
         validators=[DataRequired(message=_l("Choose the country where you live."))],
         invalid_choice_message=_l("Choose a country from the list."),
         render_kw={"autocomplete": "country"},
+        widget=LongSelect(),
     )
     nationality = SelectField(
         _l("Nationality"),
         validators=[DataRequired(message=_l("Choose your nationality."))],
         invalid_choice_message=_l("Choose a country from the list."),
+        widget=LongSelect(),
     )
     organisation = _organisation()
     organisation_type = _enum_select(

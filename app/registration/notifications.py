@@ -48,7 +48,14 @@ def build_programme_attachment(course_id: int, locale: str, with_links: bool) ->
     )
 
 
-def checkin_attachment(code: str) -> Attachment:
+def checkin_attachment(code: str) -> LazyAttachment:
+    """The check-in code as a QR code (PNG), drawn when the mail is delivered, like the
+    programme: the request that confirms a seat does not wait for it."""
+    return LazyAttachment(builder=f"{__name__}:build_checkin_attachment", params={"code": code})
+
+
+def build_checkin_attachment(code: str) -> Attachment:
+    """The PNG of :func:`checkin_attachment`."""
     from app.checkin.qr import qr_png
 
     return Attachment(filename="check-in-code.png", content=qr_png(code), mimetype="image/png")

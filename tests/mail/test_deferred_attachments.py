@@ -10,6 +10,8 @@ from email import policy
 
 import sqlalchemy as sa
 
+from app.checkin.qr import qr_png
+from app.checkin.services import code_for
 from app.db import now_utc
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.services import LazyAttachment, deliver_outbox, queue_mail
@@ -50,11 +52,17 @@ def test_the_programme_is_attached_at_delivery_as_it_stands_then(db, smtp_server
     [row] = db.session.scalars(sa.select(OutboxMessage)).all()
     queued = _parsed(row.raw)
     assert _calendars(queued) == []  # nothing built in the request
+    assert [p.get_content_type() for p in queued.iter_attachments()] == []
+    code = code_for(services.find_registration(course, user))
     assert row.deferred == [
         {
             "builder": "app.registration.notifications:build_programme_attachment",
             "params": {"course_id": course.id, "locale": "fr", "with_links": True},
-        }
+        },
+        {
+            "builder": "app.registration.notifications:build_checkin_attachment",
+            "params": {"code": code},
+        },
     ]
 
     # The programme changes before the mail goes out: the attachment says so.
@@ -70,6 +78,10 @@ def test_the_programme_is_attached_at_delivery_as_it_stands_then(db, smtp_server
     [part] = [p for p in received.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert part.get_filename() == f"{course.slug}.ics"
     assert part.get_param("method") == "PUBLISH"
+    # The check-in code's QR code, drawn at delivery too: a PNG that reads as the code.
+    [qr] = [p for p in received.iter_attachments() if p.get_content_type() == "image/png"]
+    assert qr.get_filename() == "check-in-code.png"
+    assert qr.get_content() == qr_png(code)
     # The language stays the message's own, not its text part's.
     assert received["Content-Language"] == "fr"
     assert received.get_body(("plain",))["Content-Language"] is None
