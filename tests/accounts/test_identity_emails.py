@@ -85,6 +85,14 @@ def test_normalised_changes_refuses_collisions_and_names_every_account():
     )
     assert "ana@example.org: user 4 <Ana@example.org>, user 5 <ana@example.org>" in message
     assert "carla" not in message
+    # The whole message, as the operator reads it when the upgrade stops: one group a line.
+    assert message == (
+        "These accounts would share an email address once addresses are normalised "
+        "(case and Unicode NFKC). Merge or rename them by hand, then run the upgrade again:\n"
+        f"  admin@example.org: user 1 <admin@example.org>, user 2 <{FULLWIDTH_ADMIN}>, "
+        "user 3 <Admin@Example.org>\n"
+        "  ana@example.org: user 4 <Ana@example.org>, user 5 <ana@example.org>"
+    )
 
 
 # --- Every place an address is compared or stored ----------------------------------------------
