@@ -41,6 +41,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 COURSE_FEED_CACHE = "public, max-age=900"
+# Connections each process keeps for the polls (more open for a moment under a burst).
+POLL_POOL_SIZE = 2
 PRIVATE_FEED_CACHE = "private, max-age=300"
 
 # The feeds' rules (app/feeds/routes.py), as the paths Flask would route to them.
@@ -103,6 +105,8 @@ class ConditionalFeeds:
             else:
                 options = dict(self.app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
                 options.pop("pool_pre_ping", None)
+                # One read at a time per request: a small pool beside the app's own.
+                options.setdefault("pool_size", POLL_POOL_SIZE)
                 engine = sa.create_engine(url, **options)
             self._own_engine = engine
         return engine
