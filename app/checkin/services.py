@@ -17,7 +17,6 @@ from __future__ import annotations
 import enum
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import User
 from app.checkin.models import CheckinCode
+from app.core.text import fold
 from app.core.timeutil import local_date
 from app.courses.models import Course
 from app.extensions import db
@@ -125,17 +125,10 @@ def find_by_code(course: Course, raw: str) -> Registration | None:
     )
 
 
-def folded(text: str) -> str:
-    """Text as the search compares it: no case, no accents (Nunez finds Núñez), one space."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.split())
-
-
 def search(course: Course, text: str) -> list[Registration]:
     """Confirmed participants of ``course`` whose name, organisation or email holds ``text``
     (case and accents aside), by name. Empty text finds nobody."""
-    wanted = folded(text[:MAX_SEARCH])
+    wanted = fold(text[:MAX_SEARCH])
     if not wanted:
         return []
     confirmed = db.session.scalars(
@@ -149,7 +142,7 @@ def search(course: Course, text: str) -> list[Registration]:
     return [
         r
         for r in confirmed
-        if any(wanted in folded(field) for field in (r.certificate_name, r.organisation, r.email))
+        if any(wanted in fold(field) for field in (r.certificate_name, r.organisation, r.email))
     ]
 
 
