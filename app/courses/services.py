@@ -719,14 +719,6 @@ def published_side_events(course: Course) -> list[Course]:
     return list(db.session.scalars(stmt))
 
 
-def session_span(course: Course) -> tuple[datetime, datetime] | None:
-    """When a course's sessions (breaks and cancelled ones left out) start and end, in UTC."""
-    held = [s for s in course.sessions if not s.is_break and not s.is_cancelled]
-    if not held:
-        return None
-    return min(s.starts_at for s in held), max(s.ends_at for s in held)
-
-
 def move_focus(focuses: list[Focus], move: str) -> list[Focus]:
     """Apply a "up:3" or "down:0" button press to the ordered focuses."""
     direction, _, index_text = move.partition(":")

@@ -13,7 +13,6 @@ from app.accounts.models import Role
 from app.courses import services
 from app.courses.models import Course, CourseKind, CourseStatus, CourseTranslation
 from app.extensions import db
-from app.schedule.models import SessionKind, SessionStatus
 from tests.courses.builders import add_session, details, details_of
 from tests.courses.test_query_counts import count_queries
 from tests.factories import make_user
@@ -188,31 +187,6 @@ def test_a_conference_lists_its_published_side_events_by_date(habitat):
     side_event(other, "Elsewhere")
 
     assert services.published_side_events(habitat) == [first, same_day, later]
-
-
-def test_the_span_of_a_side_event_runs_from_its_first_held_session_to_its_last(habitat):
-    toolbox = side_event(habitat)
-    day = date(2016, 10, 18)
-    add_session(toolbox, day, time(8, 0), time(9, 0), kind=SessionKind.BREAK)
-    add_session(toolbox, day, time(9, 30), time(10, 30))
-    add_session(toolbox, day, time(11, 0), time(12, 15))
-    add_session(toolbox, day, time(12, 15), time(13, 15), kind=SessionKind.LUNCH)
-    called_off = add_session(toolbox, day, time(16, 0), time(17, 0))
-    called_off.status = SessionStatus.CANCELLED
-
-    # Quito is UTC-5.
-    assert services.session_span(toolbox) == (
-        datetime(2016, 10, 18, 14, 30, tzinfo=UTC),
-        datetime(2016, 10, 18, 17, 15, tzinfo=UTC),
-    )
-
-
-def test_a_side_event_without_held_sessions_has_no_span(habitat):
-    toolbox = side_event(habitat)
-    add_session(toolbox, date(2016, 10, 18), time(10), time(10, 30), kind=SessionKind.BREAK)
-    called_off = add_session(toolbox, date(2016, 10, 18), time(11), time(12))
-    called_off.status = SessionStatus.CANCELLED
-    assert services.session_span(toolbox) is None
 
 
 # Feeds of the group a course leaves or stays in -----------------------------------------------
