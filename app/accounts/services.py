@@ -175,8 +175,9 @@ def create_or_promote_admin(
 
 
 def authenticate(email: str, password: str) -> User:
-    """The user with this email and password, stamped as just logged in; an older hash of the
-    password is replaced by an Argon2id one at today's parameters.
+    """The user with this email and password; an older hash of the password is replaced by an
+    Argon2id one at today's parameters. The log-in's time is stamped when a session starts
+    (app.sessions.services.start_session): after the second factor, for an account with one.
 
     An unknown email costs a password check too, so response times do not tell which emails
     have an account. A failure is audited (the caller commits it as well): the account, if one
@@ -194,7 +195,6 @@ def authenticate(email: str, password: str) -> User:
         record(AuditAction.LOGIN_FAILED, actor=None, subject=user, reason="inactive")
         raise AccountInactive()
     user.rehash_password(password)
-    user.last_login_at = now_utc()
     db.session.flush()
     return user
 

@@ -123,8 +123,10 @@ def start_session(
     ip: str | None = None,
     now: datetime | None = None,
 ) -> Started:
-    """A new session for ``user`` logging in; audited as LOGGED_IN with the browser's name."""
+    """A new session for ``user`` logging in, stamped as their last log-in; audited as
+    LOGGED_IN with the browser's name."""
     now = now or now_utc()
+    user.last_login_at = now
     key = secrets.token_urlsafe(32)
     session = UserSession(
         user=user,

@@ -254,13 +254,16 @@ def test_deactivated_user_is_logged_out_and_cannot_log_back_in(app, client, db, 
     db.session.commit()
     bruno = login(app.test_client(), user)
     assert bruno.get("/account").status_code == 200
+    db.session.refresh(user)
+    logged_in_at = user.last_login_at
+    assert logged_in_at is not None
 
     client.post(f"/admin/users/{user.id}/deactivate")
 
     assert bruno.get("/account").status_code == 302
     response = bruno.post("/login", data={"email": "bruno@example.org", "password": PASSWORD})
     assert "deactivated" in response.text
-    assert services.find_user_by_email("bruno@example.org").last_login_at is None
+    assert services.find_user_by_email("bruno@example.org").last_login_at == logged_in_at
 
 
 def test_admin_cannot_deactivate_themself(client, db, admin):

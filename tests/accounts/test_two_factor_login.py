@@ -66,6 +66,9 @@ def test_the_password_alone_does_not_sign_in(client, ana):
 def test_the_right_code_signs_in_and_goes_on(client, db, ana):
     user, secret, _ = ana
     password_step(client, next_url="/account")
+    # A right password alone is not a log-in: the time is stamped after the second factor.
+    db.session.refresh(user)
+    assert user.last_login_at is None
     response = client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"

@@ -35,6 +35,7 @@ def test_a_new_session_keeps_hashes_times_and_the_browser(app):
     assert session.key_hash == hash_secret(started.key) != started.key
     assert len(started.key) >= 40
     assert (session.created_at, session.last_seen_at) == (NOW, NOW)
+    assert ana.last_login_at == NOW  # the account's last log-in, as /admin/users shows it
     assert session.expires_at == NOW + timedelta(hours=12)
     assert session.user_agent == "A" * USER_AGENT_MAX_LENGTH
     assert session.ip == "203.0.113.9"
