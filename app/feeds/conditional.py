@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -108,6 +109,9 @@ class ConditionalFeeds:
                 # One read at a time per request: a small pool beside the app's own.
                 options.setdefault("pool_size", POLL_POOL_SIZE)
                 engine = sa.create_engine(url, **options)
+                # Close its connections when the app goes (apps made and dropped in one
+                # process, as the tests do, would otherwise leave them to the collector).
+                weakref.finalize(self, engine.dispose)
             self._own_engine = engine
         return engine
 
