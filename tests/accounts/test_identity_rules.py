@@ -134,8 +134,9 @@ def test_a_change_link_expires_after_the_configured_time(app, db):
 
 
 def _text(message) -> str:
-    """A mail's text as its reader sees it, the one-time token written <token>."""
-    text = body(message).replace("\r\n", "\n")
+    """A mail's lines as its reader sees them (blank lines aside), the one-time token written
+    <token>."""
+    text = re.sub(r"\n+", "\n", body(message).replace("\r\n", "\n"))
     return re.sub(r"/confirm/[A-Za-z0-9_-]+", "/confirm/<token>", text)
 
 
@@ -147,12 +148,12 @@ def test_the_sign_up_link_greets_the_person_and_names_the_address(db):
     [message] = mails()
     assert message.recipient == "ana.alves@example.org"
     assert _text(message) == (
-        "Hello Ana Alves,\n\n"
+        "Hello Ana Alves,\n"
         "Someone, probably you, asked for an account on Atelier with this address "
         "(ana.alves@example.org). To confirm the address and open the account, open this link:\n"
-        "http://atelier.test/signup/confirm/<token>\n\n"
-        "The link works once, for 24 hours.\n\n"
-        "If it was not you, ignore this email: no account is created.\n\n"
+        "http://atelier.test/signup/confirm/<token>\n"
+        "The link works once, for 24 hours.\n"
+        "If it was not you, ignore this email: no account is created.\n"
         "-- \nAtelier\n"
     )
 
@@ -172,13 +173,13 @@ def test_the_sign_up_link_from_an_application_names_the_course(db):
 
     [message] = mails()
     assert _text(message) == (
-        "Hello Ana Alves,\n\n"
+        "Hello Ana Alves,\n"
         "Someone, probably you, applied to “Governing migration at the local level” on Atelier "
         "and asked for an account with this address (ana.alves@example.org). To confirm the "
         "address and submit the application, open this link:\n"
-        "http://atelier.test/courses/local-migration/register/confirm/<token>\n\n"
-        "The link works once, for 24 hours.\n\n"
-        "If it was not you, ignore this email: no account is created.\n\n"
+        "http://atelier.test/courses/local-migration/register/confirm/<token>\n"
+        "The link works once, for 24 hours.\n"
+        "If it was not you, ignore this email: no account is created.\n"
         "-- \nAtelier\n"
     )
 
@@ -193,17 +194,17 @@ def test_a_sign_up_with_a_known_address_tells_its_owner_by_name(db):
 
     [message] = mails()
     assert message.recipient == "ana.alves@example.org"
-    text = _text(message)
-    assert text.startswith("Hello Ana Alves,\n\n")
-    assert (
+    assert _text(message) == (
+        "Hello Ana Alves,\n"
         "Someone tried to create an account on Atelier with your address "
-        "(ana.alves@example.org). Your address already has an account, so nothing was created."
-    ) in text
-    assert "If it was you, log in:\nhttp://atelier.test/login\n" in text
-    assert (
+        "(ana.alves@example.org). Your address already has an account, so nothing was created.\n"
+        "If it was you, log in:\n"
+        "http://atelier.test/login\n"
         "If you have forgotten your password, choose a new one:\n"
         "http://atelier.test/reset-password\n"
-    ) in text
+        "If it was not you, ignore this email: your account is unchanged.\n"
+        "-- \nAtelier\n"
+    )
 
 
 def test_a_change_to_a_taken_address_tells_its_owner_by_name_with_a_reset_link(db):
@@ -217,12 +218,12 @@ def test_a_change_to_a_taken_address_tells_its_owner_by_name_with_a_reset_link(d
     [message] = mails()
     assert message.recipient == "bea.costa@example.org"
     assert _text(message) == (
-        "Hello Bea Costa,\n\n"
+        "Hello Bea Costa,\n"
         "Someone asked to use your address (bea.costa@example.org) for another Atelier account. "
-        "Your address already has an account, so nothing was changed.\n\n"
+        "Your address already has an account, so nothing was changed.\n"
         "If it was you and you have forgotten the password of this account, choose a new one:\n"
-        "http://atelier.test/reset-password\n\n"
-        "Otherwise ignore this email: your account is unchanged.\n\n"
+        "http://atelier.test/reset-password\n"
+        "Otherwise ignore this email: your account is unchanged.\n"
         "-- \nAtelier\n"
     )
 
@@ -237,13 +238,13 @@ def test_the_change_link_greets_the_account_holder_and_names_the_new_address(db)
     [message] = mails()
     assert message.recipient == "ana.alves@example.com"
     assert _text(message) == (
-        "Hello Ana Alves,\n\n"
+        "Hello Ana Alves,\n"
         "Someone, probably you, asked to use this address (ana.alves@example.com) for their "
-        "Atelier account. To confirm it, open this link:\n\n"
-        "http://atelier.test/account/email/confirm/<token>\n\n"
+        "Atelier account. To confirm it, open this link:\n"
+        "http://atelier.test/account/email/confirm/<token>\n"
         "The link works once, for 24 hours. Until it is opened, we keep writing to the "
-        "account's current address.\n\n"
-        "If it was not you, ignore this email: nothing changes.\n\n"
+        "account's current address.\n"
+        "If it was not you, ignore this email: nothing changes.\n"
         "-- \nAtelier\n"
     )
 
@@ -265,10 +266,10 @@ def test_the_old_address_is_told_by_name_with_an_unknown_network_address_as_a_qu
     [notice] = mails()[1:]
     assert notice.recipient == "ana.alves@example.org"
     assert _text(notice).startswith(
-        "Hello Ana Alves,\n\n"
+        "Hello Ana Alves,\n"
         "The email address of your Atelier account was changed from ana.alves@example.org to "
         "ana.alves@example.com on 2026-11-20 09:30 (UTC), from the network address ?. "
-        "We now write to the new address only.\n\n"
+        "We now write to the new address only.\n"
     )
 
 
