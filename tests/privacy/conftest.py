@@ -4,7 +4,7 @@ two courses (the other busy): what the export must carry and the erasure must re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -269,3 +269,27 @@ def world() -> World:
 
 
 __all__ = ["files_in", "make_limited_app", "uploads"]
+
+
+# Both courses of the world run 20-24 November 2017 in Rome (CET, UTC+1 in winter).
+# Special needs: the site's 30 days after 24 November → gone at the start of 25 December.
+NEEDS_DUE = datetime(2017, 12, 24, 23, 0, tzinfo=UTC)
+# Documents, the course's own 10 days (set by `periods`) → the start of 5 December, Rome time.
+DOCUMENTS_DUE = datetime(2017, 12, 4, 23, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+@pytest.fixture
+def periods(world: World) -> World:
+    """The world's retention periods: 10 days of documents for the course; the other course
+    keeps everything longer, so nothing of it may go in these tests."""
+    from app.privacy import retention
+
+    retention.set_course_days(
+        world.course, document_days=10, special_needs_days=None, actor=world.admin
+    )
+    retention.set_course_days(
+        world.other, document_days=400, special_needs_days=100, actor=world.admin
+    )
+    db.session.commit()
+    return world

@@ -20,27 +20,7 @@ from app.registration.models import Registration
 from app.reminders import run_tick
 from tests.conftest import login
 from tests.factories import make_user
-from tests.privacy.conftest import World, files_in
-
-# Both courses run 20-24 November 2017 in Rome (CET, UTC+1 in winter).
-# Special needs: 30 days after 24 November → gone at the start of 25 December, Rome time.
-NEEDS_DUE = datetime(2017, 12, 24, 23, 0, tzinfo=UTC)
-# Documents, this course's own 10 days → the start of 5 December, Rome time.
-DOCUMENTS_DUE = datetime(2017, 12, 4, 23, 0, tzinfo=UTC)
-SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-def periods(world: World) -> World:
-    retention.set_course_days(
-        world.course, document_days=10, special_needs_days=None, actor=world.admin
-    )
-    # The other course keeps everything longer: nothing of it may go in these tests.
-    retention.set_course_days(
-        world.other, document_days=400, special_needs_days=100, actor=world.admin
-    )
-    db.session.commit()
-    return world
+from tests.privacy.conftest import DOCUMENTS_DUE, NEEDS_DUE, SECOND, World, files_in
 
 
 def _needs(world: World) -> list[tuple[str, str, str]]:

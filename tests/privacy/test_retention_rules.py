@@ -24,27 +24,8 @@ from app.reminders import run_tick
 from app.storage.services import store_upload
 from tests.conftest import login
 from tests.factories import make_course, make_registration, make_user
-from tests.privacy.conftest import PDF, World, files_in
+from tests.privacy.conftest import DOCUMENTS_DUE, NEEDS_DUE, PDF, SECOND, World, files_in
 from tests.storage.conftest import upload
-
-# Both courses of the world run 20-24 November 2017 in Rome (CET, UTC+1 in winter).
-# Special needs, the site's 30 days → gone at the start of 25 December, Rome time.
-NEEDS_DUE = datetime(2017, 12, 24, 23, 0, tzinfo=UTC)
-# Documents, the course's own 10 days → the start of 5 December, Rome time.
-DOCUMENTS_DUE = datetime(2017, 12, 4, 23, 0, tzinfo=UTC)
-SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-def periods(world: World) -> World:
-    retention.set_course_days(
-        world.course, document_days=10, special_needs_days=None, actor=world.admin
-    )
-    retention.set_course_days(
-        world.other, document_days=400, special_needs_days=100, actor=world.admin
-    )
-    db.session.commit()
-    return world
 
 
 def _needs_by_person(course: Course) -> dict[str, tuple[str, str]]:
