@@ -137,6 +137,12 @@ class Account:
         """What the participant (or their payer) still has to pay."""
         return max(self.balance.due - self.paid, ZERO)
 
+    @property
+    def to_refund(self) -> Decimal:
+        """What was paid beyond what is now due (after a cancellation that leaves less, or
+        nothing, to pay), owed back to the payer."""
+        return max(self.paid - self.balance.due, ZERO)
+
 
 def account(registration: Registration) -> Account:
     return Account(balance(registration), documents_of(registration))
