@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from flask import request_started
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.test import Client
 
 from app.accounts.models import Role
@@ -238,3 +240,36 @@ def test_dead_links_reach_flask_and_get_its_404(client, course, entered):
     assert client.get(private_url(raw[:-1] + "!"), headers=held).status_code == 404
     assert client.get(private_url("x" * 31), headers=held).status_code == 404
     assert len(entered) == 5
+
+
+def test_polls_answered_here_read_on_their_own_connection(client, course, entered):
+    """Every kind of poll reads its version on the middleware's bare connection, not in an ORM
+    session (which would open a transaction and ping the pool for each poll)."""
+    programme = make_programme("joint")
+    course.programme = programme
+    member = make_user(Role.ORGANISER, name="Lucia Rossi")
+    course.team.append(CourseTeamMember(user=member, role=TeamRole.ORGANISER))
+    make_registration(course, member)
+    _row, personal = services.create_feed_token(member, FeedKind.PERSONAL, "")
+    _row, organiser = services.create_feed_token(member, FeedKind.ORGANISER, "")
+    db.session.commit()
+    urls = [
+        feed_url(course),
+        f"/programmes/{programme.slug}/calendar.ics",
+        private_url(personal),
+        private_url(organiser),
+    ]
+    etags = {url: client.get(url).headers["ETag"] for url in urls}
+    begun: list[Session] = []
+
+    def record(session, _transaction, _connection) -> None:
+        begun.append(session)
+
+    event.listen(Session, "after_begin", record)
+    try:
+        for url in urls:
+            assert client.get(url, headers={"If-None-Match": etags[url]}).status_code == 304, url
+            assert begun == [], url
+    finally:
+        event.remove(Session, "after_begin", record)
+    assert entered == urls  # the first GETs only
