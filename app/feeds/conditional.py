@@ -65,10 +65,10 @@ def not_modified(
     If-Modified-Since), else None: nothing is built to answer it."""
     if is_resource_modified(environ, etag=version.etag, last_modified=version.last_modified):
         return None
+    # No Last-Modified: Werkzeug drops it from a 304 (an entity header), and the ETag is what
+    # RFC 9110 (15.4.5) asks a 304 to carry.
     response = Response(status=304)
     response.set_etag(version.etag)
-    if version.last_modified is not None:
-        response.last_modified = version.last_modified
     response.headers["Cache-Control"] = cache_control
     if private:
         response.headers["X-Robots-Tag"] = "noindex"

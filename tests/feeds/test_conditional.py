@@ -3,6 +3,7 @@ Flask's, from one query, without a request context; everything else still reache
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -10,8 +11,9 @@ import pytest
 from flask import request_started
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder
 
+from app import create_app
 from app.accounts.models import Role
 from app.courses.models import CourseStatus, CourseTeamMember, TeamRole
 from app.db import now_utc
@@ -128,7 +130,7 @@ def test_other_requests_are_left_to_flask(client, course, entered):
     assert len(entered) == 5
 
 
-def test_a_failure_is_left_to_flask(client, course, entered, monkeypatch):
+def test_a_failure_is_left_to_flask(client, course, entered, monkeypatch, caplog):
     db.session.commit()
     etag = client.get(feed_url(course)).headers["ETag"]
 
@@ -136,7 +138,12 @@ def test_a_failure_is_left_to_flask(client, course, entered, monkeypatch):
         raise RuntimeError("connection lost")
 
     monkeypatch.setattr(conditional, "course_feed_version", broken)
-    again = client.get(feed_url(course), headers={"If-None-Match": etag})
+    with caplog.at_level(logging.WARNING, logger="app.feeds.conditional"):
+        again = client.get(feed_url(course), headers={"If-None-Match": etag})
+    # Noted with its cause, and without the path (a private feed's is its secret).
+    (record,) = [r for r in caplog.records if r.name == "app.feeds.conditional"]
+    assert record.getMessage() == "conditional feed request left to Flask"
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
     assert again.status_code == 304  # Flask's own answer, from its own query
     assert len(entered) == 2
 
@@ -273,3 +280,103 @@ def test_polls_answered_here_read_on_their_own_connection(client, course, entere
     finally:
         event.remove(Session, "after_begin", record)
     assert entered == urls  # the first GETs only
+
+
+def test_the_language_is_read_as_flask_reads_it(app, client, course, entered):
+    db.session.commit()
+    base = feed_url(course)
+    french = client.get(base + "?lang=fr").headers["ETag"]
+    own = client.get(base).headers["ETag"]
+    polls = [
+        (base + "?lang=fr", french),
+        (base + "?lang=fr&lang=es", french),  # the first value, as request.args gives it
+        (base + "?lang=&lang=fr", own),  # a blank first value: the course's own language
+        (base + "?lang=xx", own),
+    ]
+    for url, etag in polls:
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304, url
+    assert entered == [base + "?lang=fr", base]  # the first GETs only
+    for url, etag in polls:  # and Flask reads each the same
+        assert flask_only(app).get(url, headers={"If-None-Match": etag}).status_code == 304, url
+
+
+def test_every_poll_answered_here_carries_its_feeds_headers(app, client, course, entered):
+    programme = make_programme("joint")
+    course.programme = programme
+    participant = make_user(name="Amina Diallo")
+    make_registration(course, participant)
+    _row, raw = services.create_feed_token(participant, FeedKind.PERSONAL, "")
+    db.session.commit()
+    feeds = [
+        (feed_url(course), "public, max-age=900", False),
+        (f"/programmes/{programme.slug}/calendar.ics", "public, max-age=900", False),
+        (private_url(raw), "private, max-age=300", True),
+    ]
+    for url, cache_control, private in feeds:
+        first = client.get(url)
+        held = {"If-None-Match": first.headers["ETag"]}
+        again = client.get(url, headers=held)
+        assert again.status_code == 304, url
+        assert again.headers["Cache-Control"] == cache_control, url
+        assert again.headers["ETag"] == first.headers["ETag"], url
+        # Public feeds may be indexed; a private link never.
+        assert again.headers.get("X-Robots-Tag") == ("noindex" if private else None), url
+        assert without_date(again.headers) == without_date(
+            flask_only(app).get(url, headers=held).headers
+        ), url
+    # Each URL reached Flask for its first GET and for the comparison, never for the poll.
+    assert entered == [url for url, _cache, _private in feeds for _twice in (1, 2)]
+
+
+def test_a_request_without_a_path_is_left_to_flask(app, course):
+    """PEP 3333 lets a server leave PATH_INFO out for the site's root."""
+    db.session.commit()
+    environ = EnvironBuilder(path="/", headers={"If-None-Match": '"0123"'}).get_environ()
+    del environ["PATH_INFO"]
+    statuses: list[str] = []
+    body = b"".join(app.wsgi_app(environ, lambda status, _headers, *_: statuses.append(status)))
+    assert statuses == ["200 OK"]
+    assert b"Governing migration at the local level" in body
+
+
+def polls_engine(app, url: str, tmp_path) -> tuple[object, object, object]:
+    """The engine the middleware of an app on ``url`` reads with (asked twice), and the
+    app's own."""
+    other = create_app(
+        {
+            **app.config,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 280},
+            "UPLOAD_FOLDER": str(tmp_path),
+        }
+    )
+    middleware = other.wsgi_app
+    assert isinstance(middleware, conditional.ConditionalFeeds)
+    with other.app_context():
+        first = middleware._engine()
+        return first, middleware._engine(), db.engine
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://atelier@127.0.0.1:1/atelier", "sqlite:///{tmp}/atelier.db"],
+)
+def test_polls_use_an_engine_of_their_own_without_the_ping(app, url, tmp_path):
+    # Made once per app, with the app's settings but no ping before each use, and a small pool.
+    engine, again, apps = polls_engine(app, url.format(tmp=tmp_path), tmp_path)
+    assert engine is again
+    assert engine is not apps
+    assert engine.url == apps.url
+    assert apps.pool._pre_ping is True
+    assert engine.pool._pre_ping is False
+    assert engine.pool._recycle == 280
+    assert engine.pool.size() == conditional.POLL_POOL_SIZE == 2
+    engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_read_on_the_apps_engine(app, url, tmp_path):
+    # Only the app's own connection sees the rows of an in-memory SQLite database.
+    engine, again, apps = polls_engine(app, url, tmp_path)
+    assert engine is apps
+    assert again is apps
