@@ -1,6 +1,7 @@
 """Journey of an organiser invoicing a participant's employer and recording the payment, and
 of the participant who then sees the invoice and nothing left to pay in "My courses" on a
-375 px phone."""
+375 px phone; she cancels, is told that what she paid is to be refunded, and so is the
+organiser."""
 
 from __future__ import annotations
 
@@ -92,3 +93,25 @@ def test_organiser_invoices_the_employer_and_records_the_payment(database, new_p
     assert response.headers["content-disposition"] == f"inline; filename={number}.pdf"
     assert response.body().startswith(b"%PDF-")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # The course has no cancellation policy: cancelling now leaves nothing due.
+    card = phone.locator(".course-card", has_text="Local governance of migration")
+    card.locator("summary", has_text="Cancel my registration").click()
+    expect(card.get_by_text("If you cancel today, nothing is due.")).to_be_visible()
+    card.get_by_role("button", name="Yes, cancel my registration").click()
+    expect(phone.get_by_role("status")).to_contain_text("Your registration for")
+    refund = phone.get_by_text(
+        "You have paid €3,600.50 more than is now due: the organisers will refund it to the payer."
+    )
+    expect(refund).to_be_visible()
+    check_a11y(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.goto("/courses/invoices-turin/invoices")
+    expect(page.locator(f"#registration-{ana_id}")).to_contain_text("To refund: €3,600.50")
+    check_a11y(page)
+    page.goto(f"/courses/invoices-turin/participants/{ana_id}")
+    expect(
+        page.get_by_text("Paid €3,600.50 more than is now due: to be refunded to the payer.")
+    ).to_be_visible()
+    check_a11y(page)
