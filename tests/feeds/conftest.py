@@ -3,10 +3,12 @@ and readers of the raw bytes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, time
 
 import pytest
+import redis
 
 from app.core.timeutil import local_to_utc
 from app.courses.models import Course
@@ -105,3 +107,20 @@ def fresh_feed_statements() -> None:
 def neighbour() -> Iterator[Neighbour]:
     """The sister course three weeks earlier, busy, which no test may change."""
     yield from guard(make_busy_course(date(2017, 10, 30)))
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def shared_redis():
+    """The local Redis with a prefix of the test's own; skipped when none answers."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"atelier-test:{uuid.uuid4().hex}:"
+    yield client, prefix
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)

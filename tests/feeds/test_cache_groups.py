@@ -4,7 +4,6 @@ and the store the bodies are kept in: bounded in process, shared through Redis."
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import date, time
 
 import pytest
@@ -24,9 +23,8 @@ from app.schedule.services import propose_timetable
 from tests.factories import make_course, make_registration, make_user, make_venue
 from tests.programmes.factories import add_session, make_event, make_programme, make_quito_venue
 
+from .conftest import REDIS_URL
 from .test_cache import Statements, after_change, refuse_to_build
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def timetabled(title: str, start: date, **fields):
@@ -263,20 +261,6 @@ def test_the_process_keeps_only_the_latest_bodies():
     store.clear()
     assert store.get("a") is None
     assert len(store) == 0
-
-
-@pytest.fixture
-def shared_redis():
-    """The local Redis with a prefix of the test's own; skipped when none answers."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"atelier-test:{uuid.uuid4().hex}:"
-    yield client, prefix
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
 
 
 def test_workers_share_bodies_through_redis(shared_redis):

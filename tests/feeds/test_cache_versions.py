@@ -20,7 +20,6 @@ from app.schedule.models import CourseSession
 from tests.factories import make_course, make_venue
 from tests.programmes.factories import add_session, make_programme
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 EARLY = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 MIDDLE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 LATE = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -197,12 +196,8 @@ def test_the_store_and_its_redis_client_are_made_once_per_app(app, monkeypatch):
     app.extensions.pop("feed_cache", None)
 
 
-def test_a_store_without_a_prefix_writes_under_atelier_feed():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+def test_a_store_without_a_prefix_writes_under_atelier_feed(shared_redis):
+    client, _prefix = shared_redis
     key = f"test-{uuid.uuid4().hex}"
     try:
         FeedCache(redis=client).put(key, b"BEGIN:VCALENDAR")
