@@ -339,14 +339,18 @@ def test_a_request_without_a_path_is_left_to_flask(app, course):
     assert b"Governing migration at the local level" in body
 
 
-def polls_engine(app, url: str, tmp_path) -> tuple[object, object, object]:
+def polls_engine(
+    app, url: str, tmp_path, options: dict | None = None
+) -> tuple[object, object, object]:
     """The engine the middleware of an app on ``url`` reads with (asked twice), and the
     app's own."""
     other = create_app(
         {
             **app.config,
             "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 280},
+            "SQLALCHEMY_ENGINE_OPTIONS": (
+                {"pool_pre_ping": True, "pool_recycle": 280} if options is None else options
+            ),
             "UPLOAD_FOLDER": str(tmp_path),
         }
     )
@@ -371,6 +375,15 @@ def test_polls_use_an_engine_of_their_own_without_the_ping(app, url, tmp_path):
     assert engine.pool._pre_ping is False
     assert engine.pool._recycle == 280
     assert engine.pool.size() == conditional.POLL_POOL_SIZE == 2
+    engine.dispose()
+
+
+def test_an_app_without_engine_options_gets_the_polls_engine_too(app, tmp_path):
+    engine, again, apps = polls_engine(app, f"sqlite:///{tmp_path}/atelier.db", tmp_path, {})
+    assert engine is again
+    assert engine is not apps
+    assert engine.pool._pre_ping is False
+    assert engine.pool.size() == 2
     engine.dispose()
 
 
