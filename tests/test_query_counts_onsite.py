@@ -12,7 +12,7 @@ from app.alumni.services import set_consent
 from app.announcements.services import post_announcement
 from app.certificates.services import issue_all
 from app.checkin.services import codes_for
-from app.courses.services import copy_as_new_edition
+from app.courses.editions import copy_as_new_edition
 from app.extensions import db
 from app.messages.services import Version, compose
 from app.registration.attendance import set_attendance

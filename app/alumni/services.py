@@ -32,9 +32,9 @@ from app.alumni.models import AlumniInvitation
 from app.core.rules import FieldErrors
 from app.core.timeutil import local_date
 from app.core.urls import external_url
+from app.courses.editions import other_editions
 from app.courses.models import Course, CourseStatus
 from app.courses.permissions import can_manage_course, managed_courses_query
-from app.courses.services import other_editions
 from app.db import now_utc
 from app.extensions import db
 from app.mail.services import queue_mail

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from app.catalogue import services
 from app.core.timeutil import local_date
 from app.core.urls import other_query_args, page_number
-from app.courses.services import registration_windows
+from app.courses.windows import registration_windows
 from app.db import now_utc
 
 bp = Blueprint("catalogue", __name__)

@@ -39,6 +39,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.core.forms import PlainText, SensibleDate, SubForm, one_line_break
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.urls import MAX_ID
+from app.courses.groups import (
+    host_event_choices,
+    host_event_error,
+    programme_choices,
+    programme_error,
+)
 from app.courses.models import (
     Course,
     CourseKind,
@@ -48,16 +54,7 @@ from app.courses.models import (
     RegistrationMode,
     TeamRole,
 )
-from app.courses.services import (
-    MAX_COURSE_DAYS,
-    MAX_SLUG_LENGTH,
-    host_event_choices,
-    host_event_error,
-    is_web_link,
-    programme_choices,
-    programme_error,
-    slug_taken,
-)
+from app.courses.services import MAX_COURSE_DAYS, MAX_SLUG_LENGTH, is_web_link, slug_taken
 from app.extensions import db
 from app.modules.models import Module
 from app.venues.models import Venue

@@ -16,7 +16,7 @@ from app.accounts.services import find_user_by_email
 from app.announcements.services import shown_on_course_page
 from app.core.timeutil import display_timezone, local_date
 from app.core.urls import external_url
-from app.courses import services
+from app.courses import editions, groups, services, windows
 from app.courses.event_programme import with_side_events
 from app.courses.forms import CourseForm, CourseModulesForm, EditionForm, TeamMemberForm
 from app.courses.models import (
@@ -132,7 +132,7 @@ def show(slug: str) -> str:
         "course_feed": _course_feed(course, locale) if published else None,
         "session_calendar_links": _session_links(course, sessions, locale) if published else {},
         "calendar_subscribe_url": "#course-calendar" if published else None,
-        "state": services.registration_window(course),
+        "state": windows.registration_window(course),
         "seats_left": seats_left(course),
         "registration": registration,
         "closed_reason": closed_reason(course),
@@ -144,7 +144,7 @@ def show(slug: str) -> str:
         # An event lists the days that have sessions only.
         context["timetable_days"] = [(day, found) for day, found in timetable_days if found]
         side_events = (
-            services.published_side_events(course) if course.kind == CourseKind.CONFERENCE else []
+            groups.published_side_events(course) if course.kind == CourseKind.CONFERENCE else []
         )
         if side_events:
             # One programme in time order: the host's sessions and its side events together.
@@ -164,7 +164,7 @@ def show(slug: str) -> str:
         followup_activities=activities_in_order(course),
         followup_links_visible=can_see_join_links(current_user, course, registration),
         followup_state=phase_state(course, _venue_today(course)),
-        editions=services.other_editions(course),
+        editions=editions.other_editions(course),
     )
 
 
@@ -438,7 +438,7 @@ def copy(slug: str) -> str | Response:
     course = get_managed_course_or_403(slug)
     form = EditionForm(course=course)
     if form.validate_on_submit():
-        new = services.copy_as_new_edition(
+        new = editions.copy_as_new_edition(
             course, form.start_date.data, slug=form.slug.data or None, actor=current_user
         )
         db.session.commit()

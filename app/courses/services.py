@@ -1,13 +1,13 @@
-"""Course rules: building a course, its texts, focuses, partners and team; editions; the
-registration state shown in the catalogue and on the course page (the catalogue itself is
-:mod:`app.catalogue`).
+"""Course rules: building a course, its texts, focuses, partners and team, and moving it to
+other dates. Beside it: :mod:`app.courses.groups` (host events and programmes a course may
+join), :mod:`app.courses.editions` (copies and families of editions),
+:mod:`app.courses.windows` (whether a course takes applications now) and :mod:`app.catalogue`.
 
 Services flush, never commit, and take the acting user as an argument.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,12 +16,10 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
-from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
-from app.applications.services import copy_questions
 from app.core.timeutil import day_start_utc, local_to_utc, shift_days_keeping_wall_time
+from app.courses.groups import host_event_error, programme_error
 from app.courses.models import (
     Course,
     CourseKind,
@@ -36,14 +34,11 @@ from app.courses.models import (
     RegistrationMode,
     TeamRole,
 )
-from app.courses.permissions import can_manage_course
 from app.db import now_utc
 from app.extensions import db
-from app.followup.models import FollowupActivity
 from app.followup.services import apply_followup_defaults
 from app.modules.models import Module
 from app.registration import services as registration_services
-from app.schedule.models import CourseSession
 from app.venues.models import Venue
 
 MAX_SLUG_LENGTH = 80
@@ -183,92 +178,6 @@ def is_web_link(url: str) -> bool:
     """An absolute http or https address with a host."""
     parts = urlsplit(url.strip())
     return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def host_event_error(
-    course: Course | None, kind: CourseKind, host: Course | None, *, actor: User
-) -> LazyString | None:
-    """Why ``host`` cannot be the host event of ``course`` (None: a new one) of ``kind``, set by
-    ``actor``, or None when it can. A host is a conference that is no side event itself; only
-    events have one; only the host's organisers (and administrators) may add an event to it,
-    so no one can hang an event on another team's conference."""
-    if host is None:
-        if course is not None and course.side_events and kind != CourseKind.CONFERENCE:
-            return _l("This event hosts side events: keep it a conference.")
-        return None
-    if not kind.is_event:
-        return _l("Only events can be part of a host event.")
-    if course is not None and host.id == course.id:
-        return _l("An event cannot be its own host event.")
-    if host.kind != CourseKind.CONFERENCE or host.host_event_id is not None:
-        return _l(
-            "“%(title)s” is itself a side event: choose the conference that hosts it.",
-            title=host.title(host.default_locale),
-        )
-    if course is not None and course.side_events:
-        return _l("This event hosts side events, so it cannot be part of another event.")
-    already = course is not None and course.host_event_id == host.id
-    if not already and not can_manage_course(actor, host):
-        return _l(
-            "Only the organisers of “%(title)s” can add an event to it.",
-            title=host.title(host.default_locale),
-        )
-    return None
-
-
-def host_event_choices(course: Course | None, actor: User) -> list[Course]:
-    """The conferences ``actor`` may make an event part of (not itself, not side events):
-    those they organise (any, for an administrator), and the event's present host; latest
-    first. Another team's conferences, drafts above all, are not listed."""
-    stmt = sa.select(Course).where(
-        Course.kind == CourseKind.CONFERENCE, Course.host_event_id.is_(None)
-    )
-    if course is not None and course.id is not None:
-        stmt = stmt.where(Course.id != course.id)
-    if not actor.is_admin:
-        organised = Course.team.any(
-            sa.and_(
-                CourseTeamMember.user_id == actor.id,
-                CourseTeamMember.role == TeamRole.ORGANISER,
-            )
-        )
-        present = course.host_event_id if course is not None else None
-        stmt = stmt.where(sa.or_(organised, Course.id == present) if present else organised)
-    return list(db.session.scalars(stmt.order_by(Course.start_date.desc(), Course.id)))
-
-
-def may_add_to_programme(actor: User, programme: Programme) -> bool:
-    """Programmes have no team of their own: their team is the organisers of the courses
-    already in them, and administrators (who create programmes and add the first course)."""
-    return actor.is_admin or any(can_manage_course(actor, c) for c in programme.courses)
-
-
-def programme_error(
-    course: Course | None, programme: Programme | None, *, actor: User
-) -> LazyString | None:
-    """Why ``actor`` cannot put ``course`` (None: a new one) in ``programme``, or None."""
-    if programme is None or (course is not None and course.programme_id == programme.id):
-        return None
-    if not may_add_to_programme(actor, programme):
-        return _l(
-            "Only the organisers of the courses of “%(title)s”, or an administrator, can add "
-            "a course to it.",
-            title=programme.title(programme_locale(programme)),
-        )
-    return None
-
-
-def programme_locale(programme: Programme) -> str:
-    """The language of a programme's title in a message: English, or its first texts."""
-    locales = [t.locale for t in programme.translations]
-    return "en" if "en" in locales or not locales else locales[0]
-
-
-def programme_choices(course: Course | None, actor: User) -> list[Programme]:
-    """The programmes ``actor`` may put a course in, and the course's present one."""
-    programmes = db.session.scalars(sa.select(Programme).order_by(Programme.id)).all()
-    present = course.programme_id if course is not None else None
-    return [p for p in programmes if p.id == present or may_add_to_programme(actor, p)]
 
 
 def create_course(details: CourseDetails, *, slug: str | None, actor: User) -> Course:
@@ -480,243 +389,9 @@ def remove_team_member(course: Course, member: CourseTeamMember, *, actor: User)
     db.session.flush()
 
 
-# ---------------------------------------------------------------------------
-# Editions
-
-
-def copy_as_new_edition(
-    course: Course, start_date: date, *, slug: str | None, actor: User
-) -> Course:
-    """A draft copy of ``course`` starting on ``start_date``: texts, focuses, partners, team,
-    timetable and follow-up plan, all moved by the same number of days (wall-clock times kept),
-    and the selection criteria. Registration dates move too. The new edition gets new calendar
-    identities, and the application questions asked now (not their answers)."""
-    shift = (start_date - course.start_date).days
-    tz = course.timezone
-    years = (course.start_date.year, start_date.year)
-    title = edition_title(course.title(course.default_locale), *years)
-    new = Course(
-        slug=slug or unique_slug(title_with_year(title, start_date.year)),
-        kind=course.kind,
-        is_online=course.is_online,
-        online_url=course.online_url,
-        registration_mode=course.registration_mode,
-        host_event=course.host_event,
-        programme=course.programme,
-        default_locale=course.default_locale,
-        languages=course.languages,
-        venue=course.venue,
-        start_date=start_date,
-        days=course.days,
-        capacity=course.capacity,
-        requires_approval=course.requires_approval,
-        requires_endorsement=course.requires_endorsement,
-        waitlist_offers=course.waitlist_offers,
-        offer_hours=course.offer_hours,
-        min_attendance_days=course.min_attendance_days,
-        contact_name=course.contact_name,
-        contact_email=course.contact_email,
-        status=CourseStatus.DRAFT,
-        edition_of=course,
-        registration_opens_at=_shift(course.registration_opens_at, shift, tz),
-        registration_closes_at=_shift(course.registration_closes_at, shift, tz),
-        followup_opens_on=course.followup_opens_on + timedelta(days=shift)
-        if course.followup_opens_on
-        else None,
-        followup_closes_on=course.followup_closes_on + timedelta(days=shift)
-        if course.followup_closes_on
-        else None,
-        translations=[
-            CourseTranslation(
-                locale=t.locale,
-                title=edition_title(t.title, *years),
-                summary=t.summary,
-                description=t.description,
-            )
-            for t in course.translations
-        ],
-        focuses=[
-            CourseModule(position=f.position, module=f.module, theme=f.theme)
-            for f in course.focuses
-        ],
-        partners=[
-            CoursePartner(organisation=p.organisation, role=p.role, position=p.position)
-            for p in course.partners
-        ],
-        team=[CourseTeamMember(user=m.user, role=m.role) for m in course.team],
-    )
-    db.session.add(new)
-    if not any(m.user_id == actor.id for m in course.team):
-        new.team.append(CourseTeamMember(user=actor, role=TeamRole.ORGANISER))
-    for s in course.sessions:
-        new.sessions.append(
-            CourseSession(
-                title=s.title,
-                kind=s.kind,
-                status=s.status,
-                starts_at=shift_days_keeping_wall_time(s.starts_at, shift, tz),
-                ends_at=shift_days_keeping_wall_time(s.ends_at, shift, tz),
-                room=s.room,
-                module=s.module,
-                facilitators=s.facilitators,
-                description=s.description,
-            )
-        )
-    for a in course.activities:
-        new.activities.append(
-            FollowupActivity(
-                kind=a.kind,
-                is_required=a.is_required,
-                position=a.position,
-                title=a.title,
-                description=a.description,
-                starts_at=_shift(a.starts_at, shift, tz),
-                ends_at=_shift(a.ends_at, shift, tz),
-                due_at=_shift(a.due_at, shift, tz),
-                link=a.link,
-            )
-        )
-    copy_questions(course, new)
-    # Imported here: the selection builds on courses.
-    from app.selection.services import copy_criteria
-
-    copy_criteria(course, new)
-    from app.certificates.design import copy_design
-
-    copy_design(course, new, actor=actor)
-    db.session.flush()
-    from app.finance.services import copy_finance
-
-    copy_finance(course, new, actor=actor)
-    return new
-
-
-def _shift(value: datetime | None, days: int, tz: str) -> datetime | None:
-    return shift_days_keeping_wall_time(value, days, tz) if value is not None else None
-
-
-# ---------------------------------------------------------------------------
-# Registration state, as the catalogue and the course page show it
-
-
-class RegistrationWindow(enum.StrEnum):
-    NOT_OPEN_YET = "not_open_yet"
-    OPEN = "open"
-    FULL = "full"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {
-            RegistrationWindow.NOT_OPEN_YET: _l("Registration not yet open"),
-            RegistrationWindow.OPEN: _l("Registration open"),
-            RegistrationWindow.FULL: _l("Full"),
-            RegistrationWindow.CLOSED: _l("Registration closed"),
-            RegistrationWindow.CANCELLED: _l("Cancelled"),
-        }[self]
-
-
-def seats_left(course: Course) -> int | None:
-    """Free seats, or None when the course sets no limit."""
-    return registration_services.seats_left(course)
-
-
-class _NotCounted(enum.Enum):
-    """The default of ``registration_window(free_seats=...)``: the seats were not counted by the
-    caller (None there means "no limit")."""
-
-    NOT_COUNTED = "not_counted"
-
-
-NOT_COUNTED = _NotCounted.NOT_COUNTED
-
-
-def registration_windows(
-    courses: list[Course], now: datetime | None = None
-) -> dict[int, RegistrationWindow]:
-    """The registration window of each course, counting seats for all of them in one query."""
-    held = registration_services.seats_held_by_course([c.id for c in courses])
-    return {
-        c.id: registration_window(
-            c,
-            now,
-            free_seats=None if c.capacity is None else max(c.capacity - held.get(c.id, 0), 0),
-        )
-        for c in courses
-    }
-
-
-def registration_window(
-    course: Course,
-    now: datetime | None = None,
-    *,
-    free_seats: int | _NotCounted | None = NOT_COUNTED,
-) -> RegistrationWindow:
-    """Whether the course takes applications now. Pass ``free_seats`` when known (lists count
-    them for all their courses in one query): a number, or None for a course without a limit,
-    which is never full. Nor is an event that takes no registration."""
-    now = now or now_utc()
-    if course.status == CourseStatus.CANCELLED:
-        return RegistrationWindow.CANCELLED
-    start = registration_services.course_start_utc(course)
-    closes = course.registration_closes_at or start
-    if now >= closes or now >= start:
-        return RegistrationWindow.CLOSED
-    if course.registration_opens_at is None or now < course.registration_opens_at:
-        return RegistrationWindow.NOT_OPEN_YET
-    if course.registration_mode == RegistrationMode.NONE:
-        return RegistrationWindow.OPEN
-    if free_seats is NOT_COUNTED:
-        free_seats = seats_left(course)
-    if free_seats == 0:
-        return RegistrationWindow.FULL
-    return RegistrationWindow.OPEN
-
-
 def default_venue() -> Venue | None:
     """The venue a new course starts with: the first one created (the centre's own campus)."""
     return db.session.scalar(sa.select(Venue).order_by(Venue.id))
-
-
-def other_editions(course: Course) -> list[Course]:
-    """Public editions of the same course (copied from it, or it from them, at any remove), by
-    date. One query however many editions there are: a recursive CTE follows the copies both
-    ways (UNION drops rows seen before, so even a cycle of copies ends)."""
-    family = (
-        sa.select(Course.id, Course.edition_of_id)
-        .where(Course.id == course.id)
-        .cte("family", recursive=True)
-    )
-    linked = aliased(Course)
-    family = family.union(
-        sa.select(linked.id, linked.edition_of_id).join(
-            family,
-            sa.or_(linked.edition_of_id == family.c.id, linked.id == family.c.edition_of_id),
-        )
-    )
-    stmt = (
-        sa.select(Course)
-        .where(
-            Course.id.in_(sa.select(family.c.id)),
-            Course.id != course.id,
-            Course.status != CourseStatus.DRAFT,
-        )
-        .order_by(Course.start_date, Course.id)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def published_side_events(course: Course) -> list[Course]:
-    """The published events a conference hosts, by date, with their venues and sessions (one
-    query each, however many there are)."""
-    stmt = (
-        sa.select(Course)
-        .where(Course.host_event_id == course.id, Course.status == CourseStatus.PUBLISHED)
-        .options(selectinload(Course.venue), selectinload(Course.sessions))
-        .order_by(Course.start_date, Course.id)
-    )
-    return list(db.session.scalars(stmt))
 
 
 def move_focus(focuses: list[Focus], move: str) -> list[Focus]:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.accounts.models import Role, User
 from app.accounts.services import create_user, find_user_by_email
 from app.core.timeutil import local_to_utc
+from app.courses import editions, windows
 from app.courses import services as courses
 from app.courses.models import Course, CourseStatus, PartnerRole
 from app.db import now_utc
@@ -312,11 +313,11 @@ def _add_followup_plan(course: Course, organiser: User) -> None:
 def _open_edition(course: Course, today: date) -> Course | None:
     """A later edition of ``course`` that is published and open for registration today."""
     now = local_to_utc(today, time(12, 0), course.timezone)
-    editions = db.session.scalars(
+    later = db.session.scalars(
         sa.select(Course).where(Course.edition_of_id == course.id, Course.start_date > today)
     )
-    for edition in editions:
-        if courses.registration_window(edition, now) == courses.RegistrationWindow.OPEN:
+    for edition in later:
+        if windows.registration_window(edition, now) == windows.RegistrationWindow.OPEN:
             return edition
     return None
 
@@ -326,7 +327,7 @@ def _upcoming_edition(course: Course, organiser: User, today: date) -> Course:
     ago until three weeks before the start."""
     start = today + timedelta(weeks=12)
     start -= timedelta(days=start.weekday())
-    edition = courses.copy_as_new_edition(course, start, slug=None, actor=organiser)
+    edition = editions.copy_as_new_edition(course, start, slug=None, actor=organiser)
     tz = course.timezone
     edition.status = CourseStatus.PUBLISHED
     edition.registration_opens_at = local_to_utc(today - timedelta(days=14), time(0, 0), tz)

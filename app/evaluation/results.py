@@ -28,9 +28,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.core import spreadsheets
+from app.courses.editions import other_editions
 from app.courses.models import Course, CourseModule
 from app.courses.permissions import can_see_participants
-from app.courses.services import other_editions
 from app.evaluation import ratings
 from app.evaluation.charts import Distribution, distribution_of
 from app.evaluation.models import (

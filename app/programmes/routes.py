@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from app.accounts.auth import admin_required
 from app.core.urls import external_url
 from app.courses.models import Programme
-from app.courses.services import registration_windows
+from app.courses.windows import registration_windows
 from app.extensions import db
 from app.feeds.routes import subscription_links
 from app.programmes import services

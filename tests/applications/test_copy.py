@@ -12,7 +12,7 @@ from app.applications import answering, services
 from app.applications.models import Answer, ApplicationQuestion, QuestionKind
 from app.applications.options import OptionData
 from app.applications.services import TextData
-from app.courses import services as course_services
+from app.courses import editions
 from app.courses.models import Course
 from app.extensions import db
 from app.registration.models import RegistrationStatus
@@ -44,7 +44,7 @@ def asked(course, organiser):
 
 
 def copy(course, organiser) -> Course:
-    return course_services.copy_as_new_edition(
+    return editions.copy_as_new_edition(
         course, course.start_date + timedelta(weeks=52), slug=None, actor=organiser
     )
 

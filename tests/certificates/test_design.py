@@ -21,8 +21,8 @@ from app.certificates import services
 from app.certificates.models import CertificateDesign
 from app.certificates.pdf import render_certificate_pdf
 from app.core.rules import FieldErrors
+from app.courses.editions import copy_as_new_edition
 from app.courses.models import CourseKind, CourseTeamMember, TeamRole
-from app.courses.services import copy_as_new_edition
 from app.extensions import db
 from app.storage.backends import get_storage
 from app.storage.models import StoredFile

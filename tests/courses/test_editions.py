@@ -11,7 +11,7 @@ from app.accounts.models import Role
 from app.applications.models import QuestionKind
 from app.applications.services import QuestionData, TextData, create_question, questions_in_order
 from app.core.timeutil import local_to_utc
-from app.courses import services
+from app.courses import editions, services
 from app.courses.models import (
     CourseKind,
     CourseModule,
@@ -107,7 +107,7 @@ def first(organiser):
 
 
 def copy(course, start=NEXT, *, actor, slug=None):
-    return services.copy_as_new_edition(course, start, slug=slug, actor=actor)
+    return editions.copy_as_new_edition(course, start, slug=slug, actor=actor)
 
 
 def test_the_new_edition_is_a_draft_of_the_same_course(first, organiser):
@@ -329,7 +329,7 @@ def test_other_editions_are_the_public_ones_of_the_family_by_date():
     db.session.flush()
 
     def slugs(course):
-        return [c.slug for c in services.other_editions(course)]
+        return [c.slug for c in editions.other_editions(course)]
 
     assert slugs(third) == ["first", "branch", "second", "called-off"]
     assert slugs(called_off) == ["first", "branch", "second", "third"]
@@ -337,8 +337,8 @@ def test_other_editions_are_the_public_ones_of_the_family_by_date():
 
 
 def test_a_course_never_copied_has_no_other_editions(neighbour):
-    assert services.other_editions(make_course(start=date(2017, 11, 20))) == []
-    assert services.other_editions(neighbour.course) == []
+    assert editions.other_editions(make_course(start=date(2017, 11, 20))) == []
+    assert editions.other_editions(neighbour.course) == []
 
 
 def test_a_cycle_of_copies_lists_each_edition_once():
@@ -348,5 +348,5 @@ def test_a_cycle_of_copies_lists_each_edition_once():
     db.session.flush()
     b.edition_of = a  # copied back and forth, as data imported from elsewhere can be
     db.session.flush()
-    assert services.other_editions(a) == [b]
-    assert services.other_editions(b) == [a]
+    assert editions.other_editions(a) == [b]
+    assert editions.other_editions(b) == [a]

@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from app.accounts.models import Role
-from app.courses import services
+from app.courses import groups, services
 from app.courses.models import Course, CourseKind, CourseStatus, CourseTranslation
 from app.extensions import db
 from tests.courses.builders import add_session, details, details_of
@@ -99,7 +99,7 @@ def test_a_conference_that_is_itself_part_of_another_cannot_host(habitat):
     )
     summit.host_event = habitat
     db.session.flush()
-    error = services.host_event_error(
+    error = groups.host_event_error(
         None, CourseKind.SIDE_EVENT, summit, actor=make_user(Role.ADMIN)
     )
     assert str(error) == (
@@ -114,7 +114,7 @@ def test_the_side_event_named_in_the_refusal_is_named_in_its_own_main_language(h
     db.session.flush()
     with force_locale("fr"):
         error = str(
-            services.host_event_error(None, CourseKind.PANEL, toolbox, actor=make_user(Role.ADMIN))
+            groups.host_event_error(None, CourseKind.PANEL, toolbox, actor=make_user(Role.ADMIN))
         )
     assert error == (
         "«\xa0Caja de herramientas\xa0» est lui-même un événement parallèle\xa0: "
@@ -165,13 +165,13 @@ def test_the_host_events_offered_are_conferences_that_are_no_side_events_latest_
     make_event(CourseKind.PANEL, title="Panel", start=date(2017, 1, 1))
     db.session.flush()
 
-    assert services.host_event_choices(None, make_user(Role.ADMIN)) == [later, habitat, older]
+    assert groups.host_event_choices(None, make_user(Role.ADMIN)) == [later, habitat, older]
 
 
 def test_a_conference_is_not_offered_as_its_own_host_event(habitat):
     other = make_event(CourseKind.CONFERENCE, title="World Urban Forum", start=date(2018, 2, 7))
-    assert services.host_event_choices(habitat, make_user(Role.ADMIN)) == [other]
-    assert services.host_event_choices(other, make_user(Role.ADMIN)) == [habitat]
+    assert groups.host_event_choices(habitat, make_user(Role.ADMIN)) == [other]
+    assert groups.host_event_choices(other, make_user(Role.ADMIN)) == [habitat]
 
 
 # What a conference's page lists --------------------------------------------------------------
@@ -186,7 +186,7 @@ def test_a_conference_lists_its_published_side_events_by_date(habitat):
     other = make_event(CourseKind.CONFERENCE, title="World Urban Forum", start=HABITAT)
     side_event(other, "Elsewhere")
 
-    assert services.published_side_events(habitat) == [first, same_day, later]
+    assert groups.published_side_events(habitat) == [first, same_day, later]
 
 
 # Feeds of the group a course leaves or stays in -----------------------------------------------

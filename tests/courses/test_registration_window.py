@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.core.timeutil import local_to_utc
-from app.courses import services
+from app.courses import windows
 from app.courses.models import Course, CourseStatus, RegistrationMode
-from app.courses.services import RegistrationWindow as W
+from app.courses.windows import RegistrationWindow as W
 from app.extensions import db
 from app.registration.models import RegistrationStatus as S
 from tests.courses.builders import ROME
@@ -35,7 +35,7 @@ def course():
 
 
 def window(course, now, **kwargs):
-    return services.registration_window(course, now, **kwargs)
+    return windows.registration_window(course, now, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -110,9 +110,9 @@ def test_without_an_instant_the_window_is_the_one_of_now():
     today = datetime.now(UTC)
     course = make_course(start=today.date() + timedelta(days=40))
     course.registration_opens_at = today - timedelta(days=1)
-    assert services.registration_window(course) == W.OPEN
+    assert windows.registration_window(course) == W.OPEN
     course.registration_opens_at = today + timedelta(hours=1)
-    assert services.registration_window(course) == W.NOT_OPEN_YET
+    assert windows.registration_window(course) == W.NOT_OPEN_YET
 
 
 def test_lists_count_the_seats_of_each_course_on_its_own(neighbour):
@@ -133,7 +133,7 @@ def test_lists_count_the_seats_of_each_course_on_its_own(neighbour):
     empty = next_year(1)
     unlimited = next_year(None, S.CONFIRMED)
 
-    assert services.registration_windows(
+    assert windows.registration_windows(
         [neighbour.course, one_left, overbooked, empty, unlimited], september
     ) == {
         neighbour.course.id: W.FULL,
@@ -145,7 +145,7 @@ def test_lists_count_the_seats_of_each_course_on_its_own(neighbour):
 
 
 def test_a_list_without_courses_has_no_windows():
-    assert services.registration_windows([]) == {}
+    assert windows.registration_windows([]) == {}
 
 
 def test_a_list_counts_the_seats_of_all_its_courses_in_one_query():
@@ -166,9 +166,9 @@ def test_a_list_counts_the_seats_of_all_its_courses_in_one_query():
     cards = sa.select(Course).options(selectinload(Course.venue))  # as the catalogue loads them
     with count_queries() as for_one:
         courses = db.session.scalars(cards.where(Course.id.in_(one))).all()
-        services.registration_windows(courses, during)
+        windows.registration_windows(courses, during)
     with count_queries() as for_six:
         courses = db.session.scalars(cards.where(Course.id.in_(six))).all()
-        windows = services.registration_windows(courses, during)
-    assert set(windows.values()) == {W.OPEN}
+        states = windows.registration_windows(courses, during)
+    assert set(states.values()) == {W.OPEN}
     assert len(for_six) == len(for_one), for_six

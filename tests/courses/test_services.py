@@ -7,7 +7,7 @@ import pytest
 from app.accounts.models import Role
 from app.catalogue import services as catalogue
 from app.core.timeutil import local_to_utc, to_local
-from app.courses import services
+from app.courses import editions, services, windows
 from app.courses.models import CourseKind, CourseStatus, PartnerRole, TeamRole
 from app.extensions import db
 from app.followup.models import ActivityKind, FollowupActivity
@@ -132,7 +132,7 @@ def test_copy_as_new_edition_moves_the_programme_keeping_local_times():
     db.session.flush()
 
     # ...and the next one a week later in the year, on winter time (CET).
-    new = services.copy_as_new_edition(course, date(2018, 10, 29), slug=None, actor=organiser)
+    new = editions.copy_as_new_edition(course, date(2018, 10, 29), slug=None, actor=organiser)
 
     assert new.status == CourseStatus.DRAFT
     assert new.edition_of is course
@@ -161,9 +161,9 @@ def test_other_editions_follow_the_copies_both_ways():
     draft.edition_of = third
     db.session.flush()
 
-    assert [c.slug for c in services.other_editions(third)] == ["first", "second", "branch"]
-    assert [c.slug for c in services.other_editions(branch)] == ["first", "second", "third"]
-    assert services.other_editions(stranger) == []
+    assert [c.slug for c in editions.other_editions(third)] == ["first", "second", "branch"]
+    assert [c.slug for c in editions.other_editions(branch)] == ["first", "second", "third"]
+    assert editions.other_editions(stranger) == []
 
 
 def test_moving_the_first_day_moves_the_programme():
@@ -198,17 +198,16 @@ def test_registration_window(db):
     course = make_course(start=date(2030, 3, 4))
     course.registration_opens_at = datetime(2030, 1, 1, tzinfo=UTC)
     course.registration_closes_at = datetime(2030, 2, 1, tzinfo=UTC)
-    state = services.registration_window
+    state = windows.registration_window
     assert (
-        state(course, datetime(2029, 12, 31, tzinfo=UTC))
-        == services.RegistrationWindow.NOT_OPEN_YET
+        state(course, datetime(2029, 12, 31, tzinfo=UTC)) == windows.RegistrationWindow.NOT_OPEN_YET
     )
-    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationWindow.OPEN
-    assert state(course, datetime(2030, 2, 2, tzinfo=UTC)) == services.RegistrationWindow.CLOSED
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == windows.RegistrationWindow.OPEN
+    assert state(course, datetime(2030, 2, 2, tzinfo=UTC)) == windows.RegistrationWindow.CLOSED
     course.capacity = 0
-    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationWindow.FULL
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == windows.RegistrationWindow.FULL
     course.status = CourseStatus.CANCELLED
-    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == services.RegistrationWindow.CANCELLED
+    assert state(course, datetime(2030, 1, 15, tzinfo=UTC)) == windows.RegistrationWindow.CANCELLED
 
 
 def test_catalogue_lists_upcoming_first_and_filters(neighbour):

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from app.accounts.models import Role
-from app.courses import services
+from app.courses import editions, services
 from app.courses.models import Course
 from tests.courses.test_services import details
 from tests.factories import make_course, make_user, make_venue
@@ -104,7 +104,7 @@ def test_a_new_edition_takes_the_new_year_in_its_titles_and_address():
     )
     make_course(slug="summer-school-on-urban-migration-2018", title="Another 2018 school")
 
-    new = services.copy_as_new_edition(course, date(2018, 7, 2), slug=None, actor=organiser)
+    new = editions.copy_as_new_edition(course, date(2018, 7, 2), slug=None, actor=organiser)
 
     assert new.title("en") == "Summer school on urban migration 2018"
     assert new.title("fr") == "École d'été 2018 sur la migration urbaine"

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.courses.models import Course, CourseStatus
-from app.courses.services import RegistrationWindow, registration_window
+from app.courses.windows import RegistrationWindow, registration_window
 from app.demo.services import GOVERNING_SLUG, MAINSTREAMING_SLUG, seed_demo
 from app.extensions import db
 from app.modules.models import Module

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.courses import services as course_services
+from app.courses import editions
 from app.courses.models import Course
 from app.db import now_utc
 from app.endorsement import services
@@ -371,14 +371,12 @@ def test_desk_confirm_is_refused_while_waiting(client, pending, organiser):
 
 
 def test_the_setting_is_copied_with_a_new_edition(course, organiser):
-    new = course_services.copy_as_new_edition(
+    new = editions.copy_as_new_edition(
         course, course.start_date + timedelta(days=365), slug=None, actor=organiser
     )
     assert new.requires_endorsement
     course.requires_endorsement = False
-    other = course_services.copy_as_new_edition(
-        course, date(2031, 1, 6), slug=None, actor=organiser
-    )
+    other = editions.copy_as_new_edition(course, date(2031, 1, 6), slug=None, actor=organiser)
     assert not other.requires_endorsement
 
 

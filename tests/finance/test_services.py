@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.courses.services import copy_as_new_edition
+from app.courses.editions import copy_as_new_edition
 from app.db import now_utc
 from app.finance import fees as fee_rules
 from app.finance import fellowships, services

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from app.accounts.models import Role, User
 from app.certificates.services import certificate_eligibility
 from app.courses.models import CourseKind, RegistrationMode
-from app.courses.services import RegistrationWindow, registration_window, registration_windows
+from app.courses.windows import RegistrationWindow, registration_window, registration_windows
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.mail.services import outgoing_bytes

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.courses import services
+from app.courses import groups, services
 from app.courses.models import Course, CourseKind, CourseStatus, CourseTeamMember, TeamRole
 from app.extensions import db
 from tests.conftest import login
@@ -125,24 +125,24 @@ def test_the_programme_s_organisers_and_administrators_may(world, who):
 def test_an_empty_programme_takes_its_first_course_from_an_administrator(world):
     olga, omar, admin, _habitat, *_ = world
     empty = make_programme("empty", title="Cities of welcome")
-    assert services.programme_error(None, empty, actor=olga) is not None
-    assert services.programme_error(None, empty, actor=admin) is None
-    assert services.programme_error(None, None, actor=omar) is None
+    assert groups.programme_error(None, empty, actor=olga) is not None
+    assert groups.programme_error(None, empty, actor=admin) is None
+    assert groups.programme_error(None, None, actor=omar) is None
 
 
 def test_the_host_events_listed_are_the_actor_s_own(world):
     olga, omar, admin, habitat, draft, omars, _joint = world
-    assert services.host_event_choices(None, olga) == [draft, habitat]
-    assert services.host_event_choices(None, omar) == [omars]
-    assert services.host_event_choices(None, admin) == [draft, omars, habitat]
+    assert groups.host_event_choices(None, olga) == [draft, habitat]
+    assert groups.host_event_choices(None, omar) == [omars]
+    assert groups.host_event_choices(None, admin) == [draft, omars, habitat]
 
 
 def test_a_facilitator_of_a_conference_may_not_attach_to_it(world):
     _olga, omar, _admin, habitat, *_ = world
     habitat.team.append(CourseTeamMember(user=omar, role=TeamRole.FACILITATOR))
     db.session.flush()
-    assert habitat not in services.host_event_choices(None, omar)
-    assert str(services.host_event_error(None, CourseKind.PANEL, habitat, actor=omar)) == (
+    assert habitat not in groups.host_event_choices(None, omar)
+    assert str(groups.host_event_error(None, CourseKind.PANEL, habitat, actor=omar)) == (
         REFUSED_HOST
     )
 
@@ -153,15 +153,15 @@ def test_the_present_host_stays_listed(world):
         side_event_details(world, host_event=habitat), slug=None, actor=olga
     )
     organise(omar, event)
-    assert services.host_event_choices(event, omar) == [world[5], habitat]
+    assert groups.host_event_choices(event, omar) == [world[5], habitat]
 
 
 def test_the_programmes_listed(world):
     olga, omar, admin, _habitat, _draft, _omars, joint = world
     empty = make_programme("empty", title="Cities of welcome")
-    assert services.programme_choices(None, olga) == [joint]
-    assert services.programme_choices(None, omar) == []
-    assert services.programme_choices(None, admin) == [joint, empty]
+    assert groups.programme_choices(None, olga) == [joint]
+    assert groups.programme_choices(None, omar) == []
+    assert groups.programme_choices(None, admin) == [joint, empty]
 
 
 # --- Through the form -------------------------------------------------------------------------

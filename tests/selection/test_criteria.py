@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.courses.services import copy_as_new_edition
+from app.courses.editions import copy_as_new_edition
 from app.extensions import db
 from app.selection import services
 from app.selection.models import CriterionText, SelectionCriterion
