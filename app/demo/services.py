@@ -42,7 +42,7 @@ from app.registration.models import (
 )
 from app.registration.services import ApplicationData, registration_fields
 from app.schedule.models import SessionKind
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from app.venues.services import seed_turin_venue
 from app.visas import services as visa_services
 from app.visas.details import LetterDetails

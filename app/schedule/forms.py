@@ -24,7 +24,7 @@ from app.core.forms import PlainText, one_line_break
 from app.courses.models import Course
 from app.extensions import db
 from app.modules.models import Module
-from app.schedule import services
+from app.schedule import proposal, services
 from app.schedule.models import CourseSession, SessionKind
 from app.venues.models import Room
 
@@ -157,13 +157,13 @@ class ProposeForm(FlaskForm):
     day_start = TimeField(
         _l("Day starts at"),
         format=TIME_FORMATS,
-        default=services.DEFAULT_DAY_START,
+        default=proposal.DEFAULT_DAY_START,
         validators=[InputRequired()],
     )
     day_end = TimeField(
         _l("Day ends at"),
         format=TIME_FORMATS,
-        default=services.DEFAULT_DAY_END,
+        default=proposal.DEFAULT_DAY_END,
         validators=[InputRequired()],
     )
     room = SelectField(_l("Main room"), coerce=int, default=0)
@@ -181,7 +181,7 @@ class ProposeForm(FlaskForm):
         start: time | None = self.day_start.data
         if start is None or field.data is None:
             return
-        message = services.day_window_error(start, field.data)
+        message = proposal.day_window_error(start, field.data)
         if message is not None:
             raise ValidationError(str(message))
 

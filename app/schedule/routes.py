@@ -23,7 +23,7 @@ from app.core.urls import MAX_ID
 from app.courses.models import Course
 from app.courses.permissions import get_managed_course_or_403
 from app.extensions import db
-from app.schedule import services, zones
+from app.schedule import proposal, services, zones
 from app.schedule.forms import ProposeForm, SessionForm
 from app.schedule.models import CourseSession
 
@@ -114,7 +114,7 @@ def propose(slug: str) -> Response | str:
     if not form.validate():
         return _render_timetable(course, form)
     try:
-        sessions = services.propose_timetable(
+        sessions = proposal.propose_timetable(
             course,
             day_start=form.day_start.data,
             day_end=form.day_end.data,

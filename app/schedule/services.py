@@ -1,4 +1,5 @@
-"""The rules of a course's on-site timetable: proposing a week, checking and changing sessions.
+"""The rules of a course's on-site timetable: reading, checking and changing sessions (proposing
+a whole week is :mod:`app.schedule.proposal`).
 
 Times of day are wall-clock times at the venue (``course.timezone``); they are converted to UTC
 here, at the edge, with :mod:`app.core.timeutil`, so 09:00 stays 09:00 on both sides of a
@@ -13,15 +14,11 @@ days, so the days offered to them are the local dates those UTC days overlap.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -46,15 +43,6 @@ if TYPE_CHECKING:
     from app.accounts.models import User
 
 T = TypeVar("T")
-
-DEFAULT_DAY_START = time(9, 0)
-DEFAULT_DAY_END = time(17, 30)
-
-# The model day, in minutes: session, coffee, session, lunch, session, coffee, session.
-_MODEL_DAY_MINUTES = 510
-_MODEL_COFFEE, _MODEL_LUNCH = 30, 90
-_MIN_COFFEE, _MIN_LUNCH, _MIN_SESSION = 15, 45, 30
-MIN_DAY_MINUTES = 4 * _MIN_SESSION + 2 * _MIN_COFFEE + _MIN_LUNCH
 
 
 # Domain errors ---------------------------------------------------------------------------
@@ -114,19 +102,11 @@ class SessionData:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Slot:
-    """One slot of a planned day: ``kind`` is "session", "coffee" or "lunch"."""
-
-    start: time
-    end: time
-    kind: str
-
-
 # Reading ---------------------------------------------------------------------------------
 
 
-def _sorted(sessions: Sequence[CourseSession]) -> list[CourseSession]:
+def in_time_order(sessions: Sequence[CourseSession]) -> list[CourseSession]:
+    """Sessions by start, then end (then id, so that ties read the same every time)."""
     return sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.id or 0))
 
 
@@ -161,7 +141,7 @@ def sessions_by_day(
     """
     tz = tz or course.timezone
     days: dict[date, list[CourseSession]] = {day: [] for day in course_days(course, tz)}
-    for session in _sorted(course.sessions):
+    for session in in_time_order(course.sessions):
         days.setdefault(local_date(session.starts_at, tz), []).append(session)
     return sorted(days.items())
 
@@ -182,7 +162,7 @@ def spread_focuses(focuses: Sequence[T], days: int) -> list[list[T]]:
     return spread
 
 
-def _focuses_by_day(course: Course) -> list[tuple[date, list[CourseModule]]]:
+def focuses_by_day(course: Course) -> list[tuple[date, list[CourseModule]]]:
     """Each day of the course week with its focuses (see :func:`spread_focuses`)."""
     spread = spread_focuses(course.focuses, course.days)
     return list(zip(course.day_dates, spread, strict=True))
@@ -192,7 +172,7 @@ def day_focuses(course: Course, locale: str) -> dict[date, list[str]]:
     """The focus titles of each day of the week, in ``locale`` where the module has it."""
     return {
         day: [focus.title(locale) for focus in focuses]
-        for day, focuses in _focuses_by_day(course)
+        for day, focuses in focuses_by_day(course)
         if focuses
     }
 
@@ -204,7 +184,7 @@ def find_room_overlaps(course: Course) -> list[tuple[CourseSession, CourseSessio
     Overlaps are allowed (a plan in progress often has them) but shown as warnings.
     """
     by_room: dict[int, list[CourseSession]] = {}
-    for session in _sorted(course.sessions):
+    for session in in_time_order(course.sessions):
         if session.room_id is None or session.is_cancelled:
             continue
         by_room.setdefault(session.room_id, []).append(session)
@@ -298,7 +278,8 @@ def session_times(
     return local_to_utc(day, start, tz), local_to_utc(day, end, tz)
 
 
-def _check_room(course: Course, room: Room | None) -> None:
+def check_room(course: Course, room: Room | None) -> None:
+    """Refuse a room of another venue (:class:`InvalidSession` on the ``room`` field)."""
     if room is not None and room.venue_id != course.venue_id:
         raise InvalidSession({"room": _l("Choose a room at the course's venue.")})
 
@@ -307,15 +288,6 @@ def _check_actor(actor: User | None, course: Course) -> None:
     # ``None`` is the system itself (command line, demo data); people must manage the course.
     if actor is not None and not can_manage_course(actor, course):
         raise NotAllowed()
-
-
-def day_window_error(day_start: time, day_end: time) -> Any | None:
-    """Why a day from ``day_start`` to ``day_end`` cannot be planned, or None."""
-    try:
-        plan_day(day_start, day_end)
-    except InvalidDayWindow as error:
-        return error.message
-    return None
 
 
 # Changing sessions -----------------------------------------------------------------------
@@ -336,7 +308,7 @@ def create_session(course: Course, data: SessionData, *, actor: User | None) -> 
     The times are the actor's (:func:`~app.core.timeutil.display_timezone`): the venue's on
     site; for an online activity the actor's own zone, or UTC."""
     _check_actor(actor, course)
-    _check_room(course, data.room)
+    check_room(course, data.room)
     times = session_times(course, data.day, data.start, data.end, display_timezone(course, actor))
     session = CourseSession(course=course)
     _apply(session, data, times)
@@ -355,7 +327,7 @@ def update_session(session: CourseSession, data: SessionData, *, actor: User | N
     course = session.course
     _check_actor(actor, course)
     if data.room is not None and data.room.id != session.room_id:
-        _check_room(course, data.room)
+        check_room(course, data.room)
     times = session_times(course, data.day, data.start, data.end, display_timezone(course, actor))
     before = _calendar_fields(session)
     seen = notices.snapshot(session)
@@ -405,248 +377,6 @@ def cancel_session(session: CourseSession, *, actor: User | None) -> bool:
 def restore_session(session: CourseSession, *, actor: User | None) -> bool:
     """Undo :func:`cancel_session`. Returns whether anything changed."""
     return _set_status(session, SessionStatus.SCHEDULED, actor)
-
-
-# Proposing a week ------------------------------------------------------------------------
-
-
-def _minutes(value: time) -> int:
-    return value.hour * 60 + value.minute
-
-
-def _round5(minutes: float) -> int:
-    return int(5 * round(minutes / 5))
-
-
-def _clock(minutes: int) -> time:
-    return time(minutes // 60, minutes % 60)
-
-
-def plan_day(day_start: time = DEFAULT_DAY_START, day_end: time = DEFAULT_DAY_END) -> list[Slot]:
-    """The seven slots of a day: session, coffee, session, lunch, session, coffee, session.
-
-    09:00-17:30 gives 90-minute sessions, 30-minute coffee breaks and 90 minutes for lunch.
-    Another window scales: breaks shrink with a short day (never under 15 minutes of coffee
-    and 45 of lunch) and do not grow with a long one; the sessions share the rest. Every time
-    is on a 5-minute mark (the window is rounded to the nearest marks).
-    """
-    start = _round5(_minutes(day_start))
-    end = min(_round5(_minutes(day_end)), 23 * 60 + 55)
-    total = end - start
-    if end <= start:
-        raise InvalidDayWindow(_l("The day must end after it starts."))
-    if total < MIN_DAY_MINUTES:
-        raise InvalidDayWindow(
-            _l(
-                "The day is too short for four sessions, two coffee breaks and lunch: allow "
-                "at least %(minutes)d minutes.",
-                minutes=MIN_DAY_MINUTES,
-            )
-        )
-    scale = total / _MODEL_DAY_MINUTES
-    coffee = min(max(_round5(_MODEL_COFFEE * scale), _MIN_COFFEE), _MODEL_COFFEE)
-    lunch = min(max(_round5(_MODEL_LUNCH * scale), _MIN_LUNCH), _MODEL_LUNCH)
-    units, extra = divmod((total - 2 * coffee - lunch) // 5, 4)
-    first, second, third, fourth = ((units + (1 if i < extra else 0)) * 5 for i in range(4))
-    lengths = [
-        ("session", first),
-        ("coffee", coffee),
-        ("session", second),
-        ("lunch", lunch),
-        ("session", third),
-        ("coffee", coffee),
-        ("session", fourth),
-    ]
-    slots = []
-    at = start
-    for kind, length in lengths:
-        slots.append(Slot(_clock(at), _clock(at + length), kind))
-        at += length
-    return slots
-
-
-# Keywords that tell the kind of a session from a suggested title, in our three languages.
-_KIND_KEYWORDS: tuple[tuple[SessionKind, tuple[str, ...]], ...] = (
-    (
-        SessionKind.ROLE_PLAY,
-        ("role play", "role-play", "jeu de rôle", "jeux de rôle", "juego de rol"),
-    ),
-    (SessionKind.STUDY_VISIT, ("study visit", "visite", "visita")),
-    (
-        SessionKind.CASE_STUDY,
-        ("case stud", "étude de cas", "études de cas", "estudio de caso", "estudios de caso"),
-    ),
-    (SessionKind.GROUP_WORK, ("group work", "working group", "de groupe", "en grupo", "de grupo")),
-    (SessionKind.PANEL, ("panel",)),
-    (SessionKind.DEBATE, ("debate", "débat", "discussion", "discusión")),
-    (SessionKind.NETWORKING, ("networking", "réseautage")),
-)
-
-
-def guess_kind(title: str, default: SessionKind = SessionKind.PLENARY) -> SessionKind:
-    """The kind a suggested session title implies ("Case studies" → case study), else
-    ``default``."""
-    lowered = title.lower()
-    for kind, keywords in _KIND_KEYWORDS:
-        if any(keyword in lowered for keyword in keywords):
-            return kind
-    return default
-
-
-def _generic_titles(focus_title: str) -> list[tuple[str, SessionKind]]:
-    return [
-        (_("Introduction: %(title)s", title=focus_title), SessionKind.PLENARY),
-        (_("Case studies"), SessionKind.CASE_STUDY),
-        (_("Group work"), SessionKind.GROUP_WORK),
-        (_("Plenary discussion and wrap-up"), SessionKind.DEBATE),
-    ]
-
-
-def _focus_sessions(
-    focus: CourseModule | None, locale: str
-) -> tuple[list[tuple[str, SessionKind]], Module | None]:
-    """The suggested sessions of a focus in order, titles in ``locale``: its module's outline,
-    completed to four with generic ones (a focus never takes more than four slots); and its
-    module."""
-    if focus is None:
-        return _generic_titles(_("Action planning")), None
-    generic = _generic_titles(focus.title(locale))
-    if focus.module is None:
-        return generic, None
-    outline = module_outline(focus.module, locale)
-    suggested = [(title, guess_kind(title)) for title in outline]
-    return suggested + generic[len(suggested) :], focus.module
-
-
-def module_outline(module: Module, locale: str) -> list[str]:
-    """A module's suggested session titles in ``locale`` where its outline is written in it;
-    else in the site's default language; else in any language it has one in. A translation
-    with a title but no outline yet does not hide the outline written in another language."""
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    by_locale = {t.locale: t.outline_list for t in module.translations}
-    for code in (locale, default, *sorted(by_locale)):
-        if by_locale.get(code):
-            return by_locale[code]
-    return []
-
-
-def _split(slot: Slot, first_minutes: int) -> tuple[Slot, Slot]:
-    middle = _clock(_minutes(slot.start) + first_minutes)
-    return dataclasses.replace(slot, end=middle), dataclasses.replace(slot, start=middle)
-
-
-def propose_timetable(
-    course: Course,
-    *,
-    day_start: time = DEFAULT_DAY_START,
-    day_end: time = DEFAULT_DAY_END,
-    room: Room | None = None,
-    replace: bool = False,
-) -> list[CourseSession]:
-    """A complete timetable for the course week, in the course's default language (session
-    titles, breaks, opening and closing; a module's outline where it is written in that
-    language, else in the site's default language: see :func:`module_outline`).
-
-    Each day has four sessions around two coffee breaks and lunch (see :func:`plan_day`) and
-    one focus (two on the first days when there are more focuses than days; "Action planning"
-    when there are fewer). A module day takes its session titles from the module's suggested
-    outline, else generic ones. Day 1 opens with "Opening and introductions" (taken from the
-    first session); the last slot of the last day is the evaluation and the closing. The times
-    are the venue's wall-clock times, whatever daylight saving does during the week.
-
-    Replacing the timetable of a published course tells its participants, as deleting the old
-    sessions and adding the new ones one by one would (:mod:`app.feeds.notices`).
-
-    Raises :class:`TimetableExists` when the course has sessions and ``replace`` is false,
-    :class:`InvalidDayWindow` for a day too short, :class:`InvalidSession` for a room of
-    another venue or a day start skipped by daylight saving.
-    """
-    slots = plan_day(day_start, day_end)
-    _check_room(course, room)
-    replaced = bool(course.sessions)
-    if replaced:
-        if not replace:
-            raise TimetableExists()
-        for session in course.sessions:
-            notices.record_session_deleted(session)
-        course.sessions.clear()
-        db.session.flush()
-
-    locale = course.default_locale
-    tz = course.timezone
-    week = _focuses_by_day(course)
-    last = len(week) - 1
-    created: list[CourseSession] = []
-
-    def add(day: date, slot: Slot, title: str, kind: SessionKind, **extra: Any) -> None:
-        try:
-            starts_at = local_to_utc(day, slot.start, tz)
-            ends_at = local_to_utc(day, slot.end, tz)
-        except NonexistentLocalTime as error:
-            raise InvalidSession(
-                {
-                    "day_start": _l(
-                        "The day cannot start or end in the hour skipped when daylight saving "
-                        "time starts (%(day)s). Choose other times.",
-                        day=day.isoformat(),
-                    )
-                }
-            ) from error
-        session = CourseSession(
-            course=course, title=title, kind=kind, starts_at=starts_at, ends_at=ends_at, **extra
-        )
-        db.session.add(session)
-        created.append(session)
-
-    with force_locale(locale):
-        for index, (day, focuses) in enumerate(week):
-            day_slots = list(slots)
-            session_slots = [slot for slot in day_slots if slot.kind == "session"]
-            closing_slot = session_slots.pop() if index == last else None
-            opening_slot = None
-            if index == 0:
-                first = session_slots[0]
-                length = _minutes(first.end) - _minutes(first.start)
-                opening_slot, session_slots[0] = _split(first, min(30, _round5(length / 3)))
-
-            if opening_slot is not None:
-                add(
-                    day,
-                    opening_slot,
-                    _("Opening and introductions"),
-                    SessionKind.OPENING,
-                    room=room,
-                )
-
-            # Slot i of the day goes to focus i·k/4 (k focuses): two focuses share the day as
-            # morning and afternoon; each focus takes its suggestions in order.
-            used: dict[int, int] = {}
-            choices = focuses or [None]
-            for i, slot in enumerate(session_slots):
-                which = i * len(choices) // 4
-                suggestions, module = _focus_sessions(choices[which], locale)
-                title, kind = suggestions[used.get(which, 0)]
-                used[which] = used.get(which, 0) + 1
-                add(day, slot, title, kind, room=room, module=module)
-
-            for slot in day_slots:
-                if slot.kind == "coffee":
-                    add(day, slot, _("Coffee break"), SessionKind.BREAK)
-                elif slot.kind == "lunch":
-                    add(day, slot, _("Lunch"), SessionKind.LUNCH)
-
-            if closing_slot is not None:
-                length = _minutes(closing_slot.end) - _minutes(closing_slot.start)
-                evaluation, closing = _split(closing_slot, _round5(length / 2))
-                add(day, evaluation, _("Course evaluation"), SessionKind.EVALUATION, room=room)
-                add(day, closing, _("Closing and certificates"), SessionKind.CLOSING, room=room)
-
-    db.session.flush()
-    if replaced:
-        for session in created:
-            notices.record_session_added(session)
-        db.session.flush()
-    return _sorted(created)
 
 
 def local_times(session: CourseSession, tz: str | None = None) -> tuple[date, time, time]:

@@ -9,7 +9,7 @@ from app.catalogue.services import CatalogueFilters, catalogue_page
 from app.courses.models import CourseKind, CourseStatus
 from app.extensions import db
 from app.modules.services import seed_modules
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from app.venues.services import seed_turin_venue
 from tests.factories import make_course, make_module
 from tests.programmes.factories import make_event, make_programme, make_quito_venue

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.feeds.cache import forget_statements
 from app.followup.models import ActivityKind, FollowupActivity
 from app.schedule.models import CourseSession, SessionKind
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from tests.factories import make_course, make_module
 from tests.neighbours import Neighbour, guard, make_busy_course
 

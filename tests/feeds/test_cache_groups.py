@@ -19,7 +19,7 @@ from app.feeds.cache import FeedCache
 from app.feeds.models import FeedKind
 from app.programmes.services import ProgrammeData, ProgrammeText, update_programme
 from app.registration.models import Registration, RegistrationStatus
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from tests.factories import make_course, make_registration, make_user, make_venue
 from tests.programmes.factories import add_session, make_event, make_programme, make_quito_venue
 

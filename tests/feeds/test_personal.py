@@ -23,7 +23,7 @@ from app.feeds.calendars import (
 from app.feeds.models import FeedKind
 from app.followup.models import ActivityKind
 from app.registration.models import RegistrationStatus
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from tests.factories import make_course, make_registration, make_user, make_venue
 
 from .conftest import add_activity, add_session, utc

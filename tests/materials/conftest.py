@@ -21,7 +21,7 @@ from app.materials.models import Material
 from app.modules.models import Module
 from app.registration.models import Registration, RegistrationStatus
 from app.schedule.models import CourseSession
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from tests.factories import make_course, make_module, make_registration, make_user, make_venue
 from tests.neighbours import Neighbour, guard, make_busy_course
 

@@ -6,7 +6,8 @@ from datetime import time
 import pytest
 
 from app.schedule.models import SessionKind
-from app.schedule.services import InvalidDayWindow, day_window_error, guess_kind, plan_day
+from app.schedule.proposal import day_window_error, guess_kind, plan_day
+from app.schedule.services import InvalidDayWindow
 
 S, C, L = "session", "coffee", "lunch"
 TOO_SHORT = (

@@ -11,13 +11,12 @@ from app.courses.models import CourseModule, CourseTranslation
 from app.extensions import db
 from app.modules.models import ModuleTranslation
 from app.schedule.models import SessionKind
+from app.schedule.proposal import plan_day, propose_timetable
 from app.schedule.services import (
     InvalidDayWindow,
     InvalidSession,
     TimetableExists,
     find_room_overlaps,
-    plan_day,
-    propose_timetable,
     sessions_by_day,
 )
 from tests.factories import make_course, make_module, make_venue

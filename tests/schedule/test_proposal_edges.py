@@ -12,12 +12,12 @@ from app.core.timeutil import to_local
 from app.extensions import db
 from app.modules.models import ModuleTranslation
 from app.schedule.models import CourseSession, SessionKind
+from app.schedule.proposal import propose_timetable
 from app.schedule.services import (
     InvalidDayWindow,
     InvalidSession,
     TimetableExists,
     day_focuses,
-    propose_timetable,
     sessions_by_day,
 )
 from tests.factories import make_course, make_module, make_venue

@@ -11,7 +11,8 @@ from app.extensions import db
 from app.modules.models import Module, ModuleTranslation
 from app.modules.services import seed_modules
 from app.schedule.models import SessionKind
-from app.schedule.services import module_outline, propose_timetable, sessions_by_day
+from app.schedule.proposal import module_outline, propose_timetable
+from app.schedule.services import sessions_by_day
 from tests.factories import make_course
 
 

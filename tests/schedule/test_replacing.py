@@ -16,7 +16,7 @@ from app.extensions import db
 from app.feeds.models import ScheduleChange
 from app.feeds.notices import send_change_notices
 from app.mail.models import OutboxMessage
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from tests.factories import make_course, make_registration, make_user
 
 

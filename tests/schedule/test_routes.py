@@ -10,7 +10,8 @@ from flask import render_template_string
 from app.accounts.models import Role
 from app.extensions import db
 from app.schedule.models import CourseSession, SessionKind, SessionStatus
-from app.schedule.services import cancel_session, propose_timetable, sessions_by_day
+from app.schedule.proposal import propose_timetable
+from app.schedule.services import cancel_session, sessions_by_day
 from tests.conftest import login
 from tests.factories import make_course, make_module, make_user
 from tests.neighbours import neighbour_id

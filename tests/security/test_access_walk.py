@@ -63,7 +63,7 @@ from app.messages.services import Version
 from app.messages.services import compose as compose_message
 from app.privacy.models import ErasureRequest
 from app.registration.models import Attendance, RegistrationStatus
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from app.selection.services import CriterionData, CriterionTextData, create_criterion
 from app.sessions.services import start_session
 from app.storage.services import store_upload

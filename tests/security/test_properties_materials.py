@@ -15,7 +15,7 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.materials import services
 from app.materials.models import Material
-from app.schedule.services import propose_timetable
+from app.schedule.proposal import propose_timetable
 from tests.factories import make_course, make_module, make_user
 from tests.security.test_properties import (
     ABSENT,
