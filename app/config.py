@@ -137,6 +137,9 @@ MIN_SECRET_KEY_BITS = 128
 # Environment variables read on start, with the type each is parsed as.
 ENVIRONMENT: dict[str, type] = {
     "SECRET_KEY": str,
+    # Former keys, comma-separated, while a new SECRET_KEY takes over: sessions signed and
+    # two-factor secrets sealed under them still open (app/twofactor/sealing.py).
+    "SECRET_KEY_FALLBACKS": list,
     "SITE_URL": str,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
@@ -189,6 +192,8 @@ def normalise_database_url(url: str) -> str:
 def _parse(kind: type, raw: str) -> Any:
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
     return kind(raw)
 
 

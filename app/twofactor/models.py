@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.db import UTCDateTime, now_utc
 from app.extensions import db
+from app.twofactor.sealing import seal, unseal
 
 
 class TwoFactorCredential(db.Model):
@@ -21,9 +22,9 @@ class TwoFactorCredential(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True)
-    # Base32, as authenticator apps take it. The server must read it to check codes, so it
-    # cannot be hashed; it is never shown again once confirmed.
-    secret: Mapped[str] = mapped_column(sa.String(64))
+    # Base32 as authenticator apps take it, sealed (app/twofactor/sealing.py): the server must
+    # read it to check codes, so it cannot be hashed; it is never shown again once confirmed.
+    sealed_secret: Mapped[str] = mapped_column("secret", sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The 30-second step of the last code accepted: a code is refused if its step is not later,
@@ -31,6 +32,16 @@ class TwoFactorCredential(db.Model):
     last_used_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     user: Mapped[User] = relationship()
+
+    @property
+    def secret(self) -> str:
+        """The Base32 secret (raises :class:`~app.twofactor.sealing.SealBroken` when no
+        configured key opens it)."""
+        return unseal(self.sealed_secret)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.sealed_secret = seal(value)
 
 
 class RecoveryCode(db.Model):

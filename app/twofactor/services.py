@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyotp
@@ -23,6 +24,7 @@ from app.audit.services import record
 from app.db import now_utc
 from app.extensions import db
 from app.twofactor.models import RecoveryCode, SecuritySettings, TwoFactorCredential
+from app.twofactor.sealing import SealBroken, is_current, unseal
 
 RECOVERY_CODE_COUNT = 10
 # Codes of the step before and the step after the current one are accepted too: a phone's
@@ -104,6 +106,11 @@ def begin_setup(user: User, *, actor: User) -> TwoFactorCredential:
         found = TwoFactorCredential(user_id=user.id, secret=pyotp.random_base32())
         db.session.add(found)
         db.session.flush()
+    elif not _opens(found):
+        # Sealed under a key the site no longer has: nothing was confirmed with it yet, so a
+        # new secret to scan, rather than a page that cannot show the old one.
+        found.secret = pyotp.random_base32()
+        db.session.flush()
     return found
 
 
@@ -126,10 +133,27 @@ def grouped_secret(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def _opens(found: TwoFactorCredential) -> bool:
+    """Whether the configured keys open the credential's secret (logged when they do not)."""
+    try:
+        unseal(found.sealed_secret)
+    except SealBroken:
+        current_app.logger.error(
+            "The two-factor secret of user %s does not open with SECRET_KEY or "
+            "SECRET_KEY_FALLBACKS: was SECRET_KEY changed without the old one kept as a "
+            "fallback? Their codes are refused; recovery codes still work.",
+            found.user_id,
+        )
+        return False
+    return True
+
+
 def _matching_step(found: TwoFactorCredential, code: str, now: datetime) -> int | None:
     """The time step whose code ``code`` is, within the accepted window, or None."""
     code = "".join(code.split())
     if not (code.isascii() and code.isdigit() and len(code) == CODE_DIGITS):
+        return None
+    if not _opens(found):
         return None
     totp = pyotp.TOTP(found.secret)
     current = totp.timecode(now)
@@ -162,6 +186,9 @@ def _use_code(found: TwoFactorCredential, code: str, now: datetime) -> bool:
     if claimed.rowcount != 1:
         return False
     db.session.expire(found, ["last_used_step"])
+    if not is_current(found.sealed_secret):
+        # Stored before sealing, or under a key being retired: seal it under today's key.
+        found.secret = found.secret
     return True
 
 
@@ -288,6 +315,34 @@ def turn_off_for_lost_device(user: User) -> bool:
     record(AuditAction.TWO_FACTOR_DISABLED, actor=None, subject=user, via="command")
     db.session.flush()
     return True
+
+
+@dataclass
+class Resealed:
+    """What :func:`reseal_all` did."""
+
+    resealed: int = 0
+    current: int = 0
+    unreadable: list[User] = field(default_factory=list)
+
+
+def reseal_all() -> Resealed:
+    """Seal every stored secret under the current key: after ``SECRET_KEY`` was rotated (the
+    old key still in ``SECRET_KEY_FALLBACKS``), or to seal secrets stored before sealing.
+    Secrets no configured key opens are left as they are and listed."""
+    done = Resealed()
+    for found in db.session.scalars(
+        sa.select(TwoFactorCredential).order_by(TwoFactorCredential.id)
+    ):
+        if is_current(found.sealed_secret):
+            done.current += 1
+        elif _opens(found):
+            found.secret = found.secret
+            done.resealed += 1
+        else:
+            done.unreadable.append(found.user)
+    db.session.flush()
+    return done
 
 
 # --- The administrators' setting ---------------------------------------------------------------
