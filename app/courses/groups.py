@@ -8,6 +8,7 @@ Form choices and the rules the services check before saving come from here.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import selectinload
@@ -93,15 +94,10 @@ def programme_error(
         return _l(
             "Only the organisers of the courses of “%(title)s”, or an administrator, can add "
             "a course to it.",
-            title=programme.title(programme_locale(programme)),
+            # Programmes have no main language: the reader's, else English, else any.
+            title=programme.title(str(get_locale())),
         )
     return None
-
-
-def programme_locale(programme: Programme) -> str:
-    """The language of a programme's title in a message: English, or its first texts."""
-    locales = [t.locale for t in programme.translations]
-    return "en" if "en" in locales or not locales else locales[0]
 
 
 def programme_choices(course: Course | None, actor: User) -> list[Programme]:

@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from app.accounts.models import Role
 from app.courses import groups, services
@@ -112,6 +113,34 @@ def test_another_team_cannot_put_a_course_in_a_programme(world):
         services.create_course(details(habitat.venue, programme=joint), slug=None, actor=omar)
     assert str(caught.value) == REFUSED_PROGRAMME
     assert [c.title("en") for c in joint.courses] == ["Mainstreaming migration"]
+
+
+def test_an_organiser_cannot_move_their_own_course_into_another_team_s_programme(world):
+    _olga, omar, _admin, _habitat, _draft, omars, joint = world
+    with pytest.raises(services.CourseError) as caught:
+        services.update_course(
+            omars, details_of(omars, programme=joint), slug=omars.slug, actor=omar
+        )
+    assert str(caught.value) == REFUSED_PROGRAMME
+    assert omars.programme is None and len(joint.courses) == 1
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "sentence"),
+    [
+        ("fr", "Villes accueillantes", "Seuls les organisateurs"),
+        ("es", "Cities of welcome", "Solo los organizadores"),  # no Spanish title: English
+        ("en", "Cities of welcome", "Only the organisers"),
+    ],
+)
+def test_the_refusal_names_the_programme_in_the_reader_s_language(world, locale, title, sentence):
+    _olga, omar, *_ = world
+    welcome = make_programme(
+        "welcome", title="Cities of welcome", texts={"fr": "Villes accueillantes"}
+    )
+    with force_locale(locale):
+        message = str(groups.programme_error(None, welcome, actor=omar))
+    assert message.startswith(sentence) and title in message
 
 
 @pytest.mark.parametrize("who", ["olga", "admin"])
