@@ -71,6 +71,7 @@ def first(organiser):
     )
     course.programme = make_programme("jmdi")
     course.requires_approval, course.waitlist_offers = True, True
+    course.requires_endorsement = True  # an employer's endorsement, asked again next year
     course.offer_hours, course.min_attendance_days = 48, 3
     course.contact_name, course.contact_email = "Secrétariat", "migration@example.org"
     course.registration_opens_at = local_to_utc(date(2017, 6, 1), time(0, 0), ROME)
@@ -128,6 +129,7 @@ def test_the_new_edition_keeps_the_courses_rules_and_contact(first, organiser):
     )
     assert (new.venue, new.timezone, new.programme) == (first.venue, ROME, first.programme)
     assert (new.capacity, new.requires_approval, new.waitlist_offers) == (24, True, True)
+    assert new.requires_endorsement is True
     assert (new.offer_hours, new.min_attendance_days) == (48, 3)
     assert (new.contact_name, new.contact_email) == ("Secrétariat", "migration@example.org")
 
