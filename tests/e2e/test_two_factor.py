@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.accounts.models import Role
+from app.twofactor.services import STEP_SECONDS as STEP
 from tests.e2e.a11y import check_a11y
 from tests.e2e.helpers import PASSWORD, add_user, log_in
 
@@ -54,7 +56,12 @@ def test_ana_turns_on_two_factor_and_logs_in_with_a_code(database, new_page):
     check_a11y(page)
 
     # The code of the step before: still accepted, and leaves the current one for the log-in.
-    earlier = datetime.now(UTC) - timedelta(seconds=30)
+    # The server checks it a moment later, so not in a step's last seconds (the step before
+    # would by then be two steps back, out of the window).
+    left = STEP - time.time() % STEP
+    if left < 5:
+        time.sleep(left + 0.1)
+    earlier = datetime.now(UTC) - timedelta(seconds=STEP)
     page.get_by_label("Code from the app").fill(totp.at(earlier))
     page.get_by_role("button", name="Turn on two-factor log-in").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
