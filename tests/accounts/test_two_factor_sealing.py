@@ -67,6 +67,14 @@ def test_the_same_secret_is_sealed_differently_each_time(app, db):
     assert sealing.unseal(sealing.seal("JBSWY3DPEHPK3PXP")) == "JBSWY3DPEHPK3PXP"
 
 
+def test_a_secret_key_given_as_bytes_seals_as_its_text_does(app, db, monkeypatch):
+    # instance/config.py may set SECRET_KEY = os.urandom(32), or the text's bytes.
+    key(app, monkeypatch, NEW_KEY.encode())
+    sealed = sealing.seal("JBSWY3DPEHPK3PXP")
+    key(app, monkeypatch, NEW_KEY)
+    assert sealing.is_current(sealed) and sealing.unseal(sealed) == "JBSWY3DPEHPK3PXP"
+
+
 def test_a_secret_stored_before_sealing_works_and_is_sealed_at_its_next_code(app, db, people):
     ana, _ = people
     secret, _ = enable(ana)
