@@ -173,3 +173,15 @@ def test_a_module_with_no_outline_at_all_gets_generic_sessions():
         "Travail de groupe",
         "Discussion en plénière et synthèse",
     ]
+
+
+def test_without_an_outline_in_the_course_s_language_the_site_s_main_language_comes_first(
+    app, monkeypatch
+):
+    """On a site whose main language is French, a Spanish course's module without a Spanish
+    outline takes the French one, though English sorts first among the others."""
+    (m3,) = toolbox("M3")
+    next(t for t in m3.translations if t.locale == "es").outline = ""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "fr")
+
+    assert module_outline(m3, "es")[0] == "Les migrants, acteurs du développement local"
