@@ -106,7 +106,7 @@ def begin_setup(user: User, *, actor: User) -> TwoFactorCredential:
         found = TwoFactorCredential(user_id=user.id, secret=pyotp.random_base32())
         db.session.add(found)
         db.session.flush()
-    elif not _opens(found):
+    elif _opened(found) is None:
         # Sealed under a key the site no longer has: nothing was confirmed with it yet, so a
         # new secret to scan, rather than a page that cannot show the old one.
         found.secret = pyotp.random_base32()
@@ -133,10 +133,10 @@ def grouped_secret(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _opens(found: TwoFactorCredential) -> bool:
-    """Whether the configured keys open the credential's secret (logged when they do not)."""
+def _opened(found: TwoFactorCredential) -> str | None:
+    """The credential's secret, or None when no configured key opens it (logged)."""
     try:
-        unseal(found.sealed_secret)
+        return unseal(found.sealed_secret)
     except SealBroken:
         current_app.logger.error(
             "The two-factor secret of user %s does not open with SECRET_KEY or "
@@ -144,8 +144,7 @@ def _opens(found: TwoFactorCredential) -> bool:
             "fallback? Their codes are refused; recovery codes still work.",
             found.user_id,
         )
-        return False
-    return True
+        return None
 
 
 def _matching_step(found: TwoFactorCredential, code: str, now: datetime) -> int | None:
@@ -153,9 +152,10 @@ def _matching_step(found: TwoFactorCredential, code: str, now: datetime) -> int 
     code = "".join(code.split())
     if not (code.isascii() and code.isdigit() and len(code) == CODE_DIGITS):
         return None
-    if not _opens(found):
+    secret = _opened(found)
+    if secret is None:
         return None
-    totp = pyotp.TOTP(found.secret)
+    totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
@@ -336,8 +336,8 @@ def reseal_all() -> Resealed:
     ):
         if is_current(found.sealed_secret):
             done.current += 1
-        elif _opens(found):
-            found.secret = found.secret
+        elif (secret := _opened(found)) is not None:
+            found.secret = secret
             done.resealed += 1
         else:
             done.unreadable.append(found.user)
